@@ -1,0 +1,72 @@
+/**
+ * The only module that imports `node:crypto`. Everything here is a thin, checked wrapper over
+ * OpenSSL through Node: no hand-written primitives. spec/format.md §1–§3.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes as nodeRandomBytes,
+  pbkdf2,
+  timingSafeEqual,
+} from 'node:crypto';
+
+/** spec/format.md §1: PBKDF2-HMAC-SHA1 with the vault iv as salt. */
+export const PBKDF2_ITERATIONS = 256_000;
+export const KEY_BYTES = 32;
+export const IV_BYTES = 16;
+export const HMAC_BYTES = 20;
+export const BLOCK_BYTES = 16;
+
+/** Cryptographically secure random bytes. */
+export function randomBytes(n: number): Uint8Array {
+  const bytes = nodeRandomBytes(n);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * PBKDF2-HMAC-SHA1(password, salt, 256 000, 32), run on libuv's thread pool so that the event
+ * loop is not blocked. The password is taken as its UTF-8 bytes, without normalisation.
+ */
+export function derivePasswordKey(password: string, salt: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    pbkdf2(Buffer.from(password, 'utf8'), salt, PBKDF2_ITERATIONS, KEY_BYTES, 'sha1', (err, key) =>
+      err ? reject(err) : resolve(new Uint8Array(key.buffer, key.byteOffset, key.byteLength)),
+    );
+  });
+}
+
+/** AES-128-CBC with PKCS#7 padding (always pads). */
+export function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Buffer {
+  const cipher = createCipheriv('aes-128-cbc', key, iv);
+  return Buffer.concat([cipher.update(plaintext), cipher.final()]);
+}
+
+/** AES-128-CBC decryption; throws (an OpenSSL error) on bad padding. */
+export function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
+  const decipher = createDecipheriv('aes-128-cbc', key, iv);
+  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+}
+
+/** HMAC-SHA1 over the concatenation of `parts`. */
+export function hmacSha1(key: Uint8Array, ...parts: Uint8Array[]): Buffer {
+  const mac = createHmac('sha1', key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+/** Constant-time equality of two byte strings (false when lengths differ). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** SHA-256 digest, used to notice that a file changed on disk (not for secrecy). */
+export function sha256(data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(data).digest();
+}
+
+/** Overwrites key material in place. */
+export function zeroize(bytes: Uint8Array | undefined | null): void {
+  bytes?.fill(0);
+}

@@ -1,0 +1,74 @@
+/**
+ * Every failure the library reports is a {@link SecureStoreError} with a stable `code`.
+ * Messages are written for a person to act on and never contain secret material
+ * (no values, no passwords, no key bytes); the underlying error is kept as `cause`.
+ */
+
+/** The stable error codes. Scripts and the CLI branch on these, never on messages. */
+export type ErrorCode =
+  /** The vault file is not a well-formed SecureStore v3 document (spec/format.md §7). */
+  | 'ERR_VAULT_FORMAT'
+  /** The vault's `version` is not the number 3. */
+  | 'ERR_VAULT_VERSION'
+  /** The password or key does not open this vault (the sentinel fails its MAC). */
+  | 'ERR_WRONG_KEY'
+  /** A secret's MAC does not verify: the vault was tampered with or damaged. */
+  | 'ERR_INTEGRITY'
+  /** A key file is malformed (spec/format.md §6). */
+  | 'ERR_KEY_FILE'
+  /** A secret's plaintext is not valid UTF-8 and was asked for as a string. */
+  | 'ERR_NOT_UTF8'
+  /** The vault changed on disk since it was opened; saving would lose those changes. */
+  | 'ERR_CONFLICT'
+  /** A file could not be read or written. */
+  | 'ERR_IO'
+  /** The vault or key file does not exist. */
+  | 'ERR_NOT_FOUND'
+  /** The lock on a vault could not be taken in time. */
+  | 'ERR_LOCKED'
+  /** A caller passed an argument the library cannot use (a bad name, a wrong-sized key). */
+  | 'ERR_ARGUMENT'
+  /** The wrapped (KMS) key file is malformed or uses an unknown provider. */
+  | 'ERR_KMS_KEY_FILE'
+  /** KMS refused or failed; `kmsReason` on the error says why. */
+  | 'ERR_KMS';
+
+/** Base class of every error this package throws. */
+export class SecureStoreError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'SecureStoreError';
+  }
+}
+
+/** Shorthand used throughout the library. */
+export function fail(code: ErrorCode, message: string, cause?: unknown): never {
+  throw new SecureStoreError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/** True when `err` is a {@link SecureStoreError}, optionally with the given code. */
+export function isSecureStoreError(err: unknown, code?: ErrorCode): err is SecureStoreError {
+  return err instanceof SecureStoreError && (code === undefined || err.code === code);
+}
+
+/** Maps a Node file-system error to ERR_NOT_FOUND or ERR_IO with a message naming the file. */
+export function ioError(err: unknown, verb: string, path: string): SecureStoreError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') {
+    return new SecureStoreError('ERR_NOT_FOUND', `${path} does not exist`, { cause: err });
+  }
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'EISDIR'
+        ? 'it is a directory'
+        : code === 'ENOSPC'
+          ? 'no space left on the device'
+          : code === 'EROFS'
+            ? 'the file system is read-only'
+            : (code ?? 'unknown error');
+  return new SecureStoreError('ERR_IO', `cannot ${verb} ${path}: ${why}`, { cause: err });
+}

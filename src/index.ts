@@ -1,0 +1,8 @@
+/**
+ * securestore-kms: SecureStore v3 vaults, byte-compatible with NeoSmart's ssclient.
+ * The public surface is exactly what is exported here.
+ */
+export { type ErrorCode, isSecureStoreError, SecureStoreError } from './errors.js';
+export { type KeyFileOptions, KeySource, type KeySourceType } from './keys/key-source.js';
+export type { KmsClientLike, KmsOptions } from './kms/options.js';
+export { type AuthOptions, SecretsManager } from './vault/secrets-manager.js';

@@ -1,0 +1,94 @@
+/**
+ * Reading files with a size cap, and the one place that writes files: atomically (temporary file
+ * in the same directory, fsync, rename over the target, fsync the directory). A crash at any
+ * moment leaves either the old file or the new one, never a torn one. spec/format.md §8.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { type ErrorCode, fail, ioError, SecureStoreError } from '../errors.js';
+
+/** Reads a whole file, refusing files over `maxBytes` before reading them. */
+export async function readFileCapped(
+  path: string,
+  maxBytes: number,
+  tooLarge: { code: ErrorCode; what: string },
+): Promise<Buffer> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch (err) {
+    throw ioError(err, 'read', path);
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) fail('ERR_IO', `cannot read ${path}: it is a directory`);
+    if (stat.size > maxBytes) {
+      fail(
+        tooLarge.code,
+        `${path} is too large to be ${tooLarge.what} (${stat.size} bytes; the limit is ${maxBytes})`,
+      );
+    }
+    return await handle.readFile();
+  } catch (err) {
+    if (err instanceof SecureStoreError) throw err;
+    throw ioError(err, 'read', path);
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface AtomicWriteOptions {
+  /**
+   * Mode for a new file. When the target already exists its mode is kept instead, unless
+   * `forceMode` is set (key files are always 0600).
+   */
+  readonly mode?: number;
+  readonly forceMode?: boolean;
+}
+
+/** Writes `data` to `path` atomically and durably. */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let mode = options.mode ?? 0o666;
+  if (!options.forceMode) {
+    try {
+      mode = (await fs.stat(path)).mode & 0o7777;
+    } catch {
+      // a new file: the given mode, less the umask
+    }
+  }
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+    if (options.forceMode || mode !== (options.mode ?? 0o666)) await handle.chmod(mode);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(temp, path);
+  } catch (err) {
+    await handle?.close().catch(() => {});
+    await fs.unlink(temp).catch(() => {});
+    throw ioError(err, 'write', path);
+  }
+  await syncDirectory(dir);
+}
+
+/** fsync a directory so that a rename in it survives a power cut. Best effort off Linux. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms cannot open or fsync directories; the rename itself is still atomic.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,20 @@
+/** Options for reaching AWS KMS. Every field is optional: the AWS SDK's defaults apply. */
+export interface KmsOptions {
+  /** AWS region; otherwise the SDK's chain (AWS_REGION, the profile). */
+  readonly region?: string;
+  /** A named profile from the shared AWS config files. */
+  readonly profile?: string;
+  /** An endpoint URL (a KMS-compatible server, a VPC endpoint); otherwise AWS_ENDPOINT_URL_KMS. */
+  readonly endpoint?: string;
+  /** A ready `KMSClient` (or anything with the same `send`), used instead of making one. */
+  readonly client?: KmsClientLike;
+  /** Cancels the KMS calls. */
+  readonly signal?: AbortSignal;
+  /** Gives up on a KMS call after this many milliseconds (default 10 000). */
+  readonly timeoutMs?: number;
+}
+
+/** The structural shape of `KMSClient` that this package uses. */
+export interface KmsClientLike {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}

@@ -1,0 +1,515 @@
+/**
+ * SecretsManager: an open vault. Opening is async (key derivation, file reads); after that,
+ * reads are synchronous and decrypt one secret at a time, on demand. Writes keep the vault iv,
+ * the sentinel and every untouched secret byte-identical (spec/format.md §5.4).
+ */
+import {
+  type Blob,
+  decryptBlob,
+  encryptBlob,
+  splitKey,
+  type VaultKeys,
+  verifyBlob,
+} from '../crypto/blob.js';
+import {
+  constantTimeEqual,
+  IV_BYTES,
+  KEY_BYTES,
+  randomBytes,
+  sha256,
+  zeroize,
+} from '../crypto/primitives.js';
+import { fail, SecureStoreError } from '../errors.js';
+import { decodeBase64, encodeBase64 } from '../format/base64.js';
+import type { JsonNode } from '../format/json.js';
+import { encodeKeyFile } from '../format/key-file.js';
+import {
+  compareCodePoints,
+  documentFromNode,
+  isSorted,
+  MAX_VAULT_BYTES,
+  parseVault,
+  serializeVault,
+  type VaultDocument,
+} from '../format/vault-codec.js';
+import { readFileCapped, writeFileAtomic } from '../io/files.js';
+import { type LockOptions, withLock } from '../io/lock.js';
+import { KeySource } from '../keys/key-source.js';
+import type { KmsOptions } from '../kms/options.js';
+
+/**
+ * How to unlock a vault: a {@link KeySource}, or the option shapes NeoSmart's JavaScript library
+ * accepts, so code moves over unchanged.
+ */
+export type AuthOptions =
+  | KeySource
+  | { readonly password: string }
+  | { readonly keyFile: string; readonly kms?: KmsOptions }
+  | { readonly key: Uint8Array | string | readonly number[] }
+  | { readonly keySource: KeySource };
+
+/** Turns {@link AuthOptions} into a {@link KeySource}. */
+export function resolveAuth(auth: AuthOptions): KeySource {
+  if (auth instanceof KeySource) return auth;
+  if (auth === null || typeof auth !== 'object') {
+    return fail(
+      'ERR_ARGUMENT',
+      'auth: expected a KeySource or one of { password }, { keyFile }, { key }, { keySource }',
+    );
+  }
+  const given = ['password', 'keyFile', 'key', 'keySource'].filter((k) => k in auth);
+  if (given.length !== 1) {
+    fail(
+      'ERR_ARGUMENT',
+      `auth: give exactly one of password, keyFile, key or keySource (got ${given.length})`,
+    );
+  }
+  if ('password' in auth) return KeySource.fromPassword(auth.password);
+  if ('keyFile' in auth) return KeySource.fromFile(auth.keyFile, auth.kms ? { kms: auth.kms } : {});
+  if ('key' in auth) return KeySource.fromKey(auth.key);
+  if (auth.keySource instanceof KeySource) return auth.keySource;
+  return fail('ERR_ARGUMENT', 'auth.keySource: expected a KeySource');
+}
+
+// ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const zeroOnCollect = new FinalizationRegistry<Uint8Array>((key) => key.fill(0));
+
+interface FileState {
+  path: string;
+  /** SHA-256 of the bytes last read from or written to `path`: how a conflict is noticed. */
+  digest: Uint8Array | null;
+}
+
+export class SecretsManager {
+  #doc: VaultDocument;
+  #key: Uint8Array | null;
+  #keys: VaultKeys;
+  #file: FileState | null;
+  #dirty: boolean;
+  #sorted: boolean;
+  #maxName: string | undefined;
+  /** True once the key has verified against the sentinel or a secret (spec/format.md §4.2). */
+  #keyVerified: boolean;
+
+  private constructor(
+    doc: VaultDocument,
+    key: Uint8Array,
+    file: FileState | null,
+    keyVerified: boolean,
+  ) {
+    this.#doc = doc;
+    this.#key = key;
+    this.#keys = splitKey(key);
+    this.#file = file;
+    this.#dirty = false;
+    this.#keyVerified = keyVerified;
+    this.#sorted = isSorted(doc.secrets.keys());
+    this.#maxName = lastOf(doc.secrets.keys());
+    zeroOnCollect.register(this, key, this);
+  }
+
+  // ---------------------------------------------------------------- opening
+
+  /**
+   * Opens the vault at `path`.
+   * @throws SecureStoreError ERR_NOT_FOUND, ERR_IO, ERR_VAULT_FORMAT, ERR_VAULT_VERSION,
+   *   ERR_WRONG_KEY, ERR_KEY_FILE, ERR_KMS…
+   */
+  static async fromFile(path: string, auth: AuthOptions): Promise<SecretsManager> {
+    const source = resolveAuth(auth);
+    const bytes = await readFileCapped(path, MAX_VAULT_BYTES, {
+      code: 'ERR_VAULT_FORMAT',
+      what: 'a vault',
+    });
+    const doc = parseVault(bytes, path);
+    return SecretsManager.#open(doc, source, { path, digest: sha256(bytes) }, path);
+  }
+
+  /** Opens a vault from its JSON text or bytes. `save()` needs a path: use `saveAs`. */
+  static async fromJSON(json: string | Uint8Array, auth: AuthOptions): Promise<SecretsManager> {
+    const source = resolveAuth(auth);
+    const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
+    return SecretsManager.#open(parseVault(bytes, 'the vault'), source, null, 'the vault');
+  }
+
+  /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
+  static async fromObject(obj: unknown, auth: AuthOptions): Promise<SecretsManager> {
+    const source = resolveAuth(auth);
+    const doc = documentFromNode(nodeFromValue(obj, 0), 'the vault');
+    return SecretsManager.#open(doc, source, null, 'the vault');
+  }
+
+  /** A new, empty vault with a fresh iv and sentinel. Write it with `saveAs(path)`. */
+  static async create(auth: AuthOptions): Promise<SecretsManager> {
+    const source = resolveAuth(auth);
+    const iv = randomBytes(IV_BYTES);
+    const key = await source.keyFor(iv);
+    checkKeyLength(key);
+    const sentinelPlain = randomBytes(32);
+    const sentinel = encryptBlob(splitKey(key), sentinelPlain);
+    zeroize(sentinelPlain);
+    const doc: VaultDocument = { iv: encodeBase64(iv), sentinel, secrets: new Map(), extras: [] };
+    const manager = new SecretsManager(doc, key, null, true);
+    manager.#dirty = true;
+    return manager;
+  }
+
+  /**
+   * Opens the vault at `path` under its lock, runs `fn`, and saves if `fn` changed anything:
+   * concurrent `update`s of one vault, from any process, are serialised and none is lost.
+   * Returns what `fn` returns.
+   */
+  static async update<T>(
+    path: string,
+    auth: AuthOptions,
+    fn: (vault: SecretsManager) => T | Promise<T>,
+    options: LockOptions = {},
+  ): Promise<T> {
+    const source = resolveAuth(auth);
+    return withLock(
+      path,
+      async () => {
+        const vault = await SecretsManager.fromFile(path, source);
+        try {
+          const result = await fn(vault);
+          if (vault.#dirty) await vault.#saveUnlocked(path, true);
+          return result;
+        } finally {
+          vault.close();
+        }
+      },
+      options,
+    );
+  }
+
+  static async #open(
+    doc: VaultDocument,
+    source: KeySource,
+    file: FileState | null,
+    name: string,
+  ): Promise<SecretsManager> {
+    const key = await source.keyFor(decodeBase64(doc.iv));
+    checkKeyLength(key);
+    let verified = false;
+    if (doc.sentinel !== null) {
+      const check = decryptBlob(splitKey(key), doc.sentinel);
+      if (check === null) {
+        zeroize(key);
+        fail(
+          'ERR_WRONG_KEY',
+          `wrong ${source.type === 'password' ? 'password' : 'key'} for ${name} (${source.description} does not open it)`,
+        );
+      }
+      check.fill(0);
+      verified = true;
+    }
+    return new SecretsManager(doc, key, file, verified);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /**
+   * The secret `name` as a string, or `null` when there is no such secret.
+   * @throws SecureStoreError ERR_INTEGRITY when it fails its MAC, ERR_NOT_UTF8 when it is binary.
+   */
+  get(name: string): string | null {
+    const bytes = this.#decrypt(name);
+    if (bytes === null) return null;
+    try {
+      return utf8.decode(bytes);
+    } catch (err) {
+      fail(
+        'ERR_NOT_UTF8',
+        `secret ${JSON.stringify(name)} is binary, not UTF-8 text; read it as bytes`,
+        err,
+      );
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  /** The secret `name` as bytes, or `null` when there is no such secret. */
+  getBytes(name: string): Uint8Array | null {
+    const bytes = this.#decrypt(name);
+    if (bytes === null) return null;
+    const copy = Uint8Array.from(bytes);
+    bytes.fill(0);
+    return copy;
+  }
+
+  has(name: string): boolean {
+    this.#assertOpen();
+    return this.#doc.secrets.has(name);
+  }
+
+  /** Secret names in file order: UTF-8 byte order (spec/format.md §5.2). */
+  keys(): string[] {
+    this.#assertOpen();
+    this.#sort();
+    return [...this.#doc.secrets.keys()];
+  }
+
+  get size(): number {
+    return this.#doc.secrets.size;
+  }
+
+  /** True when there are changes that `save()` has not yet written. */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /** The file this vault was opened from or last saved to, if any. */
+  get path(): string | null {
+    return this.#file?.path ?? null;
+  }
+
+  /** The vault iv (base64): shared by every copy of this vault, changed only by a re-key. */
+  get vaultIv(): string {
+    return this.#doc.iv;
+  }
+
+  #decrypt(name: string): Buffer | null {
+    this.#assertOpen();
+    if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
+    const blob = this.#doc.secrets.get(name);
+    if (blob === undefined) return null;
+    const plain = decryptBlob(this.#keys, blob);
+    if (plain === null) {
+      if (!this.#keyVerified && !this.#verifyAgainstSecrets()) {
+        fail(
+          'ERR_WRONG_KEY',
+          `wrong password or key for ${this.#name()}: no secret in it verifies`,
+        );
+      }
+      fail(
+        'ERR_INTEGRITY',
+        `secret ${JSON.stringify(name)} in ${this.#name()} fails its integrity check: the vault was modified or damaged`,
+      );
+    }
+    return plain;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Adds or replaces a secret. A string is stored as its UTF-8 bytes. */
+  set(name: string, value: string | Uint8Array): void {
+    this.#assertOpen();
+    checkName(name);
+    let plain: Uint8Array;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value))
+        fail(
+          'ERR_ARGUMENT',
+          `value of ${JSON.stringify(name)}: the string is not well-formed Unicode`,
+        );
+      plain = Buffer.from(value, 'utf8');
+    } else if (value instanceof Uint8Array) {
+      plain = value;
+    } else {
+      fail('ERR_ARGUMENT', `value of ${JSON.stringify(name)}: expected a string or a Uint8Array`);
+    }
+    this.#prepareWrite();
+    const isNew = !this.#doc.secrets.has(name);
+    this.#doc.secrets.set(name, encryptBlob(this.#keys, plain));
+    if (typeof value === 'string') plain.fill(0);
+    if (isNew) this.#noteNewName(name);
+    this.#dirty = true;
+  }
+
+  /** Removes a secret; returns whether it was there. */
+  delete(name: string): boolean {
+    this.#assertOpen();
+    if (!this.#doc.secrets.has(name)) return false;
+    this.#prepareWrite();
+    this.#doc.secrets.delete(name);
+    this.#dirty = true;
+    return true;
+  }
+
+  /**
+   * Writes the vault back to the file it came from, atomically and under its lock.
+   * @throws SecureStoreError ERR_CONFLICT when the file changed on disk since it was read.
+   */
+  async save(): Promise<void> {
+    this.#assertOpen();
+    const file = this.#file;
+    if (file === null)
+      fail('ERR_ARGUMENT', 'this vault was not opened from a file; use saveAs(path)');
+    await withLock(file.path, () => this.#saveUnlocked(file.path, true));
+  }
+
+  /** Writes the vault to `path` (replacing any file there), atomically and under its lock. */
+  async saveAs(path: string): Promise<void> {
+    this.#assertOpen();
+    await withLock(path, () => this.#saveUnlocked(path, false));
+  }
+
+  /** The canonical bytes of the vault as `save()` would write them. */
+  toJSON(): string {
+    this.#assertOpen();
+    this.#sort();
+    return serializeVault(this.#doc);
+  }
+
+  async #saveUnlocked(path: string, checkConflict: boolean): Promise<void> {
+    if (checkConflict && this.#file?.path === path && this.#file.digest !== null) {
+      let current: Uint8Array | null;
+      try {
+        current = await readFileCapped(path, MAX_VAULT_BYTES, {
+          code: 'ERR_CONFLICT',
+          what: 'this vault',
+        });
+      } catch (err) {
+        if (err instanceof SecureStoreError && err.code === 'ERR_NOT_FOUND') current = null;
+        else throw err;
+      }
+      if (current === null || !constantTimeEqual(sha256(current), this.#file.digest)) {
+        fail(
+          'ERR_CONFLICT',
+          `${path} changed on disk since it was opened; open it again and repeat the change`,
+        );
+      }
+    }
+    const text = this.toJSON();
+    const bytes = Buffer.from(text, 'utf8');
+    await writeFileAtomic(path, bytes);
+    this.#file = { path, digest: sha256(bytes) };
+    this.#dirty = false;
+  }
+
+  /** Writes the vault's key to `path` as a 99-byte PEM key file, mode 0600. */
+  async exportKey(path: string): Promise<void> {
+    this.#assertOpen();
+    await writeFileAtomic(path, encodeKeyFile(this.#key!), { mode: 0o600, forceMode: true });
+  }
+
+  /** A copy of the 32-byte vault key (the caller must zero it). For wrapping and export. */
+  exportKeyBytes(): Uint8Array {
+    this.#assertOpen();
+    return Uint8Array.from(this.#key!);
+  }
+
+  /** Zeroes the key; the manager cannot be used afterwards. */
+  close(): void {
+    if (this.#key !== null) {
+      zeroize(this.#key);
+      zeroOnCollect.unregister(this);
+      this.#key = null;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /**
+   * spec/format.md §4.2: a vault without a sentinel is only written once the key is shown to be
+   * right (it opens an existing secret); then a sentinel is added. An empty vault just gets one.
+   */
+  #prepareWrite(): void {
+    if (!this.#keyVerified) {
+      if (this.#doc.secrets.size > 0 && !this.#verifyAgainstSecrets()) {
+        fail(
+          'ERR_WRONG_KEY',
+          `wrong password or key for ${this.#name()}: no secret in it verifies, so nothing was changed`,
+        );
+      }
+      this.#keyVerified = true;
+    }
+    if (this.#doc.sentinel === null) {
+      const plain = randomBytes(32);
+      this.#doc.sentinel = encryptBlob(this.#keys, plain);
+      zeroize(plain);
+      this.#dirty = true;
+    }
+  }
+
+  #verifyAgainstSecrets(): boolean {
+    for (const blob of this.#doc.secrets.values()) {
+      if (verifyBlob(this.#keys, blob)) {
+        this.#keyVerified = true;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #noteNewName(name: string): void {
+    if (
+      this.#sorted &&
+      this.#maxName !== undefined &&
+      compareCodePoints(name, this.#maxName) <= 0
+    ) {
+      this.#sorted = false;
+    }
+    if (this.#maxName === undefined || compareCodePoints(name, this.#maxName) > 0)
+      this.#maxName = name;
+  }
+
+  #sort(): void {
+    if (this.#sorted) return;
+    const entries = [...this.#doc.secrets].sort((a, b) => compareCodePoints(a[0], b[0]));
+    this.#doc.secrets.clear();
+    for (const [name, blob] of entries) this.#doc.secrets.set(name, blob);
+    this.#sorted = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#key === null) fail('ERR_ARGUMENT', 'this vault has been closed');
+  }
+
+  #name(): string {
+    return this.#file?.path ?? 'the vault';
+  }
+
+  /** @internal the raw blob of a secret, for byte-level tools (merge, diff). */
+  blobOf(name: string): Blob | undefined {
+    return this.#doc.secrets.get(name);
+  }
+}
+
+function checkKeyLength(key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
+    fail('ERR_ARGUMENT', `key source returned ${key?.length} bytes; a vault key is 32 bytes`);
+  }
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
+  if (LONE_SURROGATE.test(name))
+    fail('ERR_ARGUMENT', 'name: the string is not well-formed Unicode');
+}
+
+function lastOf(names: Iterable<string>): string | undefined {
+  let max: string | undefined;
+  for (const name of names) if (max === undefined || compareCodePoints(name, max) > 0) max = name;
+  return max;
+}
+
+/** Converts a plain JavaScript value (from `JSON.parse`) into the codec's JSON tree. */
+function nodeFromValue(value: unknown, depth: number): JsonNode {
+  if (depth > 64) fail('ERR_VAULT_FORMAT', 'the vault object is nested too deeply');
+  if (value === null || typeof value === 'boolean') return { kind: 'literal', value };
+  if (typeof value === 'string') return { kind: 'string', value };
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      fail('ERR_VAULT_FORMAT', 'the vault object holds a non-finite number');
+    return { kind: 'number', raw: JSON.stringify(value) };
+  }
+  if (Array.isArray(value))
+    return { kind: 'array', items: value.map((v) => nodeFromValue(v, depth + 1)) };
+  if (typeof value === 'object') {
+    return {
+      kind: 'object',
+      entries: Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        nodeFromValue(v, depth + 1),
+      ]),
+    };
+  }
+  return fail('ERR_VAULT_FORMAT', `the vault object holds a ${typeof value}, which JSON cannot`);
+}
