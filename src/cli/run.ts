@@ -1,5 +1,7 @@
-/** Entry point used by bin/ssclient.js; the CLI arrives with its own issue. */
-export async function run(): Promise<number> {
-  process.stderr.write('ssclient: the command-line interface is not built yet\n');
-  return 2;
+/** The real process's entry point, used by bin/ssclient.js. */
+import { processIo } from './io.js';
+import { main } from './main.js';
+
+export function run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  return main(argv, processIo());
 }

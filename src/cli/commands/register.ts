@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+
+/** Attaches an async action to a command (main.ts turns its errors into exit codes). */
+export type Action = (...args: never[]) => Promise<void>;
+export type Register = (cmd: Command, action: Action) => void;

@@ -1,0 +1,227 @@
+/**
+ * What every command shares: the global options, where the store and key come from, how a
+ * password is obtained, and opening or updating the vault with errors a person can act on.
+ */
+import { promises as fs } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { isSecureStoreError } from '../errors.js';
+import { writeFileAtomic } from '../io/files.js';
+import { KeySource } from '../keys/key-source.js';
+import type { KmsOptions } from '../kms/options.js';
+import { SecretsManager } from '../vault/secrets-manager.js';
+import { CliError, EXIT, usage } from './exit-codes.js';
+import { ignoreKeyFile } from './gitignore.js';
+import type { CliIo } from './io.js';
+
+/** The global options, as commander hands them over (merged with the command's own). */
+export interface GlobalOptions {
+  store?: string;
+  /** `true` on a terminal (prompt); the password itself off a terminal. */
+  password?: string | boolean;
+  passwordFile?: string;
+  key?: string;
+  debug?: boolean;
+  region?: string;
+  profile?: string;
+  kmsEndpoint?: string;
+}
+
+/** Built-in default store name (FORMAT-NOTES §5). */
+export const DEFAULT_STORE = 'secrets.json';
+/** spec/format.md §2: a new password typed at a prompt must be at least this many bytes. */
+export const MIN_PASSWORD_BYTES = 8;
+
+export class Context {
+  constructor(readonly io: CliIo) {}
+
+  /** A path as given, resolved against the working directory of the invocation. */
+  path(p: string): string {
+    return isAbsolute(p) ? p : resolve(this.io.cwd, p);
+  }
+
+  /** The store file: `-s/--store`, else SSCLIENT_STORE, else `secrets.json`. */
+  storePath(opts: GlobalOptions): string {
+    return opts.store ?? this.io.env.SSCLIENT_STORE ?? DEFAULT_STORE;
+  }
+
+  /** Informational message on stderr (never data). */
+  note(message: string): void {
+    this.io.stderr.write(`${message}\n`);
+  }
+
+  kmsOptions(opts: GlobalOptions): KmsOptions {
+    return {
+      ...(opts.region !== undefined ? { region: opts.region } : {}),
+      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+      ...(opts.kmsEndpoint !== undefined ? { endpoint: opts.kmsEndpoint } : {}),
+    };
+  }
+
+  /**
+   * The key source for an existing vault. Precedence (README "Passwords and keys"):
+   * `-k` / `-p` / `--password-file` on the command line, then SSCLIENT_KEY, then
+   * SSCLIENT_PASSWORD, then a password prompt on a terminal; off a terminal with none of these it
+   * is an error.
+   */
+  async keySource(opts: GlobalOptions, purpose: { stdinTaken?: boolean } = {}): Promise<KeySource> {
+    const explicit = [
+      opts.key !== undefined,
+      opts.password !== undefined,
+      opts.passwordFile !== undefined,
+    ];
+    if (explicit.filter(Boolean).length > 1) {
+      throw usage('give only one of -p/--password, --password-file and -k/--key');
+    }
+    if (opts.key !== undefined) {
+      return KeySource.fromFile(this.path(opts.key), { kms: this.kmsOptions(opts) });
+    }
+    const password = await this.password(opts, { confirm: false, ...purpose });
+    if (password !== null) return KeySource.fromPassword(password);
+    const envKey = this.io.env.SSCLIENT_KEY;
+    if (envKey !== undefined && envKey !== '') {
+      return KeySource.fromFile(this.path(envKey), { kms: this.kmsOptions(opts) });
+    }
+    const envPassword = this.io.env.SSCLIENT_PASSWORD;
+    if (envPassword !== undefined) return KeySource.fromPassword(envPassword);
+    if (this.io.stdinIsTTY) return KeySource.fromPassword(await this.promptPassword(false));
+    throw new CliError(
+      EXIT.FAILURE,
+      'no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD',
+    );
+  }
+
+  /**
+   * The password from the command line (`-p`) or a password file; null when neither is given.
+   * `-p` on a terminal prompts (twice with `confirm`).
+   */
+  async password(
+    opts: GlobalOptions,
+    how: { confirm: boolean; stdinTaken?: boolean },
+  ): Promise<string | null> {
+    if (opts.password === true) return this.promptPassword(how.confirm);
+    if (typeof opts.password === 'string') return opts.password;
+    if (opts.passwordFile !== undefined) {
+      if (opts.passwordFile === '-') {
+        if (how.stdinTaken)
+          throw usage('--password-file - and a value on stdin cannot both use stdin');
+        return stripOneNewline(decodeUtf8(await this.io.readStdin(), 'the password on stdin'));
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await fs.readFile(this.path(opts.passwordFile));
+      } catch (err) {
+        throw new CliError(
+          EXIT.FAILURE,
+          `cannot read the password file ${opts.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        );
+      }
+      return stripOneNewline(decodeUtf8(bytes, `the password file ${opts.passwordFile}`));
+    }
+    return null;
+  }
+
+  /** Asks for a password on the terminal; a new one is asked twice and must be 8 bytes or more. */
+  async promptPassword(confirm: boolean): Promise<string> {
+    if (!this.io.stdinIsTTY)
+      throw usage('cannot prompt for a password: standard input is not a terminal');
+    if (!confirm) return this.io.prompter.secret('Password:');
+    for (let attempt = 1; ; attempt++) {
+      const first = await this.io.prompter.secret('Password:');
+      if (Buffer.byteLength(first, 'utf8') < MIN_PASSWORD_BYTES) {
+        this.note(`The password must be at least ${MIN_PASSWORD_BYTES} bytes long.`);
+      } else if ((await this.io.prompter.secret('Confirm Password:')) !== first) {
+        this.note('The passwords do not match.');
+      } else {
+        return first;
+      }
+      if (attempt >= 3)
+        throw new CliError(EXIT.FAILURE, 'no password was set: three attempts failed');
+    }
+  }
+
+  /** Opens the store for reading. A missing store is a usage error (exit 2), as in the reference. */
+  async open(opts: GlobalOptions, extra: { stdinTaken?: boolean } = {}): Promise<SecretsManager> {
+    const store = this.storePath(opts);
+    await this.requireStore(store);
+    const source = await this.keySource(opts, extra);
+    return SecretsManager.fromFile(this.path(store), source);
+  }
+
+  /** Runs a locked read-modify-write of the store (saved only if something changed). */
+  async update<T>(
+    opts: GlobalOptions,
+    fn: (vault: SecretsManager) => T | Promise<T>,
+    extra: { stdinTaken?: boolean } = {},
+  ): Promise<T> {
+    const store = this.storePath(opts);
+    await this.requireStore(store);
+    const source = await this.keySource(opts, extra);
+    return SecretsManager.update(this.path(store), source, fn);
+  }
+
+  async requireStore(store: string): Promise<void> {
+    try {
+      await fs.stat(this.path(store));
+    } catch {
+      throw new CliError(
+        EXIT.USAGE,
+        `${store} does not exist: create it with "ssclient create ${store}" or name another with -s`,
+      );
+    }
+  }
+
+  /**
+   * Before writing a new file over `path`: an existing non-empty file needs a yes at a `[y/n]`
+   * prompt on a terminal, and is refused (exit 17) off one. A missing or empty file is fine.
+   */
+  async confirmOverwrite(path: string, what: string): Promise<void> {
+    let size: number;
+    try {
+      size = (await fs.stat(this.path(path))).size;
+    } catch {
+      return;
+    }
+    if (size === 0) return;
+    if (!this.io.stdinIsTTY) {
+      throw new CliError(
+        EXIT.REFUSED,
+        `${path} already exists and is not empty; refusing to overwrite ${what} (delete it first, or run on a terminal to confirm)`,
+      );
+    }
+    if (!(await this.io.prompter.confirm(`${path} already exists. Overwrite it?`))) {
+      throw new CliError(EXIT.REFUSED, `${path} was left as it was`);
+    }
+  }
+
+  /** Writes a key file (mode 0600) and, unless `noVcs`, the .gitignore rule for it. */
+  async writeKeyFile(path: string, pem: string, noVcs: boolean): Promise<void> {
+    await writeFileAtomic(this.path(path), pem, { mode: 0o600, forceMode: true });
+    if (!noVcs) {
+      const changed = await ignoreKeyFile(this.path(path));
+      if (changed !== null) this.note(`Added ${path} to ${changed}`);
+    }
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes UTF-8 strictly; invalid input is an error naming where it came from. */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new CliError(EXIT.FAILURE, `${what} is not valid UTF-8`);
+  }
+}
+
+/** Removes one trailing `\n` or `\r\n`. */
+export function stripOneNewline(text: string): string {
+  if (text.endsWith('\r\n')) return text.slice(0, -2);
+  if (text.endsWith('\n')) return text.slice(0, -1);
+  return text;
+}
+
+/** True when the error is "this file does not exist". */
+export function isNotFound(err: unknown): boolean {
+  return isSecureStoreError(err, 'ERR_NOT_FOUND');
+}

@@ -1,0 +1,58 @@
+/**
+ * Exit codes of `ssclient` (documented in the README). 0, 1, 2 and 17 are the reference
+ * ssclient's; the others are ours, only where a script needs to tell cases apart.
+ */
+import { SecureStoreError } from '../errors.js';
+
+export const EXIT = {
+  /** Success, and `--help` / `--version`. */
+  OK: 0,
+  /** A vault error: wrong password or key, tampering, missing secret, bad key file, bad JSON, I/O. */
+  FAILURE: 1,
+  /** A usage error, or the store does not exist. */
+  USAGE: 2,
+  /** KMS refused or could not be reached (see the message for which KMS key and why). */
+  KMS: 4,
+  /** Overwriting a non-empty file was refused. */
+  REFUSED: 17,
+  /** Another process holds the vault's lock, or the vault changed underneath us: retry. */
+  BUSY: 75,
+  /** Interrupted at a prompt (Ctrl-C). */
+  INTERRUPTED: 130,
+} as const;
+
+/** An error that already knows its exit code and one-line message. */
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CliError';
+  }
+}
+
+export function usage(message: string): CliError {
+  return new CliError(EXIT.USAGE, message);
+}
+
+/** The exit code for any error a command throws. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof SecureStoreError) {
+    switch (err.code) {
+      case 'ERR_ARGUMENT':
+        return EXIT.USAGE;
+      case 'ERR_KMS':
+        return EXIT.KMS;
+      case 'ERR_LOCKED':
+      case 'ERR_CONFLICT':
+        return EXIT.BUSY;
+      default:
+        return EXIT.FAILURE;
+    }
+  }
+  if (err instanceof Error && err.name === 'ExitPromptError') return EXIT.INTERRUPTED;
+  return EXIT.FAILURE;
+}

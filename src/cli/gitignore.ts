@@ -1,0 +1,47 @@
+/**
+ * Keeping key files out of git (FORMAT-NOTES §5): when the key file lies inside a git work tree,
+ * a rooted rule `/name` is added to the `.gitignore` in the key file's own directory, under a
+ * comment, unless a line there already reads `name`, `/name` or `*.ext`. Unlike the reference, a
+ * newline is added first when the file does not end with one.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { ioError } from '../errors.js';
+import { writeFileAtomic } from '../io/files.js';
+
+/** True when `dir` or one of its ancestors contains `.git`. */
+export function insideGitRepo(dir: string): boolean {
+  let current = resolve(dir);
+  for (;;) {
+    if (existsSync(join(current, '.git'))) return true;
+    const parent = dirname(current);
+    if (parent === current) return false;
+    current = parent;
+  }
+}
+
+/**
+ * Adds the ignore rule for `keyPath` if needed. Returns the `.gitignore` path when it was
+ * changed, or null.
+ */
+export async function ignoreKeyFile(keyPath: string): Promise<string | null> {
+  const absolute = resolve(keyPath);
+  const dir = dirname(absolute);
+  if (!insideGitRepo(dir)) return null;
+  const name = basename(absolute);
+  const gitignore = join(dir, '.gitignore');
+  let existing = '';
+  try {
+    existing = await fs.readFile(gitignore, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(err, 'read', gitignore);
+  }
+  const ext = extname(name);
+  const covering = new Set([name, `/${name}`]);
+  if (ext !== '') covering.add(`*${ext}`);
+  if (existing.split(/\r?\n/).some((line) => covering.has(line.trim()))) return null;
+  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  const addition = `# SecureStore key file: never commit it\n/${name}\n`;
+  await writeFileAtomic(gitignore, existing + separator + addition);
+  return gitignore;
+}

@@ -1,0 +1,146 @@
+/**
+ * `ssclient`: `main(argv, io)` parses the arguments, runs one command and returns the exit code.
+ * It never calls `process.exit`, so it runs in-process in tests exactly as in the real command.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { SecureStoreError } from '../errors.js';
+import { registerCoreCommands } from './commands/core.js';
+import { registerGitCommands } from './commands/git.js';
+import { registerKmsCommands } from './commands/kms.js';
+import { registerWorkflowCommands } from './commands/workflow.js';
+import { Context } from './context.js';
+import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
+import type { CliIo } from './io.js';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
+
+/** Runs `ssclient` with `argv` (without the node and script paths). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = normaliseArgs(argv);
+  const debug = args.includes('--debug');
+  const version = versionRequest(args);
+  if (version !== null) {
+    io.stdout.write(
+      version === 'short'
+        ? `ssclient ${VERSION}\n`
+        : `ssclient ${VERSION} (securestore-kms)\nSecureStore vault format v3, Node.js ${process.versions.node}\n`,
+    );
+    return EXIT.OK;
+  }
+
+  const ctx = new Context(io);
+  const program = buildProgram(ctx);
+  if (args.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.USAGE;
+  }
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.help' ||
+        err.code === 'commander.version'
+      ) {
+        return EXIT.OK;
+      }
+      // commander has already printed its one-line message to stderr
+      return EXIT.USAGE;
+    }
+    reportError(io, err, debug);
+    return exitCodeFor(err);
+  }
+}
+
+function reportError(io: CliIo, err: unknown, debug: boolean): void {
+  const colour = io.stderr.isTTY === true && io.env.NO_COLOR === undefined;
+  const prefix = colour ? '\x1b[31merror:\x1b[0m' : 'error:';
+  let message: string;
+  if (err instanceof CliError || err instanceof SecureStoreError) {
+    message = err.message;
+  } else if (err instanceof Error && err.name === 'ExitPromptError') {
+    message = 'interrupted';
+  } else {
+    message = `unexpected failure: ${err instanceof Error ? err.message : String(err)} (run again with --debug for details)`;
+  }
+  io.stderr.write(`${prefix} ${message}\n`);
+  if (debug && err instanceof Error && err.stack) {
+    io.stderr.write(`${err.stack}\n`);
+    let cause = err.cause;
+    while (cause instanceof Error) {
+      io.stderr.write(`caused by: ${cause.stack ?? cause.message}\n`);
+      cause = cause.cause;
+    }
+  }
+}
+
+/** `--keyfile` and `--key-file` are the reference's aliases of `--key`. */
+function normaliseArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let rest = false;
+  for (const arg of argv) {
+    if (rest || arg === '--') {
+      rest = true;
+      out.push(arg);
+    } else if (arg === '--keyfile' || arg === '--key-file') {
+      out.push('--key');
+    } else if (arg.startsWith('--keyfile=') || arg.startsWith('--key-file=')) {
+      out.push(`--key=${arg.slice(arg.indexOf('=') + 1)}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** `-V` prints one line, `--version` two (as the reference does). */
+function versionRequest(args: readonly string[]): 'short' | 'long' | null {
+  for (const arg of args) {
+    if (arg === '--') return null;
+    if (arg === '-V') return 'short';
+    if (arg === '--version') return 'long';
+  }
+  return null;
+}
+
+function buildProgram(ctx: Context): Command {
+  const io = ctx.io;
+  const program = new Command('ssclient');
+  program
+    .description('Create and edit SecureStore secrets vaults (a drop-in for NeoSmart ssclient).')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, 'error: ')),
+    })
+    .showSuggestionAfterError(true)
+    .helpCommand('help [command]', 'show help for a command')
+    .option('-s, --store <store>', 'the vault file (default: $SSCLIENT_STORE, else secrets.json)')
+    .addOption(
+      io.stdinIsTTY
+        ? new Option('-p, --password', 'ask for the password (masked)')
+        : new Option('-p, --password <password>', 'the password (stdin is not a terminal)'),
+    )
+    .option('--password-file <path>', 'read the password from a file ("-" for stdin)')
+    .option(
+      '-k, --key <keyfile>',
+      'a key file (PEM, 32-byte raw, or KMS-wrapped); aliases --keyfile, --key-file',
+    )
+    .option('--debug', 'show stack traces for errors')
+    .addOption(new Option('-V', 'print the version (one line)'))
+    .addOption(new Option('--version', 'print the version'));
+
+  const bind = (cmd: Command, action: (...args: never[]) => Promise<void>): void => {
+    cmd.action(action as (...args: unknown[]) => Promise<void>);
+  };
+  registerCoreCommands(program, ctx, bind);
+  registerWorkflowCommands(program, ctx, bind);
+  registerKmsCommands(program, ctx, bind);
+  registerGitCommands(program, ctx, bind);
+  return program;
+}

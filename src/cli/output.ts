@@ -1,0 +1,42 @@
+/**
+ * What `get` prints, byte for byte as the reference ssclient does (FORMAT-NOTES §5): values that
+ * are not UTF-8 print as `base64:<b64>` in text, and as arrays of byte numbers in JSON.
+ */
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A decrypted secret: its text, or its bytes when they are not UTF-8. */
+export type SecretValue = { name: string; text: string } | { name: string; bytes: Uint8Array };
+
+export function toSecretValue(name: string, bytes: Uint8Array): SecretValue {
+  try {
+    return { name, text: utf8.decode(bytes) };
+  } catch {
+    return { name, bytes };
+  }
+}
+
+/** `get NAME`: the value and a newline. */
+export function formatValue(value: SecretValue): string {
+  return `${'text' in value ? value.text : `base64:${Buffer.from(value.bytes).toString('base64')}`}\n`;
+}
+
+/** `get --all --format text`: `name: value` lines, no escaping. */
+export function formatText(values: readonly SecretValue[]): string {
+  return values.map((v) => `${v.name}: ${formatValue(v)}`).join('');
+}
+
+/** `get --all --format json`: serde_json's pretty array of `{ "key", "value" }`, newline-terminated. */
+export function formatJson(values: readonly SecretValue[]): string {
+  if (values.length === 0) return '[]\n';
+  const items = values.map((v) => {
+    const value =
+      'text' in v
+        ? JSON.stringify(v.text)
+        : v.bytes.length === 0
+          ? '[]'
+          : `[\n${Array.from(v.bytes, (b) => `      ${b}`).join(',\n')}\n    ]`;
+    return `  {\n    "key": ${JSON.stringify(v.name)},\n    "value": ${value}\n  }`;
+  });
+  return `[\n${items.join(',\n')}\n]\n`;
+}
