@@ -3,7 +3,6 @@
  * It never calls `process.exit`, so it runs in-process in tests exactly as in the real command.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { createRequire } from 'node:module';
 import { SecureStoreError } from '../errors.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerGitCommands } from './commands/git.js';
@@ -12,9 +11,7 @@ import { registerWorkflowCommands } from './commands/workflow.js';
 import { Context } from './context.js';
 import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
-
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
-  .version;
+import { VERSION } from '../version.js';
 
 /** Runs `ssclient` with `argv` (without the node and script paths). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
