@@ -4,13 +4,29 @@
  * checked against the canonical grammar first.
  */
 
-// Whole quads, then an optional padded tail whose unused bits are zero (canonical encoding).
-const CANONICAL =
-  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/][AQgw]==)?$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Character code → 6-bit value + 1 (0 marks a character outside the alphabet). */
+const VALUE = new Uint8Array(128);
+for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i + 1;
 
-/** True when `text` is the one canonical base64 encoding of some byte string. */
+/**
+ * True when `text` is the one canonical base64 encoding of some byte string: whole quads of
+ * alphabet characters, then at most two `=`, with the unused bits before the padding zero.
+ * (A table walk: a regular expression here cost a third of the time to open a large vault.)
+ */
 export function isCanonicalBase64(text: string): boolean {
-  return text.length % 4 === 0 && CANONICAL.test(text);
+  const n = text.length;
+  if (n % 4 !== 0) return false;
+  if (n === 0) return true;
+  let end = n;
+  if (text.charCodeAt(n - 1) === 0x3d) end = text.charCodeAt(n - 2) === 0x3d ? n - 2 : n - 1;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || VALUE[c] === 0) return false;
+  }
+  if (end === n) return true;
+  const last = VALUE[text.charCodeAt(end - 1)]! - 1;
+  return (last & (end === n - 1 ? 0x03 : 0x0f)) === 0;
 }
 
 /** Number of bytes a canonical base64 string decodes to. */

@@ -30,15 +30,18 @@ const MAX_DEPTH = 64;
 
 /** Parses one JSON document; whitespace may surround it, nothing else may follow it. */
 export function parseJson(text: string): JsonNode {
-  const parser = new Parser(text);
+  const parser = new JsonReader(text);
   parser.skipWhitespace();
   const value = parser.parseValue(0);
-  parser.skipWhitespace();
-  if (parser.pos !== text.length) parser.error('unexpected data after the end of the document');
+  parser.finish();
   return value;
 }
 
-class Parser {
+/**
+ * The reader's primitives, exported so that the vault codec can read the (large) `secrets`
+ * object straight into blobs without building a tree for it.
+ */
+export class JsonReader {
   pos = 0;
   constructor(readonly text: string) {}
 
@@ -52,6 +55,25 @@ class Parser {
       }
     }
     throw new JsonSyntaxError(reason, line, at - lineStart + 1);
+  }
+
+  /** Skips whitespace and consumes `char` (a one-character string) or fails. */
+  expect(char: string, what: string): void {
+    this.skipWhitespace();
+    if (this.text.charCodeAt(this.pos) !== char.charCodeAt(0)) this.error(`expected ${what}`);
+    this.pos++;
+  }
+
+  /** Skips whitespace and returns the next character code without consuming it. */
+  peek(): number {
+    this.skipWhitespace();
+    return this.text.charCodeAt(this.pos);
+  }
+
+  /** After the top-level value: only whitespace may follow. */
+  finish(): void {
+    this.skipWhitespace();
+    if (this.pos !== this.text.length) this.error('unexpected data after the end of the document');
   }
 
   skipWhitespace(): void {
@@ -105,7 +127,7 @@ class Parser {
 
   parseObject(depth: number): JsonNode {
     const entries: [string, JsonNode][] = [];
-    const seen = new Set<string>();
+    let seen: Set<string> | null = null; // made only for large objects; small ones scan
     this.pos++; // {
     this.skipWhitespace();
     if (this.text.charCodeAt(this.pos) === 0x7d) {
@@ -116,8 +138,11 @@ class Parser {
       if (this.text.charCodeAt(this.pos) !== 0x22) this.error('expected a quoted name');
       const keyAt = this.pos;
       const key = this.parseString();
-      if (seen.has(key)) this.error(`duplicate name ${JSON.stringify(key)}`, keyAt);
-      seen.add(key);
+      if (seen === null && entries.length >= 16) seen = new Set(entries.map(([k]) => k));
+      if (seen !== null ? seen.has(key) : entries.some(([k]) => k === key)) {
+        this.error(`duplicate name ${JSON.stringify(key)}`, keyAt);
+      }
+      seen?.add(key);
       this.skipWhitespace();
       if (this.text.charCodeAt(this.pos) !== 0x3a) this.error('expected ":"');
       this.pos++;

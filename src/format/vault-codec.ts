@@ -7,7 +7,7 @@ import type { Blob } from '../crypto/blob.js';
 import { BLOCK_BYTES, HMAC_BYTES, IV_BYTES } from '../crypto/primitives.js';
 import { fail } from '../errors.js';
 import { decodedLength, isCanonicalBase64 } from './base64.js';
-import { type JsonNode, JsonSyntaxError, parseJson, writeJson } from './json.js';
+import { type JsonNode, JsonReader, JsonSyntaxError, writeJson } from './json.js';
 
 /** spec/format.md §7.1: larger files are refused before they are read into memory. */
 export const MAX_VAULT_BYTES = 256 * 1024 * 1024;
@@ -25,7 +25,6 @@ export interface VaultDocument {
 
 const KNOWN_FIELDS = new Set(['version', 'iv', 'sentinel', 'secrets']);
 const BLOB_FIELDS = ['iv', 'hmac', 'payload'] as const;
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -49,18 +48,131 @@ export function parseVault(bytes: Uint8Array, source: string): VaultDocument {
   return parseVaultText(text, source);
 }
 
-/** Like {@link parseVault}, from text that is already decoded. */
+/**
+ * Like {@link parseVault}, from text that is already decoded. The `secrets` object, which is
+ * nearly all of a vault, is read straight into blobs; everything else goes through the generic
+ * tree and {@link documentFromNode}, so both paths apply the same rules.
+ */
 export function parseVaultText(text: string, source: string): VaultDocument {
-  let root: JsonNode;
+  const bad = (what: string): never => fail('ERR_VAULT_FORMAT', `${source}: ${what}`);
+  const reader = new JsonReader(text);
+  const entries: [string, JsonNode][] = [];
+  const seen = new Set<string>();
+  let secrets: Map<string, Blob> | null = null;
   try {
-    root = parseJson(text);
+    if (reader.peek() !== 0x7b) {
+      reader.parseValue(0); // a syntax error is reported as such
+      reader.finish();
+      bad('the top level is not a JSON object');
+    }
+    reader.pos++;
+    if (reader.peek() === 0x7d) {
+      reader.pos++;
+    } else {
+      for (;;) {
+        reader.skipWhitespace();
+        if (reader.peek() !== 0x22) reader.error('expected a quoted name');
+        const keyAt = reader.pos;
+        const key = reader.parseString();
+        if (seen.has(key)) reader.error(`duplicate name ${JSON.stringify(key)}`, keyAt);
+        seen.add(key);
+        reader.expect(':', '":"');
+        if (key === 'secrets' && reader.peek() === 0x7b) {
+          secrets = readSecrets(reader, bad);
+          entries.push([key, { kind: 'object', entries: [] }]);
+        } else {
+          reader.skipWhitespace();
+          entries.push([key, reader.parseValue(1)]);
+        }
+        const c = reader.peek();
+        reader.pos++;
+        if (c === 0x7d) break;
+        if (c !== 0x2c) reader.error('expected "," or "}"', reader.pos - 1);
+      }
+    }
+    reader.finish();
   } catch (err) {
     if (err instanceof JsonSyntaxError) {
       fail('ERR_VAULT_FORMAT', `${source} is not valid JSON: ${err.message}`, err);
     }
     throw err;
   }
-  return documentFromNode(root, source);
+  const doc = documentFromNode({ kind: 'object', entries }, source);
+  return secrets === null ? doc : { ...doc, secrets };
+}
+
+/**
+ * One secret entry in the usual layout, matched by the regular-expression engine (native code):
+ * an unescaped name, then iv, hmac and payload in that order with base64 of the right shape,
+ * then "," or "}". Anything else (escapes, other field orders, errors) takes the general path.
+ * A CLI process runs this once, cold, so per-character JavaScript loops would dominate.
+ */
+const FAST_ENTRY =
+  /[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*\{[ \t\n\r]*"iv"[ \t\n\r]*:[ \t\n\r]*"([A-Za-z0-9+/]{21}[AQgw]==)"[ \t\n\r]*,[ \t\n\r]*"hmac"[ \t\n\r]*:[ \t\n\r]*"([A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=)"[ \t\n\r]*,[ \t\n\r]*"payload"[ \t\n\r]*:[ \t\n\r]*"((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/][AQgw]==)?)"[ \t\n\r]*\}[ \t\n\r]*([,}])/y;
+
+/** Reads the `secrets` object: `"name": { "iv": …, "hmac": …, "payload": … }, …`. */
+function readSecrets(reader: JsonReader, bad: (what: string) => never): Map<string, Blob> {
+  const secrets = new Map<string, Blob>();
+  reader.pos++; // {
+  if (reader.peek() === 0x7d) {
+    reader.pos++;
+    return secrets;
+  }
+  for (;;) {
+    FAST_ENTRY.lastIndex = reader.pos;
+    const m = FAST_ENTRY.exec(reader.text);
+    const n = m === null ? 0 : decodedLength(m[4]!);
+    if (m !== null && n !== 0 && n % BLOCK_BYTES === 0 && !secrets.has(m[1]!)) {
+      secrets.set(m[1]!, { iv: m[2]!, hmac: m[3]!, payload: m[4]! });
+      reader.pos = FAST_ENTRY.lastIndex;
+      if (m[5] === '}') return secrets;
+      continue;
+    }
+    if (reader.peek() !== 0x22) reader.error('expected a quoted name');
+    const nameAt = reader.pos;
+    const name = reader.parseString();
+    if (secrets.has(name)) reader.error(`duplicate name ${JSON.stringify(name)}`, nameAt);
+    if (hasLoneSurrogate(name)) bad('a secret name contains an unpaired surrogate escape');
+    reader.expect(':', '":"');
+    // Built only when there is something to report: JSON.stringify per secret is not free.
+    const what = { toString: () => `secret ${JSON.stringify(name)}` };
+    if (reader.peek() !== 0x7b) bad(`${what} is not an object`);
+    reader.pos++;
+    let iv: string | undefined;
+    let hmac: string | undefined;
+    let payload: string | undefined;
+    if (reader.peek() !== 0x7d) {
+      for (;;) {
+        if (reader.peek() !== 0x22) reader.error('expected a quoted name');
+        const fieldAt = reader.pos;
+        const field = reader.parseString();
+        reader.expect(':', '":"');
+        if (reader.peek() !== 0x22) {
+          if (field === 'iv' || field === 'hmac' || field === 'payload')
+            bad(`${what} ${field} is not a string`);
+          bad(`${what} has an unknown field "${field}"`);
+        }
+        const value = reader.parseString();
+        if (field === 'iv' && iv === undefined) iv = value;
+        else if (field === 'hmac' && hmac === undefined) hmac = value;
+        else if (field === 'payload' && payload === undefined) payload = value;
+        else if (field === 'iv' || field === 'hmac' || field === 'payload') {
+          reader.error(`duplicate name ${JSON.stringify(field)}`, fieldAt);
+        } else bad(`${what} has an unknown field "${field}"`);
+        const c = reader.peek();
+        reader.pos++;
+        if (c === 0x7d) break;
+        if (c !== 0x2c) reader.error('expected "," or "}"', reader.pos - 1);
+      }
+    } else {
+      reader.pos++;
+    }
+    secrets.set(name, checkBlob(what, iv, hmac, payload, bad));
+    const c = reader.peek();
+    reader.pos++;
+    if (c === 0x7d) return secrets;
+    if (c !== 0x2c) reader.error('expected "," or "}"', reader.pos - 1);
+  }
 }
 
 /** Validates a parsed JSON tree as a vault. */
@@ -94,7 +206,7 @@ export function documentFromNode(root: JsonNode, source: string): VaultDocument 
   if (secretsNode!.kind !== 'object') bad('"secrets" is not an object');
   const secrets = new Map<string, Blob>();
   for (const [name, node] of (secretsNode as { entries: [string, JsonNode][] }).entries) {
-    if (LONE_SURROGATE.test(name)) bad(`a secret name contains an unpaired surrogate escape`);
+    if (hasLoneSurrogate(name)) bad(`a secret name contains an unpaired surrogate escape`);
     secrets.set(name, readBlob(node, `secret ${JSON.stringify(name)}`, bad));
   }
 
@@ -110,23 +222,47 @@ function describe(node: JsonNode | undefined): string {
 
 function readBlob(node: JsonNode, what: string, bad: (what: string) => never): Blob {
   if (node.kind !== 'object') bad(`${what} is not an object`);
-  const entries = (node as { entries: [string, JsonNode][] }).entries;
-  const fields = new Map(entries);
-  for (const [key] of entries) {
+  const fields: Partial<Record<(typeof BLOB_FIELDS)[number], string>> = {};
+  for (const [key, value] of (node as { entries: [string, JsonNode][] }).entries) {
     if (!(BLOB_FIELDS as readonly string[]).includes(key))
       bad(`${what} has an unknown field "${key}"`);
+    if (value.kind !== 'string') bad(`${what} ${key} is not a string`);
+    fields[key as (typeof BLOB_FIELDS)[number]] = (value as { value: string }).value;
   }
-  for (const key of BLOB_FIELDS) {
-    if (!fields.has(key)) bad(`${what} is missing "${key}"`);
-  }
-  const iv = expectBase64(fields.get('iv')!, IV_BYTES, `${what} iv`, bad);
-  const hmac = expectBase64(fields.get('hmac')!, HMAC_BYTES, `${what} hmac`, bad);
-  const payload = expectBase64(fields.get('payload')!, null, `${what} payload`, bad);
+  return checkBlob(what, fields.iv, fields.hmac, fields.payload, bad);
+}
+
+/** spec/format.md §7: every field present, canonical base64, exact lengths, whole blocks. */
+function checkBlob(
+  what: string | { toString(): string },
+  iv: string | undefined,
+  hmac: string | undefined,
+  payload: string | undefined,
+  bad: (what: string) => never,
+): Blob {
+  if (iv === undefined) return bad(`${what} is missing "iv"`);
+  if (hmac === undefined) return bad(`${what} is missing "hmac"`);
+  if (payload === undefined) return bad(`${what} is missing "payload"`);
+  checkBase64(iv, IV_BYTES, { toString: () => `${what} iv` }, bad);
+  checkBase64(hmac, HMAC_BYTES, { toString: () => `${what} hmac` }, bad);
+  checkBase64(payload, null, { toString: () => `${what} payload` }, bad);
   const n = decodedLength(payload);
   if (n === 0 || n % BLOCK_BYTES !== 0) {
     bad(`${what} payload is ${n} bytes, not a whole number of 16-byte blocks`);
   }
   return { iv, hmac, payload };
+}
+
+function checkBase64(
+  text: string,
+  bytes: number | null,
+  what: string | { toString(): string },
+  bad: (what: string) => never,
+): void {
+  if (!isCanonicalBase64(text)) bad(`${what} is not canonical padded base64`);
+  if (bytes !== null && decodedLength(text) !== bytes) {
+    bad(`${what} is ${decodedLength(text)} bytes, expected ${bytes}`);
+  }
 }
 
 function expectBase64(
@@ -136,12 +272,20 @@ function expectBase64(
   bad: (what: string) => never,
 ): string {
   if (node.kind !== 'string') return bad(`${what} is not a string`);
-  const text = node.value;
-  if (!isCanonicalBase64(text)) return bad(`${what} is not canonical padded base64`);
-  if (bytes !== null && decodedLength(text) !== bytes) {
-    return bad(`${what} is ${decodedLength(text)} bytes, expected ${bytes}`);
+  checkBase64(node.value, bytes, what, bad);
+  return node.value;
+}
+
+/** True when `text` holds a UTF-16 surrogate that is not part of a pair (no UTF-8 form). */
+export function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) return true;
+    i++;
   }
-  return text;
+  return false;
 }
 
 /**
@@ -166,14 +310,18 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** True when the names are already in code point order. */
-export function isSorted(names: Iterable<string>): boolean {
-  let previous: string | undefined;
+/**
+ * Whether the names are already in code point order, and the greatest of them: one pass, so
+ * that opening a large vault does not walk its names twice.
+ */
+export function scanOrder(names: Iterable<string>): { sorted: boolean; max: string | undefined } {
+  let sorted = true;
+  let max: string | undefined;
   for (const name of names) {
-    if (previous !== undefined && compareCodePoints(previous, name) >= 0) return false;
-    previous = name;
+    if (max === undefined || compareCodePoints(max, name) < 0) max = name;
+    else sorted = false;
   }
-  return true;
+  return { sorted, max };
 }
 
 /**

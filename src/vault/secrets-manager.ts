@@ -26,7 +26,8 @@ import { encodeKeyFile } from '../format/key-file.js';
 import {
   compareCodePoints,
   documentFromNode,
-  isSorted,
+  hasLoneSurrogate,
+  scanOrder,
   MAX_VAULT_BYTES,
   parseVault,
   serializeVault,
@@ -73,7 +74,6 @@ export function resolveAuth(auth: AuthOptions): KeySource {
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const zeroOnCollect = new FinalizationRegistry<Uint8Array>((key) => key.fill(0));
 
 interface FileState {
@@ -105,8 +105,9 @@ export class SecretsManager {
     this.#file = file;
     this.#dirty = false;
     this.#keyVerified = keyVerified;
-    this.#sorted = isSorted(doc.secrets.keys());
-    this.#maxName = lastOf(doc.secrets.keys());
+    const order = scanOrder(doc.secrets.keys());
+    this.#sorted = order.sorted;
+    this.#maxName = order.max;
     zeroOnCollect.register(this, key, this);
   }
 
@@ -299,7 +300,7 @@ export class SecretsManager {
     checkName(name);
     let plain: Uint8Array;
     if (typeof value === 'string') {
-      if (LONE_SURROGATE.test(value))
+      if (hasLoneSurrogate(value))
         fail(
           'ERR_ARGUMENT',
           `value of ${JSON.stringify(name)}: the string is not well-formed Unicode`,
@@ -480,14 +481,7 @@ function checkKeyLength(key: Uint8Array): void {
 
 function checkName(name: string): void {
   if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
-  if (LONE_SURROGATE.test(name))
-    fail('ERR_ARGUMENT', 'name: the string is not well-formed Unicode');
-}
-
-function lastOf(names: Iterable<string>): string | undefined {
-  let max: string | undefined;
-  for (const name of names) if (max === undefined || compareCodePoints(name, max) > 0) max = name;
-  return max;
+  if (hasLoneSurrogate(name)) fail('ERR_ARGUMENT', 'name: the string is not well-formed Unicode');
 }
 
 /** Converts a plain JavaScript value (from `JSON.parse`) into the codec's JSON tree. */
