@@ -329,25 +329,29 @@ export function scanOrder(names: Iterable<string>): { sorted: boolean; max: stri
  * point order (the caller sorts). No trailing newline.
  */
 export function serializeVault(doc: VaultDocument): string {
-  const parts: string[] = [`{\n  "version": 3,\n  "iv": "${doc.iv}",\n`];
-  if (doc.sentinel !== null) parts.push(`  "sentinel": ${writeBlob(doc.sentinel, '  ')},\n`);
+  let out = `{\n  "version": 3,\n  "iv": "${doc.iv}",\n`;
+  if (doc.sentinel !== null) out += `  "sentinel": ${writeBlob(doc.sentinel, '  ')},\n`;
   if (doc.secrets.size === 0) {
-    parts.push('  "secrets": {}');
+    out += '  "secrets": {}';
   } else {
-    parts.push('  "secrets": {\n');
-    let first = true;
+    // One template per secret (a CLI serialises once, cold: fewer operations is faster).
+    const parts: string[] = [];
     for (const [name, blob] of doc.secrets) {
-      parts.push(first ? '    ' : ',\n    ', JSON.stringify(name), ': ', writeBlob(blob, '    '));
-      first = false;
+      const quoted = PLAIN_NAME.test(name) ? `"${name}"` : JSON.stringify(name);
+      parts.push(
+        `    ${quoted}: {\n      "iv": "${blob.iv}",\n      "hmac": "${blob.hmac}",\n      "payload": "${blob.payload}"\n    }`,
+      );
     }
-    parts.push('\n  }');
+    out += `  "secrets": {\n${parts.join(',\n')}\n  }`;
   }
   for (const [key, value] of doc.extras) {
-    parts.push(',\n  ', JSON.stringify(key), ': ', writeJson(value, '  '));
+    out += `,\n  ${JSON.stringify(key)}: ${writeJson(value, '  ')}`;
   }
-  parts.push('\n}');
-  return parts.join('');
+  return `${out}\n}`;
 }
+
+/** Names that JSON writes as they are, between quotes (spec/format.md §5.6). */
+const PLAIN_NAME = /^[^"\\\x00-\x1f]*$/;
 
 function writeBlob(blob: Blob, indent: string): string {
   return (

@@ -373,8 +373,7 @@ export class SecretsManager {
         );
       }
     }
-    const text = this.toJSON();
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = Buffer.from(this.toJSON(), 'utf8');
     await writeFileAtomic(path, bytes);
     this.#file = { path, digest: sha256(bytes) };
     this.#dirty = false;
