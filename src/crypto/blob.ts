@@ -3,12 +3,17 @@
  * HMAC-SHA1(hmac key, iv ‖ ciphertext). spec/format.md §3. The MAC is checked in constant time
  * before anything is decrypted.
  */
-import { decodeBase64, encodeBase64 } from '../format/base64.js';
+import { decodedLength, decodeBase64, encodeBase64 } from '../format/base64.js';
 import {
   aesCbcDecrypt,
+  aesCbcDecryptRaw,
   aesCbcEncrypt,
+  BLOCK_BYTES,
   constantTimeEqual,
+  type CryptoKey,
+  HMAC_BYTES,
   hmacSha1,
+  importKey,
   IV_BYTES,
   randomBytes,
 } from './primitives.js';
@@ -20,15 +25,15 @@ export interface Blob {
   readonly payload: string;
 }
 
-/** The two halves of the 32-byte vault key (spec/format.md §1). */
+/** The two halves of the 32-byte vault key (spec/format.md §1), imported once. */
 export interface VaultKeys {
-  readonly aes: Uint8Array;
-  readonly hmac: Uint8Array;
+  readonly aes: CryptoKey;
+  readonly hmac: CryptoKey;
 }
 
-/** Splits 32 key bytes into views of their AES and HMAC halves (no copy). */
+/** Imports the AES and HMAC halves of 32 key bytes. */
 export function splitKey(key: Uint8Array): VaultKeys {
-  return { aes: key.subarray(0, 16), hmac: key.subarray(16, 32) };
+  return { aes: importKey(key.subarray(0, 16)), hmac: importKey(key.subarray(16, 32)) };
 }
 
 /** Encrypts `plaintext` under a fresh random IV. */
@@ -61,4 +66,59 @@ export function decryptBlob(keys: VaultKeys, blob: Blob): Buffer | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Verifies and decrypts many blobs at once (for "every secret": `get --all`, `run`, exports),
+ * several times faster than one {@link decryptBlob} per secret. Returns, per blob, its plaintext
+ * or `null` when its MAC (or padding) fails; never a wrong plaintext.
+ *
+ * How: every blob's `iv ‖ ciphertext` is decoded into one buffer, so each MAC is one contiguous
+ * update. Then one AES-128-CBC decryption (OpenSSL's, no padding) runs over the buffer after the
+ * first iv. In CBC each plaintext block is D(C[j]) xor C[j-1]; the block before each blob's
+ * first ciphertext block is that blob's own iv, so every blob decrypts exactly as it would alone,
+ * and the blocks that come from decrypting an iv are skipped. PKCS#7 padding (spec/format.md §3)
+ * is then checked and removed per blob, after its MAC has verified.
+ */
+export function decryptBlobs(keys: VaultKeys, blobs: readonly Blob[]): (Buffer | null)[] {
+  if (blobs.length === 0) return [];
+  const starts: number[] = new Array<number>(blobs.length);
+  let total = 0;
+  for (let i = 0; i < blobs.length; i++) {
+    starts[i] = total;
+    total += IV_BYTES + decodedLength(blobs[i]!.payload);
+  }
+  const stream = Buffer.allocUnsafe(total);
+  const macs = Buffer.allocUnsafe(blobs.length * HMAC_BYTES);
+  const valid: boolean[] = new Array<boolean>(blobs.length);
+  for (let i = 0; i < blobs.length; i++) {
+    const blob = blobs[i]!;
+    const start = starts[i]!;
+    const end = i + 1 < blobs.length ? starts[i + 1]! : total;
+    stream.write(blob.iv, start, IV_BYTES, 'base64');
+    stream.write(blob.payload, start + IV_BYTES, end - start - IV_BYTES, 'base64');
+    macs.write(blob.hmac, i * HMAC_BYTES, HMAC_BYTES, 'base64');
+    valid[i] = constantTimeEqual(
+      hmacSha1(keys.hmac, stream.subarray(start, end)),
+      macs.subarray(i * HMAC_BYTES, (i + 1) * HMAC_BYTES),
+    );
+  }
+  const plain = aesCbcDecryptRaw(keys.aes, stream.subarray(0, IV_BYTES), stream.subarray(IV_BYTES));
+  const out: (Buffer | null)[] = new Array<Buffer | null>(blobs.length);
+  for (let i = 0; i < blobs.length; i++) {
+    const from = starts[i]!; // plain is offset by the first iv: ciphertext i starts here
+    const to = (i + 1 < blobs.length ? starts[i + 1]! : total) - IV_BYTES;
+    out[i] = valid[i] ? unpad(plain.subarray(from, to)) : null;
+  }
+  plain.fill(0);
+  return out;
+}
+
+/** Removes PKCS#7 padding into a fresh buffer; null when the padding is malformed. */
+function unpad(block: Buffer): Buffer | null {
+  const n = block.length;
+  const pad = n === 0 ? 0 : block[n - 1]!;
+  if (pad < 1 || pad > BLOCK_BYTES || pad > n) return null;
+  for (let j = n - pad; j < n; j++) if (block[j] !== pad) return null;
+  return Buffer.from(block.subarray(0, n - pad));
 }

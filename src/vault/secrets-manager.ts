@@ -6,6 +6,7 @@
 import {
   type Blob,
   decryptBlob,
+  decryptBlobs,
   encryptBlob,
   splitKey,
   type VaultKeys,
@@ -85,7 +86,7 @@ interface FileState {
 export class SecretsManager {
   #doc: VaultDocument;
   #key: Uint8Array | null;
-  #keys: VaultKeys;
+  #keys: VaultKeys | null;
   #file: FileState | null;
   #dirty: boolean;
   #sorted: boolean;
@@ -240,6 +241,49 @@ export class SecretsManager {
     return copy;
   }
 
+  /**
+   * Every secret as bytes, in name order: decrypts them all in one batch, several times faster
+   * than calling `getBytes` for each.
+   * @throws SecureStoreError ERR_INTEGRITY naming the first secret that fails its MAC.
+   */
+  getAllBytes(): Map<string, Uint8Array> {
+    const names = this.keys();
+    const blobs = names.map((name) => this.#doc.secrets.get(name)!);
+    const plains = decryptBlobs(this.#keys!, blobs);
+    const out = new Map<string, Uint8Array>();
+    for (let i = 0; i < names.length; i++) {
+      const plain = plains[i];
+      if (plain === null || plain === undefined) {
+        plains.forEach((p) => p?.fill(0));
+        this.#integrityFailure(names[i]!);
+      }
+      out.set(names[i]!, new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
+    }
+    return out;
+  }
+
+  /**
+   * Every secret as a string, in name order (see {@link getAllBytes}).
+   * @throws SecureStoreError ERR_INTEGRITY, or ERR_NOT_UTF8 naming a binary secret.
+   */
+  getAll(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [name, bytes] of this.getAllBytes()) {
+      try {
+        out.set(name, utf8.decode(bytes));
+      } catch (err) {
+        fail(
+          'ERR_NOT_UTF8',
+          `secret ${JSON.stringify(name)} is binary, not UTF-8 text; read it as bytes`,
+          err,
+        );
+      } finally {
+        bytes.fill(0);
+      }
+    }
+    return out;
+  }
+
   has(name: string): boolean {
     this.#assertOpen();
     return this.#doc.secrets.has(name);
@@ -276,20 +320,20 @@ export class SecretsManager {
     if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
     const blob = this.#doc.secrets.get(name);
     if (blob === undefined) return null;
-    const plain = decryptBlob(this.#keys, blob);
-    if (plain === null) {
-      if (!this.#keyVerified && !this.#verifyAgainstSecrets()) {
-        fail(
-          'ERR_WRONG_KEY',
-          `wrong password or key for ${this.#name()}: no secret in it verifies`,
-        );
-      }
-      fail(
-        'ERR_INTEGRITY',
-        `secret ${JSON.stringify(name)} in ${this.#name()} fails its integrity check: the vault was modified or damaged`,
-      );
-    }
+    const plain = decryptBlob(this.#keys!, blob);
+    if (plain === null) this.#integrityFailure(name);
     return plain;
+  }
+
+  /** A secret failed its MAC: a wrong key (when nothing has verified it yet) or tampering. */
+  #integrityFailure(name: string): never {
+    if (!this.#keyVerified && !this.#verifyAgainstSecrets()) {
+      fail('ERR_WRONG_KEY', `wrong password or key for ${this.#name()}: no secret in it verifies`);
+    }
+    return fail(
+      'ERR_INTEGRITY',
+      `secret ${JSON.stringify(name)} in ${this.#name()} fails its integrity check: the vault was modified or damaged`,
+    );
   }
 
   // ---------------------------------------------------------------- writing
@@ -313,7 +357,7 @@ export class SecretsManager {
     }
     this.#prepareWrite();
     const isNew = !this.#doc.secrets.has(name);
-    this.#doc.secrets.set(name, encryptBlob(this.#keys, plain));
+    this.#doc.secrets.set(name, encryptBlob(this.#keys!, plain));
     if (typeof value === 'string') plain.fill(0);
     if (isNew) this.#noteNewName(name);
     this.#dirty = true;
@@ -397,6 +441,8 @@ export class SecretsManager {
       zeroize(this.#key);
       zeroOnCollect.unregister(this);
       this.#key = null;
+      // OpenSSL's copies are cleansed (OPENSSL_clear_free) when these are collected.
+      this.#keys = null;
     }
   }
 
@@ -422,7 +468,7 @@ export class SecretsManager {
     }
     if (this.#doc.sentinel === null) {
       const plain = randomBytes(32);
-      this.#doc.sentinel = encryptBlob(this.#keys, plain);
+      this.#doc.sentinel = encryptBlob(this.#keys!, plain);
       zeroize(plain);
       this.#dirty = true;
     }
@@ -430,7 +476,7 @@ export class SecretsManager {
 
   #verifyAgainstSecrets(): boolean {
     for (const blob of this.#doc.secrets.values()) {
-      if (verifyBlob(this.#keys, blob)) {
+      if (verifyBlob(this.#keys!, blob)) {
         this.#keyVerified = true;
         return true;
       }

@@ -76,7 +76,9 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
         return;
       }
       // Decrypt everything before printing anything: a damaged secret prints nothing at all.
-      const values: SecretValue[] = vault.keys().map((n) => toSecretValue(n, vault.getBytes(n)!));
+      const values: SecretValue[] = [...vault.getAllBytes()].map(([n, bytes]) =>
+        toSecretValue(n, bytes),
+      );
       ctx.io.stdout.write(opts.format === 'text' ? formatText(values) : formatJson(values));
     } finally {
       vault.close();
