@@ -41,8 +41,8 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     };
     // Read the value before the vault is locked, so a slow prompt never holds the lock.
     if (stdinTaken) plain = await readValue();
-    const source = await ctx.keySource(opts, { stdinTaken });
     await ctx.requireStore(ctx.storePath(opts));
+    const source = await ctx.keySource(opts, { stdinTaken });
     if (plain === undefined) plain = await readValue();
     const final = plain;
     await SecretsManager.update(ctx.path(ctx.storePath(opts)), source, (vault) =>
