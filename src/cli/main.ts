@@ -128,6 +128,9 @@ function buildProgram(ctx: Context): Command {
       '-k, --key <keyfile>',
       'a key file (PEM, 32-byte raw, or KMS-wrapped); aliases --keyfile, --key-file',
     )
+    .option('--region <region>', 'AWS region for KMS (default: the AWS SDK chain)')
+    .option('--profile <profile>', 'AWS profile for KMS (default: the AWS SDK chain)')
+    .option('--kms-endpoint <url>', 'KMS endpoint URL (default: AWS_ENDPOINT_URL_KMS, else AWS)')
     .option('--debug', 'show stack traces for errors')
     .addOption(new Option('-V', 'print the version (one line)'))
     .addOption(new Option('--version', 'print the version'));
