@@ -359,6 +359,7 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('SSCLIENT_')) delete env[k];
   const run = (args, expect) => () => {
+    const cpu0 = childrenCpuMs();
     const t0 = performance.now();
     const res = spawnSync(process.execPath, args, {
       cwd: dir,
@@ -367,10 +368,11 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
       timeout: 60_000,
     });
     const ms = performance.now() - t0;
+    const cpu = cpu0 === null ? null : childrenCpuMs() - cpu0;
     if (res.status !== 0 || (expect !== undefined && !expect(res.stdout))) {
       throw new Error(`bench: ${args.join(' ')} failed (${res.status}): ${res.stderr}`);
     }
-    return ms;
+    return { ms, cpu };
   };
   const cmds = [{ label: 'node -e 0', n: null, fn: run(['-e', '0']) }];
   const [, mid, big] = cfg.cliSizes;
@@ -408,18 +410,24 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
   for (let w = 0; w < cfg.warmup; w++) for (const c of cmds) c.fn();
   const times = cmds.map(() => []);
   for (let r = 0; r < cfg.runs; r++) cmds.forEach((c, j) => times[j].push(c.fn()));
-  const medians = times.map(median);
+  const medians = times.map((t) => median(t.map((x) => x.ms)));
+  // CPU time is summed in clock ticks by the kernel: a mean over the runs, not a median.
+  const cpus = times.map((t) => (t[0].cpu === null ? null : mean(t.map((x) => x.cpu))));
   const node = medians[0];
-  const results = { node };
+  const nodeCpu = cpus[0];
+  const results = { node, nodeCpu };
   const rows = cmds.map((c, j) => {
     const ms = medians[j];
+    const cpu = cpus[j];
     const ref = c.ref === undefined ? undefined : REFERENCE_MS[c.ref];
-    if (c.ref !== undefined) results[c.ref] = { ms, ref };
+    if (c.ref !== undefined) results[c.ref] = { ms, ref, cpu };
     return [
       c.n === null ? c.label : `ssclient ${c.label}`,
       c.n === null ? '—' : fmtInt(c.n),
       fmtMs(ms),
       c.n === null ? '—' : fmtRatio(ms / node),
+      cpu === null ? '—' : fmtMs(cpu),
+      c.n === null || cpu === null ? '—' : fmtRatio(cpu / nodeCpu),
       ref === undefined ? '—' : fmtMs(ref),
       ref === undefined ? '—' : fmtRatio(ms / ref, 3),
       times[j].length,
@@ -427,9 +435,20 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
   });
   printTable(
     'CLI: `node bin/ssclient.js` as a real process vs bare `node -e 0` (same run) and the reference ssclient 2.0.1 (recorded)',
-    ['command', 'secrets', 'ours ms', 'ours ÷ node', 'reference ms', 'ours ÷ reference', 'runs'],
+    [
+      'command',
+      'secrets',
+      'ours ms',
+      'ours ÷ node',
+      'CPU ms',
+      'CPU ÷ node',
+      'reference ms',
+      'ours ÷ reference',
+      'runs',
+    ],
     rows,
-    'Wall time of spawning the process until it exits (median, rounds interleaved). ' +
+    'ms = wall time from spawn to exit (median, rounds interleaved). CPU ms = user + system time ' +
+      'of the process (mean; Linux only), which other load on a shared machine disturbs far less. ' +
       'The reference column is FORMAT-NOTES §6 (ssclient 2.0.1 measured on 2 cores), not this run: ' +
       'the Rust binary is not installed here.',
   );
@@ -533,6 +552,24 @@ function printTable(title, headers, rows, note) {
   );
   for (const r of cells.slice(1)) console.log(line(r));
   console.log(`\n${note}\n`);
+}
+
+/**
+ * CPU time (user + system, ms) of this process's waited-for children: cutime + cstime of
+ * /proc/self/stat, in clock ticks (100 per second on Linux). null where there is no /proc.
+ */
+function childrenCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function mean(xs) {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 function median(xs) {

@@ -130,6 +130,8 @@ describe('npm run bench --quick', () => {
       'secrets',
       'ours ms',
       'ours ÷ node',
+      'CPU ms',
+      'CPU ÷ node',
       'reference ms',
       'ours ÷ reference',
       'runs',
@@ -143,16 +145,21 @@ describe('npm run bench --quick', () => {
       'ssclient -k KEY set NAME VALUE 1 000',
       'ssclient -k KEY get --all 1 000',
     ]);
-    expect(cli.rows[0]!.slice(2)).toEqual([expect.stringMatching(NUMBER), '—', '—', '—', '2']);
+    const cpu = process.platform === 'linux' ? NUMBER : /^(-?\d+(\.\d+)?|—)$/;
+    const node = cli.rows[0]!;
+    expect(node[2]).toMatch(NUMBER);
+    expect(node[4]).toMatch(cpu);
+    expect([node[3], node[5], node[6], node[7], node[8]]).toEqual(['—', '—', '—', '—', '2']);
     for (const row of cli.rows.slice(1)) {
       expect(row[2]).toMatch(NUMBER);
       expect(row[3]).toMatch(NUMBER);
-      expect(row[6]).toBe('2');
+      expect(row[4]).toMatch(cpu);
+      expect(row[5]).toMatch(cpu);
+      expect(row[8]).toBe('2');
     }
-    // The recorded reference numbers (FORMAT-NOTES §6) appear where the sizes match.
-    expect(cli.rows[1]![4]).toBe('7.00');
-    expect(cli.rows[3]![4]).toBe('118');
-    expect(cli.rows[5]![4]).toBe('154');
+    // The recorded reference numbers (FORMAT-NOTES §6) appear where the sizes match, with a ratio.
+    expect(cli.rows.map((r) => r[6])).toEqual(['—', '7.00', '—', '118', '—', '154', '—']);
+    for (const i of [1, 3, 5]) expect(cli.rows[i]![7]).toMatch(NUMBER);
   });
 
   it('targets table: every target of issues 2 and 3 with a measured value and a verdict', () => {

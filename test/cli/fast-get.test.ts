@@ -1,16 +1,18 @@
 /**
- * The `get NAME` fast path of src/cli/run.ts: which arguments take it, that it prints exactly
- * what `main` prints (real process with the fast path vs `main` in-process without it), that it
- * never loads commander, and that commands never load what they do not use.
+ * The `get NAME` / `set NAME VALUE` fast path of src/cli/run.ts: which arguments take it, that
+ * it does exactly what `main` does (real process with the fast path vs `main` in-process
+ * without it), that it never loads commander, and that commands never load what they do not use.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plainGet } from '../../src/cli/run.js';
+import { fastPathArgs } from '../../src/cli/run.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
 
-describe('plainGet: which arguments take the fast path', () => {
+describe('fastPathArgs: which arguments take the fast path', () => {
   const yes: [string[], Record<string, string | boolean>, string][] = [
     [['get', 'a'], {}, 'a'],
     [['-s', 'v.json', '-k', 'k.key', 'get', 'a'], { store: 'v.json', key: 'k.key' }, 'a'],
@@ -25,13 +27,27 @@ describe('plainGet: which arguments take the fast path', () => {
     ],
   ];
   it.each(yes)('%j takes it (off a terminal)', (argv, opts, name) => {
-    expect(plainGet(argv, false)).toEqual({ opts, name });
+    expect(fastPathArgs(argv, false)).toEqual({ command: 'get', opts, name });
+  });
+
+  it('set NAME VALUE takes it, with the options anywhere', () => {
+    expect(fastPathArgs(['-k', 'k.key', 'set', 'a', 'b c'], false)).toEqual({
+      command: 'set',
+      opts: { key: 'k.key' },
+      name: 'a',
+      value: 'b c',
+    });
+    expect(fastPathArgs(['set', '', '', '--store=v.json'], false)).toEqual({
+      command: 'set',
+      opts: { store: 'v.json' },
+      name: '',
+      value: '',
+    });
   });
 
   const no: string[][] = [
     [],
     ['get'],
-    ['set', 'a', 'b'],
     ['a', 'get'],
     ['get', 'a', 'b'],
     ['get', '--all'],
@@ -51,24 +67,41 @@ describe('plainGet: which arguments take the fast path', () => {
     ['--region', 'eu-west-1', '-k', 'k.key', 'get', 'a'],
     ['-k', 'k.key', 'get', '-x'],
     ['-k'],
+    ['set', 'a'],
+    ['set', 'a', 'b', 'c'],
+    ['set', 'a', '-'],
+    ['set', 'a', '--file', 'x'],
+    ['set', 'a', 'b', '--', 'c'],
+    ['delete', 'a'],
+    ['remove', 'a'],
+    ['create', 'v.json'],
+    ['export-key', 'k.key'],
   ];
   it.each(no.map((argv) => [argv]))('%j does not', (argv) => {
-    expect(plainGet(argv, false)).toBeNull();
+    expect(fastPathArgs(argv, false)).toBeNull();
   });
 
   it('on a terminal only a key file qualifies (anything else may prompt)', () => {
-    expect(plainGet(['-k', 'k.key', 'get', 'a'], true)).toEqual({
+    expect(fastPathArgs(['-k', 'k.key', 'get', 'a'], true)).toEqual({
+      command: 'get',
       opts: { key: 'k.key' },
       name: 'a',
     });
-    expect(plainGet(['get', 'a'], true)).toBeNull();
-    expect(plainGet(['-p', 'get', 'a'], true)).toBeNull();
-    expect(plainGet(['-k', 'k.key', '-p', 'pw', 'get', 'a'], true)).toBeNull();
-    expect(plainGet(['--password-file', 'pw.txt', 'get', 'a'], true)).toBeNull();
+    expect(fastPathArgs(['-k', 'k.key', 'set', 'a', 'b'], true)).toEqual({
+      command: 'set',
+      opts: { key: 'k.key' },
+      name: 'a',
+      value: 'b',
+    });
+    expect(fastPathArgs(['get', 'a'], true)).toBeNull();
+    expect(fastPathArgs(['set', 'a', 'b'], true)).toBeNull();
+    expect(fastPathArgs(['-p', 'get', 'a'], true)).toBeNull();
+    expect(fastPathArgs(['-k', 'k.key', '-p', 'pw', 'get', 'a'], true)).toBeNull();
+    expect(fastPathArgs(['--password-file', 'pw.txt', 'get', 'a'], true)).toBeNull();
   });
 });
 
-describe('the fast path prints exactly what main prints', () => {
+describe('the fast path does exactly what main does', () => {
   let dir = '';
   let cleanup = () => {};
   const KEY = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
@@ -122,6 +155,8 @@ describe('the fast path prints exactly what main prints', () => {
     ['a missing key file', ['-k', 'missing.key', 'get', 'plain']],
     ['no key at all', ['get', 'plain']],
     ['both -p and -k', ['-p', 'x', '-k', 'vault.key', 'get', 'plain']],
+    ['a glob-like name that is not there', ['-k', 'vault.key', 'get', 'db:*']],
+    ['a store that is not a vault', ['-s', 'pw.txt', '-k', 'vault.key', 'get', 'plain']],
   ];
   it.each(cases)('%s', async (_what, argv, env = {}) => {
     const real = runProcess(argv, { cwd: dir, env });
@@ -129,6 +164,78 @@ describe('the fast path prints exactly what main prints', () => {
     expect(real.stderr).toBe(inProcess.stderr);
     expect(real.stdoutBytes.equals(inProcess.stdoutBytes)).toBe(true);
     expect(real.code).toBe(inProcess.code);
+  });
+
+  const setCases: [string, string[], Record<string, string>?][] = [
+    ['a new secret', ['-k', 'vault.key', 'set', 'new', 'value']],
+    ['an existing secret', ['set', 'plain', 'changed', '-k', 'vault.key']],
+    ['an empty name and value', ['-k', 'vault.key', 'set', '', '']],
+    ['a unicode name and a multi-line value', ['-k', 'vault.key', 'set', 'ключ 🔑', 'a\nb\r\n']],
+    [
+      'a password vault',
+      ['-p', 'correct horse', 'set', 'plain', 'x'],
+      { SSCLIENT_STORE: 'pw.json' },
+    ],
+    ['a wrong key (nothing written)', ['-k', 'wrong.key', 'set', 'plain', 'x']],
+    ['a missing store', ['-s', 'missing.json', '-k', 'vault.key', 'set', 'a', 'b']],
+  ];
+  it.each(setCases)('set: %s', async (_what, argv, env = {}) => {
+    // The same starting vault for both; the fast path (real process) and main (in-process).
+    for (const f of ['secrets.json', 'pw.json']) copyFileSync(join(dir, f), join(dir, `${f}.orig`));
+    const real = runProcess(argv, { cwd: dir, env });
+    const afterReal = {
+      vault: readFileSync(join(dir, 'secrets.json')),
+      pw: readFileSync(join(dir, 'pw.json')),
+    };
+    for (const f of ['secrets.json', 'pw.json']) copyFileSync(join(dir, `${f}.orig`), join(dir, f));
+    const inProcess = await runCli(argv, { cwd: dir, env });
+    expect(real.stderr).toBe(inProcess.stderr);
+    expect(real.stdout).toBe(inProcess.stdout);
+    expect(real.code).toBe(inProcess.code);
+    // Same secrets afterwards (the new blob has a fresh iv, so compare plaintexts and names).
+    const key = { key: KEY };
+    const a = await SecretsManager.fromJSON(afterReal.vault, key);
+    const b = await SecretsManager.fromFile(join(dir, 'secrets.json'), key);
+    expect([...a.getAllBytes()]).toEqual([...b.getAllBytes()]);
+    const pwA = await SecretsManager.fromJSON(afterReal.pw, { password: 'correct horse' });
+    const pwB = await SecretsManager.fromFile(join(dir, 'pw.json'), { password: 'correct horse' });
+    expect([...pwA.getAllBytes()]).toEqual([...pwB.getAllBytes()]);
+    for (const f of ['secrets.json', 'pw.json']) copyFileSync(join(dir, `${f}.orig`), join(dir, f));
+    for (const m of [a, b, pwA, pwB]) m.close();
+  });
+
+  it('set on a locked vault: the fast path does not wait, main waits for the lock', async () => {
+    copyFileSync(join(dir, 'secrets.json'), join(dir, 'locked.json'));
+    const lock = join(dir, 'locked.json.lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() }));
+    const child = spawn(
+      process.execPath,
+      [BIN, '-s', 'locked.json', '-k', 'vault.key', 'set', 'w', 'v'],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    child.stdin.end();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error('set did not finish within 20 s'));
+      }, 20_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+      setTimeout(() => rmSync(lock), 1_000);
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const vault = await SecretsManager.fromFile(join(dir, 'locked.json'), { key: KEY });
+    expect(vault.get('w')).toBe('v');
+    vault.close();
   });
 
   it('prints the values themselves', () => {
@@ -153,9 +260,17 @@ describe('the fast path prints exactly what main prints', () => {
   const runBlocked = (packages: string[], argv: string[]) =>
     runProcess(argv, { cwd: dir, env: { NODE_OPTIONS: blocking(packages).join(' ') } });
 
-  it('the fast path never loads commander; failures go through main, which does', () => {
+  it('the fast path (get and set) never loads commander; failures go through main, which does', () => {
     const ok = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'plain']);
     expect(ok).toMatchObject({ code: 0, stdout: 'hello world\n', stderr: '' });
+    const set = runBlocked(['commander'], ['-s', 'other.json', '-k', 'vault.key', 'set', 'f', 'v']);
+    expect(set).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(
+      runBlocked(['commander'], ['-s', 'other.json', '-k', 'vault.key', 'get', 'f']),
+    ).toMatchObject({
+      code: 0,
+      stdout: 'v\n',
+    });
     const fallback = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'nope']);
     expect(fallback.code).not.toBe(0);
     expect(fallback.stderr).toContain('blocked commander');
