@@ -5,7 +5,7 @@
  */
 import { derivePasswordKey, KEY_BYTES, randomBytes, zeroize } from '../crypto/primitives.js';
 import { fail } from '../errors.js';
-import { decodeKeyFile, decodeKeyText } from '../format/key-file.js';
+import { decodeKeyFile, decodeKeyText, MAX_KEY_FILE_BYTES } from '../format/key-file.js';
 import { readFileCapped } from '../io/files.js';
 
 export type KeySourceType = 'password' | 'key' | 'kms';
@@ -62,6 +62,9 @@ export class KeySource {
       if (looksLikeWrappedKey(bytes)) {
         const { unwrapKeyFile } = await import('../kms/unwrap.js');
         return unwrapKeyFile(bytes, path, options.kms ?? {});
+      }
+      if (bytes.length > MAX_KEY_FILE_BYTES) {
+        fail('ERR_KEY_FILE', `${path} is not a key file (${bytes.length} bytes)`);
       }
       try {
         return decodeKeyFile(bytes, path);
