@@ -155,7 +155,18 @@ class ControlError extends Error {}
 class KmsState {
   private readonly regions = new Map<string, RegionStore>();
   private faults: ActiveFault[] = [];
+  /** Requests per operation since the last reset. */
   counts: Record<string, number> = {};
+  /** Requests per operation for each key a request named (by key ARN), since the last reset. */
+  keyCounts = new Map<string, Record<string, number>>();
+
+  count(operation: string, keys: KmsKey[]): void {
+    for (const key of new Set(keys)) {
+      const counts = this.keyCounts.get(key.arn) ?? {};
+      counts[operation] = (counts[operation] ?? 0) + 1;
+      this.keyCounts.set(key.arn, counts);
+    }
+  }
 
   region(name: string): RegionStore {
     let store = this.regions.get(name);
@@ -288,6 +299,7 @@ class KmsState {
   reset(): void {
     this.clearFaults();
     this.counts = {};
+    this.keyCounts.clear();
     for (const key of this.allKeys()) {
       key.state = 'Enabled';
       delete key.deletionDate;
@@ -610,7 +622,10 @@ const HANDLERS: Record<Operation, (state: KmsState, region: string, body: Json) 
       );
     }
     if (name.startsWith('alias/aws/')) {
-      throw new KmsError('NotFoundException', `Alias ${aliasArn(region, name)} is reserved.`);
+      throw new KmsError(
+        'InvalidAliasNameException',
+        `Alias ${aliasArn(region, name)} cannot begin with alias/aws/.`,
+      );
     }
     if (target.startsWith('alias/') || target.includes(':alias/')) {
       throw new KmsError('ValidationException', 'Aliases must refer to keys. Not aliases');
@@ -928,10 +943,17 @@ function control(state: KmsState, action: string, body: Json): Json {
     case 'clear-faults':
       state.clearFaults();
       return {};
-    case 'counts':
-      return { ...state.counts };
+    case 'counts': {
+      const name = controlString(body, 'key');
+      if (name === undefined) return { ...state.counts };
+      const region = controlRegion(body);
+      const key = state.tryResolve(region, name);
+      if (key === undefined) throw new ControlError(`key: ${name} not found in ${region}`);
+      return { ...state.keyCounts.get(key.arn) };
+    }
     case 'reset-counts':
       state.counts = {};
+      state.keyCounts.clear();
       return {};
     case 'reset':
       state.reset();
@@ -989,7 +1011,9 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
     }
     const region = auth.region;
     const json = parseJsonObject(body);
-    const fault = state.takeFault(operation, region, requestKeys(state, region, json));
+    const keys = requestKeys(state, region, json);
+    state.count(operation, keys);
+    const fault = state.takeFault(operation, region, keys);
     if (fault !== undefined) {
       if (fault.delayMs !== undefined && fault.delayMs > 0) {
         await delay(fault.delayMs, res);
