@@ -488,7 +488,9 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     );
     expect(error).toBeInstanceOf(KMSServiceException);
     expect((error as KMSServiceException).name).toBe('ThrottlingException');
-    expect((error as KMSServiceException).message).toBe('Rate exceeded');
+    expect((error as KMSServiceException).message).toBe(
+      'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.',
+    );
     expect((error as KMSServiceException).$metadata.httpStatusCode).toBe(400);
     expect((error as KMSServiceException).$metadata.attempts).toBe(2);
     expect(await control.counts({ key: arn })).toEqual({ Encrypt: 2 });
@@ -505,6 +507,9 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     const error = await rejection(kms.send(new DecryptCommand({ CiphertextBlob })));
     expect(error).toBeInstanceOf(KMSServiceException);
     expect((error as KMSServiceException).name).toBe('AccessDeniedException');
+    expect((error as KMSServiceException).message).toBe(
+      `User: arn:aws:iam::${ACCOUNT_ID}:user/securestore-test is not authorized to perform: kms:Decrypt on resource: ${denied.arn} because no identity-based policy allows the kms:Decrypt action`,
+    );
     expect((error as KMSServiceException).$metadata.attempts).toBe(1);
     expect(await control.counts({ key: denied.arn })).toEqual({ Encrypt: 1, Decrypt: 1 });
 

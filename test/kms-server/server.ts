@@ -126,15 +126,28 @@ const ERROR_STATUS: Record<string, number> = {
   MissingAuthenticationTokenException: 400,
 };
 
-/** Messages for injected faults that give none (AWS's wording where known). */
-const DEFAULT_MESSAGES: Record<string, string | undefined> = {
-  ThrottlingException: 'Rate exceeded',
-  AccessDeniedException:
-    'User: arn:aws:iam::111122223333:user/securestore-test is not authorized to perform this operation because no identity-based policy allows it',
-  KMSInternalException: 'An internal error occurred',
-  DependencyTimeoutException: 'The system timed out while trying to fulfill the request.',
-  InvalidCiphertextException: undefined,
-};
+/**
+ * The message of an injected fault that gives none: AWS's wording where known, `undefined` for
+ * errors AWS sends without one.
+ */
+function defaultFaultMessage(type: string, operation: string, keys: KmsKey[]): string | undefined {
+  switch (type) {
+    case 'InvalidCiphertextException':
+      return undefined;
+    case 'ThrottlingException':
+      return 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.';
+    case 'AccessDeniedException': {
+      const resource = keys[0]?.arn ?? `arn:aws:kms:*:${ACCOUNT_ID}:key/*`;
+      return `User: arn:aws:iam::${ACCOUNT_ID}:user/securestore-test is not authorized to perform: kms:${operation} on resource: ${resource} because no identity-based policy allows the kms:${operation} action`;
+    }
+    case 'KMSInternalException':
+      return 'An internal error occurred.';
+    case 'DependencyTimeoutException':
+      return 'The system timed out while trying to fulfill the request.';
+    default:
+      return `injected ${type}`;
+  }
+}
 
 /** A KMS error reply: `{"__type": type, "message": message}` with `status`. */
 export class KmsError extends Error {
@@ -1026,8 +1039,7 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
       if (fault.error !== undefined) {
         throw new KmsError(
           fault.error,
-          fault.message ??
-            (fault.error in DEFAULT_MESSAGES ? DEFAULT_MESSAGES[fault.error] : 'injected fault'),
+          fault.message ?? defaultFaultMessage(fault.error, operation, keys),
         );
       }
     }
