@@ -2,6 +2,7 @@
  * The KMS test server at the wire level (plain fetch, exact bodies): hostile and malformed
  * requests, the error shapes, and closing with requests in flight. A private server per file.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsControlAt, type KmsControl } from '../helpers/kms.js';
 import { ACCOUNT_ID, startKmsServer, type KmsServer } from './server.js';
@@ -213,6 +214,59 @@ describe('request validation', () => {
     const served = await call('DescribeKey', { KeyId: arn });
     expect(served.status).toBe(200);
     expect((JSON.parse(served.body) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn).toBe(arn);
+  });
+});
+
+describe('hostile input (properties)', () => {
+  const OPERATIONS = [
+    'Encrypt',
+    'Decrypt',
+    'GenerateDataKey',
+    'GenerateDataKeyWithoutPlaintext',
+    'ReEncrypt',
+    'DescribeKey',
+    'CreateAlias',
+    'ListAliases',
+  ];
+  const field = fc.oneof(
+    fc.constantFrom('KeyId', 'Plaintext', 'CiphertextBlob', 'EncryptionContext', 'KeySpec'),
+    fc.constantFrom('NumberOfBytes', 'DestinationKeyId', 'SourceKeyId', 'AliasName', 'TargetKeyId'),
+    fc.string({ maxLength: 8 }),
+  );
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom('alias/securestore-test-1', 'AES_256', 'AQID', '', 'alias/aws/x'),
+    fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b).toString('base64')),
+  );
+
+  it('answers any JSON body with 200 or an AWS-shaped 4xx error, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...OPERATIONS),
+        fc.dictionary(field, value, { maxKeys: 5 }),
+        async (operation, body) => {
+          const reply = await call(operation, body);
+          expect(reply.contentType).toBe('application/x-amz-json-1.1');
+          if (reply.status === 200) return;
+          expect(reply.status).toBe(400);
+          const parsed = JSON.parse(reply.body) as Record<string, unknown>;
+          expect(Object.keys(parsed).filter((k) => k !== 'message')).toEqual(['__type']);
+          expect(parsed['__type']).toMatch(/^[A-Za-z]+Exception$/);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('answers any random ciphertext blob with InvalidCiphertextException', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (blob) => {
+        expect(
+          await call('Decrypt', { CiphertextBlob: Buffer.from(blob).toString('base64') }),
+        ).toEqual(error('InvalidCiphertextException'));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
