@@ -1,7 +1,7 @@
 /**
  * An AWS-KMS-compatible test server on 127.0.0.1, so that the real `@aws-sdk/client-kms` can be
- * tested over HTTP without AWS. Interface: /work/briefs/kms-interface.md (copied into
- * docs/kms-test-server.md); wire facts: KMS-NOTES (AWS JSON 1.1, errors as `{"__type", "message"}`).
+ * tested over HTTP without AWS. Its behaviour and control API are described in
+ * docs/kms-test-server.md; errors are shaped as AWS sends them (HTTP 400, `{"__type", "message"}`).
  *
  * - `POST /` with `X-Amz-Target: TrentService.<Op>`, SigV4-signed. The region of a request is the
  *   region of its credential scope; each region has its own keys and aliases, and
@@ -168,17 +168,34 @@ class ControlError extends Error {}
 class KmsState {
   private readonly regions = new Map<string, RegionStore>();
   private faults: ActiveFault[] = [];
-  /** Requests per operation since the last reset. */
-  counts: Record<string, number> = {};
+  /** Requests per operation since the last reset (Maps: operation names come from the wire). */
+  private counts = new Map<string, number>();
   /** Requests per operation for each key a request named (by key ARN), since the last reset. */
-  keyCounts = new Map<string, Record<string, number>>();
+  private keyCounts = new Map<string, Map<string, number>>();
 
-  count(operation: string, keys: KmsKey[]): void {
+  /** Counts a request to `operation` (any name a client sent). */
+  countRequest(operation: string): void {
+    this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+  }
+
+  /** Counts a request to `operation` for each key it names. */
+  countForKeys(operation: string, keys: KmsKey[]): void {
     for (const key of new Set(keys)) {
-      const counts = this.keyCounts.get(key.arn) ?? {};
-      counts[operation] = (counts[operation] ?? 0) + 1;
+      const counts = this.keyCounts.get(key.arn) ?? new Map<string, number>();
+      counts.set(operation, (counts.get(operation) ?? 0) + 1);
       this.keyCounts.set(key.arn, counts);
     }
+  }
+
+  /** The counts as a JSON object: all requests, or those that named `key`. */
+  countsOf(key?: KmsKey): Json {
+    const counts = key === undefined ? this.counts : this.keyCounts.get(key.arn);
+    return Object.fromEntries(counts ?? []);
+  }
+
+  resetCounts(): void {
+    this.counts.clear();
+    this.keyCounts.clear();
   }
 
   region(name: string): RegionStore {
@@ -311,8 +328,7 @@ class KmsState {
 
   reset(): void {
     this.clearFaults();
-    this.counts = {};
-    this.keyCounts.clear();
+    this.resetCounts();
     for (const key of this.allKeys()) {
       key.state = 'Enabled';
       delete key.deletionDate;
@@ -455,12 +471,10 @@ function contextField(body: Json, field: string): Record<string, string> {
   const value = body[field];
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw serialization();
-  const context: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value as Json)) {
-    if (typeof v !== 'string') throw serialization();
-    context[k] = v;
-  }
-  return context;
+  const pairs = Object.entries(value as Json);
+  for (const [, v] of pairs) if (typeof v !== 'string') throw serialization();
+  // fromEntries, not assignment: a pair named "__proto__" stays a pair.
+  return Object.fromEntries(pairs) as Record<string, string>;
 }
 
 function algorithmField(body: Json, field: string): void {
@@ -958,15 +972,14 @@ function control(state: KmsState, action: string, body: Json): Json {
       return {};
     case 'counts': {
       const name = controlString(body, 'key');
-      if (name === undefined) return { ...state.counts };
+      if (name === undefined) return state.countsOf();
       const region = controlRegion(body);
       const key = state.tryResolve(region, name);
       if (key === undefined) throw new ControlError(`key: ${name} not found in ${region}`);
-      return { ...state.keyCounts.get(key.arn) };
+      return state.countsOf(key);
     }
     case 'reset-counts':
-      state.counts = {};
-      state.keyCounts.clear();
+      state.resetCounts();
       return {};
     case 'reset':
       state.reset();
@@ -1015,7 +1028,7 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
       typeof target === 'string' && target.startsWith('TrentService.')
         ? target.slice('TrentService.'.length)
         : undefined;
-    if (operation !== undefined) state.counts[operation] = (state.counts[operation] ?? 0) + 1;
+    if (operation !== undefined) state.countRequest(operation);
 
     const auth = parseAuthorization(req);
     authenticate(req, auth, body);
@@ -1025,7 +1038,7 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
     const region = auth.region;
     const json = parseJsonObject(body);
     const keys = requestKeys(state, region, json);
-    state.count(operation, keys);
+    state.countForKeys(operation, keys);
     const fault = state.takeFault(operation, region, keys);
     if (fault !== undefined) {
       if (fault.delayMs !== undefined && fault.delayMs > 0) {

@@ -200,6 +200,31 @@ describe('request validation', () => {
     expect(await control.counts({ key: 'alias/securestore-test-1' })).toEqual({ DescribeKey: 1 });
   });
 
+  it('treats wire names such as "__proto__" and "constructor" as plain names', async () => {
+    // Raw JSON: a JS object literal would turn "__proto__" into a prototype.
+    const encrypted = await call(
+      'Encrypt',
+      `{"KeyId":"alias/securestore-test-1","Plaintext":"AQ==","EncryptionContext":{"__proto__":"x"}}`,
+    );
+    expect(encrypted.status).toBe(200);
+    const blob = (JSON.parse(encrypted.body) as { CiphertextBlob: string }).CiphertextBlob;
+    expect(await call('Decrypt', { CiphertextBlob: blob })).toEqual(
+      error('InvalidCiphertextException'),
+    );
+    const decrypted = await call(
+      'Decrypt',
+      `{"CiphertextBlob":"${blob}","EncryptionContext":{"__proto__":"x"}}`,
+    );
+    expect(decrypted.status).toBe(200);
+    expect((JSON.parse(decrypted.body) as { Plaintext: string }).Plaintext).toBe('AQ==');
+
+    await control.resetCounts();
+    expect(await call('constructor', {})).toEqual(error('UnknownOperationException'));
+    expect(await call('__proto__', {})).toEqual(error('UnknownOperationException'));
+    const counts = await fetch(`${server.url}/__control/counts`, { method: 'POST', body: '{}' });
+    expect(await counts.text()).toBe('{"constructor":1,"__proto__":1}');
+  });
+
   it('answers an injected error with the given message, then serves the request', async () => {
     const { arn } = await control.createKey({ alias: 'alias/wire-fault' });
     await control.fault({
