@@ -41,14 +41,23 @@ export const TEST_CREDENTIALS = {
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
+/** A fault for the control API's `fault` action: which requests, and what happens to them. */
 export interface Fault {
+  /** Only requests to this operation (`Decrypt`, ...). */
   operation?: string;
+  /** Only requests signed for this region. */
   region?: string;
+  /** Only requests that name this key (any form), in a KeyId field or as the blob's key. */
   key?: string;
+  /** Answer with this `__type` (HTTP 400; 500/503 for internal and dependency errors). */
   error?: string;
+  /** The error's message (default: AWS's wording where known). */
   message?: string;
+  /** How many matching requests get the fault (default: all of them). */
   times?: number;
+  /** Hold the request this long first (ends early if the client goes or the server closes). */
   delayMs?: number;
+  /** Destroy the connection instead of answering. */
   dropConnection?: boolean;
 }
 
@@ -542,10 +551,8 @@ function decryptBlob(
 function dataKeyLength(body: Json): number {
   const spec = optionalString(body, 'KeySpec');
   const count = optionalNumber(body, 'NumberOfBytes');
-  if (spec !== undefined && count !== undefined) {
-    throw new KmsError('ValidationException', 'Please specify either number of bytes or key spec.');
-  }
-  if (spec === undefined && count === undefined) {
+  // Exactly one of the two, as AWS demands.
+  if ((spec === undefined) === (count === undefined)) {
     throw new KmsError('ValidationException', 'Please specify either number of bytes or key spec.');
   }
   if (spec !== undefined) {
