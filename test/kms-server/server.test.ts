@@ -657,6 +657,37 @@ describe.skipIf(!local)('authentication (local server)', () => {
     expect((error as Error).name).toBe('InvalidSignatureException');
   });
 
+  it('verifies the payload: a body changed after signing is refused', async () => {
+    const kms = client();
+    // After signing, swap "-1" for "-2" in the body (same length, so Content-Length still fits).
+    type Handler = (args: { request: { body: Uint8Array } }) => Promise<unknown>;
+    const tamper =
+      (next: Handler): Handler =>
+      async (args) => {
+        const text = Buffer.from(args.request.body).toString('utf8');
+        args.request.body = Buffer.from(text.replace('securestore-test-1', 'securestore-test-2'));
+        return next(args);
+      };
+    kms.middlewareStack.addRelativeTo(
+      // The SDK's middleware types live in @smithy/types, which is not our dependency.
+      tamper as unknown as Parameters<KMSClient['middlewareStack']['addRelativeTo']>[0],
+      { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'tamperAfterSigning' },
+    );
+    const error = await rejection(
+      kms.send(new DescribeKeyCommand({ KeyId: 'alias/securestore-test-1' })),
+    );
+    expect((error as Error).name).toBe('InvalidSignatureException');
+    expect((error as Error).message).toBe(
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    );
+  });
+
+  it('verifies signatures that include a session token', async () => {
+    const kms = client({ credentials: { ...TEST_CREDENTIALS, sessionToken: 'session-token' } });
+    const described = await kms.send(new DescribeKeyCommand({ KeyId: target.key1 }));
+    expect(described.KeyMetadata?.KeyState).toBe('Enabled');
+  });
+
   it('refuses access keys starting with AKIDINVALID and accepts other dummy keys', async () => {
     const invalid = client({
       credentials: { accessKeyId: 'AKIDINVALIDEXAMPLE', secretAccessKey: 'x' },

@@ -814,14 +814,17 @@ function verifySignature(req: IncomingMessage, auth: ParsedAuth, body: Buffer): 
     const text = Array.isArray(value) ? value.join(',') : (value ?? '');
     return `${name}:${text.trim().replace(/\s+/g, ' ')}\n`;
   });
-  const payloadHash = req.headers['x-amz-content-sha256'];
+  // The payload hash is always computed from the body; a client-sent x-amz-content-sha256 (the
+  // SDK sends one) must match it, or a changed body would pass with the original signature.
+  const payloadHash = sha256(body);
+  const claimedHash = req.headers['x-amz-content-sha256'];
   const canonical = [
     req.method ?? 'POST',
     url.pathname,
     query,
     headers.join(''),
     auth.signedHeaders.join(';'),
-    typeof payloadHash === 'string' ? payloadHash : sha256(body),
+    typeof claimedHash === 'string' ? claimedHash : payloadHash,
   ].join('\n');
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', String(amzDate), scope, sha256(canonical)].join('\n');
@@ -831,6 +834,7 @@ function verifySignature(req: IncomingMessage, auth: ParsedAuth, body: Buffer): 
   const given = Buffer.from(auth.signature, 'hex');
   if (
     typeof amzDate !== 'string' ||
+    (claimedHash !== undefined && claimedHash !== payloadHash) ||
     !auth.signedHeaders.includes('host') ||
     given.length !== expected.length ||
     !timingSafeEqual(given, expected)
