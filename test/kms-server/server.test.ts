@@ -664,7 +664,8 @@ describe.skipIf(!local)('authentication (local server)', () => {
     const tamper =
       (next: Handler): Handler =>
       async (args) => {
-        const text = Buffer.from(args.request.body).toString('utf8');
+        const { buffer, byteOffset, byteLength } = args.request.body;
+      const text = Buffer.from(buffer, byteOffset, byteLength).toString('utf8');
         args.request.body = Buffer.from(text.replace('securestore-test-1', 'securestore-test-2'));
         return next(args);
       };
