@@ -147,8 +147,12 @@ export class KeySource {
   }
 }
 
-/** spec/kms-key-file.md §2: a wrapped key file is a JSON object, recognised by its first byte. */
+/**
+ * spec/kms-key-file.md §2: a wrapped key file is a JSON object, recognised by its first byte.
+ * §2.1: a file of exactly 32 bytes is always a raw key, even one that starts with `{`.
+ */
 export function looksLikeWrappedKey(bytes: Uint8Array): boolean {
+  if (bytes.length === KEY_BYTES) return false;
   for (const b of bytes) {
     if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
     return b === 0x7b;
