@@ -94,7 +94,7 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
     case 'AccessDeniedException':
       return {
         code: 'ERR_KMS_ACCESS_DENIED',
-        message: `${key}: access denied to ${op}${where}; grant this AWS identity ${op} on the key${call.operation === 'Decrypt' ? ' (with the encryption context in the file)' : ''}, see docs/kms.md`,
+        message: `${key}: access denied to ${op}${where}; grant this AWS identity ${op} on the key${call.operation === 'Decrypt' ? ' (with the encryption context in the file)' : ''}`,
       };
     case 'NotFoundException':
     case 'InvalidArnException':
