@@ -84,11 +84,18 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
   if (call.timedOut) {
     return {
       code: 'ERR_KMS_TIMEOUT',
-      message: `${key}: KMS${where} did not answer within ${formatMs(call.timeoutMs)}; check the network and the endpoint, or allow more time (timeoutMs)`,
+      message: `${key}: KMS${where} did not answer within ${formatMs(call.timeoutMs)}; check the network and the endpoint`,
     };
   }
   if (call.aborted) {
     return { code: 'ERR_KMS_ABORTED', message: `${key}: the ${op} call was cancelled` };
+  }
+  // Before the names: the SDK calls a reset connection a "TimeoutError" (it is retryable).
+  if (NETWORK_CODES.has(sysCode) || /socket hang up/i.test(text)) {
+    return {
+      code: 'ERR_KMS_UNREACHABLE',
+      message: `${key}: cannot reach KMS${where}${call.endpoint === undefined ? '' : ` at ${call.endpoint}`} (${sysCode || 'connection closed'}); check the network, the region and the endpoint (--kms-endpoint, AWS_ENDPOINT_URL_KMS)`,
+    };
   }
   switch (name) {
     case 'AccessDeniedException':
@@ -163,12 +170,6 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
     return {
       code: 'ERR_KMS_NO_CREDENTIALS',
       message: `${key}: no AWS credentials found; use --profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
-    };
-  }
-  if (NETWORK_CODES.has(sysCode) || /socket hang up/i.test(text)) {
-    return {
-      code: 'ERR_KMS_UNREACHABLE',
-      message: `${key}: cannot reach KMS${where}${call.endpoint === undefined ? '' : ` at ${call.endpoint}`} (${sysCode || 'connection closed'}); check the network, the region and the endpoint (--kms-endpoint, AWS_ENDPOINT_URL_KMS)`,
     };
   }
   if (sysCode === 'ETIMEDOUT') {
