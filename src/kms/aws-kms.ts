@@ -34,18 +34,26 @@ function loadSdk(): Promise<Sdk> {
 interface RegionClient {
   readonly client: KmsClientLike;
   readonly release: () => void;
+  /** The region the client resolved (for messages), or undefined when it has none. */
+  readonly region: () => Promise<string | undefined>;
 }
 
 async function clientFor(region: string | undefined, options: KmsOptions): Promise<RegionClient> {
-  if (options.client !== undefined) return { client: options.client, release: () => {} };
+  if (options.client !== undefined) {
+    return { client: options.client, release: () => {}, region: async () => region };
+  }
   const sdk = await loadSdk();
   const client = new sdk.KMSClient({
     ...(region !== undefined ? { region } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
   });
-  // Close the keep-alive sockets so that a short-lived process exits at once.
-  return { client, release: () => client.destroy() };
+  return {
+    client,
+    // Close the keep-alive sockets so that a short-lived process exits at once.
+    release: () => client.destroy(),
+    region: () => client.config.region().catch(() => undefined),
+  };
 }
 
 function timeoutOf(options: KmsOptions): number {
@@ -84,8 +92,11 @@ async function callKms<T>(
     return await run(sdk, region.client, controller.signal);
   } catch (err) {
     if (err instanceof KmsError) throw err;
+    // A key named without a region went to the SDK's default region: name it in the message.
+    const resolved = call.region ?? (await region?.region());
     throw kmsErrorFrom(err, {
       ...call,
+      region: resolved,
       timedOut,
       aborted: !timedOut && controller.signal.aborted,
       timeoutMs,
