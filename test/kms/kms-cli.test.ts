@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseWrappedKeyFile, type WrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
-import { tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 import { kmsTarget } from '../helpers/kms.js';
 import { runSsclient } from './process.js';
 
@@ -391,5 +391,53 @@ describe('no credentials, no region (a clean environment)', () => {
       'error: KMS key alias/securestore-test-1: no AWS region; give --region, set AWS_REGION, or name the key by its ARN\n',
     ]);
     expect(existsSync(join(dir, 'secrets.json'))).toBe(false);
+  });
+});
+
+describe('in-process, on a terminal: overwriting asks first', () => {
+  beforeAll(() => {
+    Object.assign(process.env, target.env);
+  });
+
+  it('create --kms over an existing wrapped key file: "no" keeps it, "yes" replaces it', async () => {
+    writeFileSync(join(dir, 'secrets.kms.json'), 'old');
+    const no = await runCli(['create', '--kms', target.key1], {
+      cwd: dir,
+      tty: true,
+      confirms: [false],
+    });
+    expect([no.code, no.stderr, no.prompts]).toEqual([
+      17,
+      'error: secrets.kms.json was left as it was\n',
+      ['secrets.kms.json already exists. Overwrite it?'],
+    ]);
+    expect(readFileSync(join(dir, 'secrets.kms.json'), 'utf8')).toBe('old');
+    expect(existsSync(join(dir, 'secrets.json'))).toBe(false);
+
+    const yes = await runCli(['create', '--kms', target.key1], {
+      cwd: dir,
+      tty: true,
+      confirms: [true],
+    });
+    expect(yes.code).toBe(0);
+    expect(readKeyFile().wrappings).toHaveLength(1);
+    const got = await runCli(['-k', 'secrets.kms.json', 'get', '--all'], { cwd: dir });
+    expect([got.code, got.stdout]).toEqual([0, '[]\n']);
+  });
+
+  it('export-key --kms over an existing file off a terminal: exit 17, file unchanged', async () => {
+    await runCli(['create', '-p', 'password-123'], { cwd: dir });
+    writeFileSync(join(dir, 'door.kms.json'), 'keep');
+    const r = await runCli(
+      ['-p', 'password-123', 'export-key', '--kms', target.key1, 'door.kms.json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect([r.code, r.stderr]).toEqual([
+      17,
+      'error: door.kms.json already exists and is not empty; refusing to overwrite the wrapped key file (delete it first, or run on a terminal to confirm)\n',
+    ]);
+    expect(readFileSync(join(dir, 'door.kms.json'), 'utf8')).toBe('keep');
   });
 });

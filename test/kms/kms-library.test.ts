@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
@@ -222,6 +223,33 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
     }
     expect(code).toBe(
       `ERR_KMS_KEY_FILE: ${path} is not a valid wrapped key file: "wrappings" is empty: the file opens nothing`,
+    );
+  });
+});
+
+describe('property: a changed wrapped key file never yields another key', () => {
+  it('any one byte changed: refused with a typed error, or the same key', async () => {
+    const { keyFile, key } = await kmsVault([target.key1, target.key2]);
+    const original = readFileSync(keyFile);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: original.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        async (at, xor) => {
+          const changed = Buffer.from(original);
+          changed[at]! ^= xor;
+          const path = join(dir, `changed-${at}-${xor}.kms.json`);
+          writeFileSync(path, changed);
+          try {
+            const got = await KeySource.fromFile(path, { kms }).keyFor(new Uint8Array(16));
+            expect(got).toEqual(key);
+          } catch (err) {
+            expect(isSecureStoreError(err)).toBe(true);
+            expect((err as { code: string }).code).toMatch(/^ERR_(KMS|KEY_FILE)/);
+          }
+        },
+      ),
+      { numRuns: target.local ? 60 : 15 },
     );
   });
 });

@@ -1,8 +1,12 @@
 /** The wrapped key file codec (spec/kms-key-file.md): round trips, and every hostile file refused. */
 import fc from 'fast-check';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
-import { looksLikeWrappedKey } from '../../src/keys/key-source.js';
+import { KeySource, looksLikeWrappedKey } from '../../src/keys/key-source.js';
+import { SecretsManager } from '../../src/vault/secrets-manager.js';
+import { tempDir } from '../helpers/cli.js';
 import {
   defaultWrappedKeyPath,
   findWrapping,
@@ -323,6 +327,29 @@ describe('recognition (spec §2.1)', () => {
     const raw = new Uint8Array(32).fill(0x7b);
     expect(looksLikeWrappedKey(raw)).toBe(false);
     expect(looksLikeWrappedKey(new Uint8Array(0))).toBe(false);
+  });
+});
+
+describe('a 32-byte raw key file that starts with "{" is still a raw key (spec §2.1)', () => {
+  it('opens its vault through KeySource.fromFile without any KMS call', async () => {
+    const { dir, cleanup } = tempDir('raw-brace-');
+    try {
+      const key = new Uint8Array(32).map((_, i) => (i === 0 ? 0x7b : i));
+      const keyPath = join(dir, 'raw.key');
+      writeFileSync(keyPath, key);
+      const vault = await SecretsManager.create({ key });
+      vault.set('a', 'b');
+      await vault.saveAs(join(dir, 'v.json'));
+      vault.close();
+      const opened = await SecretsManager.fromFile(
+        join(dir, 'v.json'),
+        KeySource.fromFile(keyPath),
+      );
+      expect(opened.get('a')).toBe('b');
+      opened.close();
+    } finally {
+      cleanup();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { KEY_BYTES, randomBytes, zeroize } from '../../crypto/primitives.js';
 import { encodeKeyFile } from '../../format/key-file.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
+import { withLock } from '../../io/lock.js';
 import { KeySource, looksLikeWrappedKey } from '../../keys/key-source.js';
 import { addWrapping, wrapKey } from '../../kms/wrap.js';
 import {
@@ -183,13 +184,13 @@ export function registerKmsCommands(program: Command, ctx: Context, bind: Regist
   bind(add, async (keyId: string, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions & { file?: string; context: string[] }>();
     const path = await wrappedKeyPath(ctx, opts);
-    const file = await readWrappedKeyFile(ctx, path);
-    const context =
-      opts.context.length > 0 ? parseContextPairs(opts.context) : file.wrappings[0]!.context;
-    const updated = await withVaultKey(ctx, opts, path, (key) =>
-      addWrapping(file, key, { keyId, context, ...ctx.kmsOptions(opts) }),
-    );
-    await writeWrappedKeyFile(ctx, path, updated);
+    const updated = await editWrappedKeyFile(ctx, path, (file) => {
+      const context =
+        opts.context.length > 0 ? parseContextPairs(opts.context) : file.wrappings[0]!.context;
+      return withVaultKey(ctx, opts, path, (key) =>
+        addWrapping(file, key, { keyId, context, ...ctx.kmsOptions(opts) }),
+      );
+    });
     ctx.note(`Added ${updated.wrappings.at(-1)!.keyArn} to ${path} (${describeCount(updated)})`);
   });
 
@@ -201,11 +202,13 @@ export function registerKmsCommands(program: Command, ctx: Context, bind: Regist
   bind(remove, async (which: string, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions & { file?: string }>();
     const path = await wrappedKeyPath(ctx, opts);
-    const file = await readWrappedKeyFile(ctx, path);
-    const updated = removeWrapping(file, which);
-    const gone = file.wrappings.find((w) => !updated.wrappings.includes(w))!;
-    await writeWrappedKeyFile(ctx, path, updated);
-    ctx.note(`Removed ${gone.keyArn} from ${path} (${describeCount(updated)} left)`);
+    let gone = '';
+    const updated = await editWrappedKeyFile(ctx, path, async (file) => {
+      const kept = removeWrapping(file, which);
+      gone = file.wrappings.find((w) => !kept.wrappings.includes(w))!.keyArn;
+      return kept;
+    });
+    ctx.note(`Removed ${gone} from ${path} (${describeCount(updated)} left)`);
   });
 
   const rewrap = kms
@@ -234,14 +237,14 @@ export function registerKmsCommands(program: Command, ctx: Context, bind: Regist
       throw usage('kms rewrap: give --to KEY_ID and/or --context name=value');
     }
     const path = await wrappedKeyPath(ctx, opts);
-    const file = await readWrappedKeyFile(ctx, path);
-    const keyIds = opts.to.length > 0 ? opts.to : file.wrappings.map((w) => w.keyArn);
-    const context =
-      opts.context.length > 0 ? parseContextPairs(opts.context) : file.wrappings[0]!.context;
-    const updated = await withVaultKey(ctx, opts, path, (key) =>
-      wrapKey(key, { keyIds, context, ...ctx.kmsOptions(opts) }),
-    );
-    await writeWrappedKeyFile(ctx, path, updated);
+    const updated = await editWrappedKeyFile(ctx, path, (file) => {
+      const keyIds = opts.to.length > 0 ? opts.to : file.wrappings.map((w) => w.keyArn);
+      const context =
+        opts.context.length > 0 ? parseContextPairs(opts.context) : file.wrappings[0]!.context;
+      return withVaultKey(ctx, opts, path, (key) =>
+        wrapKey(key, { keyIds, context, ...ctx.kmsOptions(opts) }),
+      );
+    });
     ctx.note(`Rewrapped the key in ${path} under ${describeCount(updated)}`);
   });
 }
@@ -270,6 +273,22 @@ async function readWrappedKeyFile(ctx: Context, path: string): Promise<WrappedKe
     what: 'a wrapped key file',
   });
   return parseWrappedKeyFile(bytes, path);
+}
+
+/**
+ * A locked read-modify-write of a wrapped key file (the same `<file>.lock` protocol as vaults),
+ * so two concurrent `kms add` runs cannot lose one of the wrappings.
+ */
+async function editWrappedKeyFile(
+  ctx: Context,
+  path: string,
+  edit: (file: WrappedKeyFile) => Promise<WrappedKeyFile>,
+): Promise<WrappedKeyFile> {
+  return withLock(ctx.path(path), async () => {
+    const updated = await edit(await readWrappedKeyFile(ctx, path));
+    await writeWrappedKeyFile(ctx, path, updated);
+    return updated;
+  });
 }
 
 async function writeWrappedKeyFile(
