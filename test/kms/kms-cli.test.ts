@@ -352,6 +352,59 @@ describe('the AWS SDK is loaded only by commands that use KMS', () => {
   });
 });
 
+describe.skipIf(!target.local)(
+  '--region and --profile (local server: any region has the test aliases)',
+  () => {
+    it('--region picks the region of a key named by alias; the file records it', async () => {
+      const r = await ss(['--region', 'eu-west-1', 'create', '--kms', 'alias/securestore-test-1']);
+      expect(r.code).toBe(0);
+      const [w] = readKeyFile().wrappings;
+      expect([w!.region, w!.keyArn.split(':')[3]]).toEqual(['eu-west-1', 'eu-west-1']);
+      expect(await ss(['-k', 'secrets.kms.json', 'get', '--all'])).toMatchObject({
+        code: 0,
+        stdout: '[]\n',
+      });
+    });
+
+    it('--profile reads credentials and region from that profile of the shared files', async () => {
+      const config = join(home.dir, 'aws-config');
+      const credentials = join(home.dir, 'aws-credentials');
+      writeFileSync(config, '[profile ci]\nregion = ap-southeast-2\n');
+      writeFileSync(
+        credentials,
+        `[ci]\naws_access_key_id = ${target.env['AWS_ACCESS_KEY_ID']}\naws_secret_access_key = ${target.env['AWS_SECRET_ACCESS_KEY']}\n`,
+      );
+      const profileEnv = {
+        HOME: home.dir,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: config,
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+      };
+      const args = ['--profile', 'ci', '--kms-endpoint', target.endpoint];
+      const made = await ss([...args, 'create', '--kms', 'alias/securestore-test-2'], {
+        env: profileEnv,
+      });
+      expect(made.code).toBe(0);
+      expect(readKeyFile().wrappings[0]!.region).toBe('ap-southeast-2');
+      expect(
+        await ss([...args, '-k', 'secrets.kms.json', 'set', 'a', '1'], { env: profileEnv }),
+      ).toMatchObject({
+        code: 0,
+      });
+      const noProfile = await ss(
+        ['--kms-endpoint', target.endpoint, '-k', 'secrets.kms.json', 'get', 'a'],
+        {
+          env: profileEnv,
+        },
+      );
+      expect(noProfile.code).toBe(4);
+      expect(noProfile.stderr).toMatch(
+        /^error: KMS key arn:aws:kms:ap-southeast-2:\d{12}:key\/[0-9a-f-]+: no AWS credentials found;/,
+      );
+    });
+  },
+);
+
 describe('no credentials, no region (a clean environment)', () => {
   /** HOME is an empty directory, no AWS_* variable, no instance metadata. */
   const clean = (): Record<string, string> => ({
@@ -423,6 +476,18 @@ describe('in-process, on a terminal: overwriting asks first', () => {
     expect(readKeyFile().wrappings).toHaveLength(1);
     const got = await runCli(['-k', 'secrets.kms.json', 'get', '--all'], { cwd: dir });
     expect([got.code, got.stdout]).toEqual([0, '[]\n']);
+  });
+
+  it('kms without a known command is a usage error (exit 2)', async () => {
+    expect(await runCli(['kms'], { cwd: dir })).toMatchObject({
+      code: 2,
+      stderr: 'error: kms: give a command: list, add, remove or rewrap (ssclient kms --help)\n',
+    });
+    expect(await runCli(['kms', 'bogus'], { cwd: dir })).toMatchObject({
+      code: 2,
+      stderr:
+        'error: kms: unknown command "bogus": list, add, remove or rewrap (ssclient kms --help)\n',
+    });
   });
 
   it('export-key --kms over an existing file off a terminal: exit 17, file unchanged', async () => {

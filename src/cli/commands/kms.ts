@@ -131,6 +131,12 @@ export function registerKmsCommands(program: Command, ctx: Context, bind: Regist
   const kms = program
     .command('kms')
     .description('show and change the KMS-wrapped key file of a vault (default: <store>.kms.json)');
+  kms.argument('[command]').usage('<command> [options]');
+  bind(kms, async (sub: string | undefined) => {
+    throw usage(
+      `kms: ${sub === undefined ? 'give a command' : `unknown command ${JSON.stringify(sub)}`}: list, add, remove or rewrap (ssclient kms --help)`,
+    );
+  });
 
   const fileOption = [
     '--file <path>',
