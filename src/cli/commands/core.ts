@@ -11,6 +11,7 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
+import { collect, createKmsVault, exportWrappedKey } from './kms.js';
 import type { Register } from './register.js';
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
@@ -19,9 +20,34 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[store]', 'the vault file to create (default: -s, or secrets.json)')
     .description('create a new vault, protected by a password or a new key file')
     .option('--export-key <path>', 'also write the key as a key file')
-    .option('--no-vcs', 'do not add key files to .gitignore');
+    .option('--no-vcs', 'do not add key files to .gitignore')
+    .option(
+      '--kms <key-id>',
+      'wrap a new key under this KMS key (repeatable: failover order)',
+      collect,
+      [],
+    )
+    .option(
+      '--context <name=value>',
+      'with --kms: an encryption context pair (repeatable)',
+      collect,
+      [],
+    )
+    .option('--kms-file <path>', 'with --kms: the wrapped key file (default: <store>.kms.json)');
   bind(create, async (storeArg: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { exportKey?: string; vcs: boolean }>();
+    const opts = cmd.optsWithGlobals<
+      GlobalOptions & {
+        exportKey?: string;
+        vcs: boolean;
+        kms: string[];
+        context: string[];
+        kmsFile?: string;
+      }
+    >();
+    if (opts.kms.length > 0) return createKmsVault(ctx, opts, storeArg);
+    if (opts.context.length > 0 || opts.kmsFile !== undefined) {
+      throw usage('--context and --kms-file go with --kms');
+    }
     await createVault(ctx, opts, storeArg);
   });
 
@@ -104,9 +130,20 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .command('export-key')
     .argument('<path>', 'where to write the key file')
     .description('write the key that opens the vault as a key file (PEM, mode 0600)')
-    .option('--no-vcs', 'do not add the key file to .gitignore');
+    .option('--no-vcs', 'do not add the key file to .gitignore')
+    .option('--kms <key-id>', 'write a KMS-wrapped key file instead (repeatable)', collect, [])
+    .option(
+      '--context <name=value>',
+      'with --kms: an encryption context pair (repeatable)',
+      collect,
+      [],
+    );
   bind(exportKey, async (path: string, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { vcs: boolean }>();
+    const opts = cmd.optsWithGlobals<
+      GlobalOptions & { vcs: boolean; kms: string[]; context: string[] }
+    >();
+    if (opts.kms.length > 0) return exportWrappedKey(ctx, opts, path);
+    if (opts.context.length > 0) throw usage('--context goes with --kms');
     const vault = await ctx.open(opts);
     try {
       await ctx.confirmOverwrite(path, 'the key file');
