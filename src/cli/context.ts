@@ -112,7 +112,8 @@ export class Context {
       } catch (err) {
         throw new CliError(
           EXIT.FAILURE,
-          `cannot read the password file ${opts.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+          `cannot read the password file ${opts.passwordFile}: ${describeFsError(err)}`,
+          { cause: err },
         );
       }
       return stripOneNewline(decodeUtf8(bytes, `the password file ${opts.passwordFile}`));
@@ -224,4 +225,19 @@ export function stripOneNewline(text: string): string {
 /** True when the error is "this file does not exist". */
 export function isNotFound(err: unknown): boolean {
   return isSecureStoreError(err, 'ERR_NOT_FOUND');
+}
+
+/** A file-system error in words (the errno code alone says little to most people). */
+function describeFsError(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return (err as NodeJS.ErrnoException).code ?? String(err);
+  }
 }

@@ -43,6 +43,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         err.code === 'commander.help' ||
         err.code === 'commander.version'
       ) {
+        // `help UNKNOWN`, or global options without a command: the help went to stderr; a
+        // usage error, as in the reference.
+        if (err.exitCode !== 0) {
+          const topic = unknownHelpTopic(args);
+          if (topic !== null) io.stderr.write(`error: unknown command '${topic}'\n`);
+          return EXIT.USAGE;
+        }
         return EXIT.OK;
       }
       // commander has already printed its one-line message to stderr
@@ -73,6 +80,12 @@ function reportError(io: CliIo, err: unknown, debug: boolean): void {
       cause = cause.cause;
     }
   }
+}
+
+/** The word after `help` (for the error message of `help UNKNOWN`). */
+function unknownHelpTopic(args: readonly string[]): string | null {
+  const at = args.indexOf('help');
+  return at >= 0 ? (args[at + 1] ?? null) : null;
 }
 
 /** `--keyfile` and `--key-file` are the reference's aliases of `--key`. */

@@ -128,24 +128,30 @@ async function createVault(
   storeArg: string | undefined,
 ): Promise<void> {
   const store = storeArg ?? ctx.storePath(opts);
-  if (opts.key !== undefined && (opts.password !== undefined || opts.passwordFile !== undefined)) {
-    throw usage('give either a password or -k/--key, not both');
+  // The key source follows the same precedence as for an existing vault (README "Passwords and
+  // keys"): -k / -p / --password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then a prompt.
+  const envKey = ctx.io.env.SSCLIENT_KEY;
+  const keyPath =
+    opts.key ??
+    (opts.password === undefined && opts.passwordFile === undefined && envKey ? envKey : undefined);
+  if ([opts.key, opts.password, opts.passwordFile].filter((o) => o !== undefined).length > 1) {
+    throw usage('give only one of -p/--password, --password-file and -k/--key');
   }
   await ctx.confirmOverwrite(store, 'the vault');
   if (opts.exportKey !== undefined) await ctx.confirmOverwrite(opts.exportKey, 'the key file');
 
   let source: KeySource;
   let newKey: Uint8Array | null = null;
-  if (opts.key !== undefined) {
+  if (keyPath !== undefined) {
     const size = await fs
-      .stat(ctx.path(opts.key))
+      .stat(ctx.path(keyPath))
       .then((s) => s.size)
       .catch(() => -1);
     if (size <= 0) {
       newKey = randomBytes(KEY_BYTES);
       source = KeySource.fromKey(newKey);
     } else {
-      source = KeySource.fromFile(ctx.path(opts.key), { kms: ctx.kmsOptions(opts) });
+      source = KeySource.fromFile(ctx.path(keyPath), { kms: ctx.kmsOptions(opts) });
     }
   } else {
     let password = await ctx.password(opts, { confirm: true });
@@ -165,8 +171,8 @@ async function createVault(
   const vault = await SecretsManager.create(source);
   try {
     // The key file is written before the vault, so there is never a vault without its key.
-    if (newKey !== null && opts.key !== undefined) {
-      await ctx.writeKeyFile(opts.key, encodeKeyFile(newKey), !opts.vcs);
+    if (newKey !== null && keyPath !== undefined) {
+      await ctx.writeKeyFile(keyPath, encodeKeyFile(newKey), !opts.vcs);
       zeroize(newKey);
     }
     await vault.saveAs(ctx.path(store));
