@@ -30,6 +30,7 @@ export interface CliIo {
 
 /** The io of the real process. */
 export function processIo(): CliIo {
+  guardOutputStreams();
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -39,6 +40,31 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     prompter: terminalPrompter(),
   };
+}
+
+let guarded = false;
+
+/**
+ * A failed write to stdout or stderr must not end in Node's unhandled-error stack trace. A reader
+ * that went away (`ssclient get --all | head`, EPIPE) is not an error of ours: the rest of the
+ * output is dropped quietly. Any other failure (a full disk, ENOSPC) is one line on stderr and
+ * exit status 1, since the data did not arrive.
+ */
+function guardOutputStreams(): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') return;
+    process.exitCode = 1;
+    try {
+      process.stderr.write(`error: cannot write to standard output: ${err.code ?? err.message}\n`);
+    } catch {
+      // stderr is gone too: the exit status still tells
+    }
+  });
+  process.stderr.on('error', () => {
+    // nowhere left to report it
+  });
 }
 
 async function readStdin(): Promise<Uint8Array> {
