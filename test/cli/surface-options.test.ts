@@ -68,6 +68,13 @@ describe('-s/--store: default secrets.json, then SSCLIENT_STORE', () => {
       },
     );
   });
+  it('an empty SSCLIENT_STORE is ignored (secrets.json)', async () => {
+    await expectRun(
+      ['-k', 'k.key', 'get', 'n2'],
+      { code: 0, stdout: N2 },
+      { env: { SSCLIENT_STORE: '' } },
+    );
+  });
   it('-s beats SSCLIENT_STORE', async () => {
     await expectRun(
       ['-s', 'secrets.json', '-k', 'k.key', 'get', 'n2'],

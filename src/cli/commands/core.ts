@@ -142,12 +142,20 @@ async function createVault(
 
   let source: KeySource;
   let newKey: Uint8Array | null = null;
+  let keyFileExisted = false;
+  let keyFileMode = 0o600;
   if (keyPath !== undefined) {
     const size = await fs
       .stat(ctx.path(keyPath))
       .then((s) => s.size)
       .catch(() => -1);
     if (size <= 0) {
+      await ctx.checkTarget(keyPath, 'the key file');
+      keyFileExisted = size === 0;
+      keyFileMode = await fs
+        .stat(ctx.path(keyPath))
+        .then((s) => s.mode & 0o7777)
+        .catch(() => 0o600);
       newKey = randomBytes(KEY_BYTES);
       source = KeySource.fromKey(newKey);
     } else {
@@ -171,11 +179,24 @@ async function createVault(
   const vault = await SecretsManager.create(source);
   try {
     // The key file is written before the vault, so there is never a vault without its key.
+    let wroteKey = false;
     if (newKey !== null && keyPath !== undefined) {
       await ctx.writeKeyFile(keyPath, encodeKeyFile(newKey), !opts.vcs);
+      wroteKey = true;
       zeroize(newKey);
     }
-    await vault.saveAs(ctx.path(store));
+    try {
+      await vault.saveAs(ctx.path(store));
+    } catch (err) {
+      // No vault: take back the key made for it (a failed command leaves files as they were).
+      if (wroteKey && keyPath !== undefined) {
+        const path = ctx.path(keyPath);
+        await (keyFileExisted ? fs.writeFile(path, '', { mode: keyFileMode }) : fs.unlink(path))
+          .then(() => (keyFileExisted ? fs.chmod(path, keyFileMode) : undefined))
+          .catch(() => {});
+      }
+      throw err;
+    }
     if (opts.exportKey !== undefined) {
       const key = vault.exportKeyBytes();
       try {
