@@ -88,7 +88,17 @@ export function terminalPrompter(): Prompter {
       const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
       try {
         for (;;) {
-          const answer = (await rl.question(`${message} [y/n] `)).trim().toLowerCase();
+          let answer: string;
+          try {
+            answer = (await rl.question(`${message} [y/n] `)).trim().toLowerCase();
+          } catch (err) {
+            // Ctrl-C at the question: the same as at any other prompt (exit 130), not a failure.
+            if ((err as { code?: string }).code !== 'ABORT_ERR') throw err;
+            process.stderr.write('\n');
+            const interrupted = new Error('interrupted', { cause: err });
+            interrupted.name = 'ExitPromptError';
+            throw interrupted;
+          }
           if (answer === 'y' || answer === 'yes') return true;
           if (answer === 'n' || answer === 'no') return false;
         }

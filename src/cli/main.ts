@@ -33,6 +33,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     program.outputHelp({ error: true });
     return EXIT.USAGE;
   }
+  if (io.stdinIsTTY && passwordGivenToP(args, program)) {
+    // Never echo it back in an "unknown command" message.
+    io.stderr.write(
+      'error: on a terminal -p takes no value and asks for the password; the word after -p is not a command (not shown)\n',
+    );
+    return EXIT.USAGE;
+  }
   try {
     await program.parseAsync(args, { from: 'user' });
     return EXIT.OK;
@@ -80,6 +87,24 @@ function reportError(io: CliIo, err: unknown, debug: boolean): void {
       cause = cause.cause;
     }
   }
+}
+
+/**
+ * On a terminal `-p` is a flag, so in `ssclient -p hunter2 get x` the password would be read as
+ * the command name and printed back in the error. True when a word that is no command follows a
+ * `-p` / `--password` given before the command.
+ */
+function passwordGivenToP(args: readonly string[], program: Command): boolean {
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--' || commands.has(arg)) return false;
+    if (arg === '-p' || arg === '--password') {
+      const next = args[i + 1];
+      return next !== undefined && !next.startsWith('-') && !commands.has(next);
+    }
+  }
+  return false;
 }
 
 /** The word after `help` (for the error message of `help UNKNOWN`). */

@@ -125,6 +125,16 @@ describe('password prompts on a terminal', () => {
     expect(screen).not.toContain('Confirm');
   });
 
+  it('-p PASSWORD on a terminal: exit 2, and the password is not printed back', async () => {
+    const dir = setup();
+    keyVault(dir);
+    const pty = start(['-p', 'Hunter2-typed-by-habit', 'get', 'n2'], dir);
+    expect(await pty.exitCode()).toBe(2);
+    const screen = pty.screen();
+    expect(screen).toContain('error: on a terminal -p takes no value and asks for the password');
+    expect(screen).not.toContain('Hunter2');
+  });
+
   it('Ctrl-C at a prompt is exit 130 and writes nothing', async () => {
     const dir = setup();
     const pty = start(['create', '-p'], dir);
@@ -191,6 +201,18 @@ describe('[y/n] overwrite', () => {
     });
     expect(vault.size).toBe(0); // a new vault, opened by the existing key
     vault.close();
+  });
+
+  it('Ctrl-C at [y/n] is exit 130 and leaves the vault as it was', async () => {
+    const dir = setup();
+    keyVault(dir);
+    const before = readFileSync(join(dir, 'secrets.json'));
+    const pty = start(['create', '-k', 'k.key'], dir);
+    await pty.waitFor('[y/n]');
+    pty.keys('C-c');
+    expect(await pty.exitCode()).toBe(130);
+    expect(pty.screen()).toMatch(/\[y\/n\] *\nerror: interrupted\n/);
+    expect(readFileSync(join(dir, 'secrets.json'))).toEqual(before);
   });
 
   it('an answer that is neither y nor n asks again', async () => {

@@ -39,6 +39,29 @@ describe('on a terminal (in-process)', () => {
     expect(r.prompts).toEqual(['Password:']);
   });
 
+  it('-p PASSWORD by habit: exit 2 without printing the password; -p before a command is fine', async () => {
+    const cwd = dir();
+    const r = await runCli(['-s', 'pw.json', '-p', 'Secret-Word', 'get', 'db_password'], {
+      cwd,
+      tty: true,
+    });
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toBe(
+      'error: on a terminal -p takes no value and asks for the password; the word after -p is not a command (not shown)\n',
+    );
+    expect(r.prompts).toEqual([]);
+    // after the command, the word is the command's own argument
+    const after = await runCli(['-s', 'pw.json', 'get', '-p', 'db_password'], {
+      cwd,
+      tty: true,
+      secrets: [PW],
+    });
+    expect([after.code, after.stdout]).toEqual([0, 'pgsql123\n']);
+    // off a terminal, -p takes the value as ever
+    const off = await runCli(['-s', 'pw.json', '-p', PW, 'get', 'db_password'], { cwd });
+    expect([off.code, off.stdout]).toEqual([0, 'pgsql123\n']);
+  });
+
   it('without -p or -k, password mode is the default', async () => {
     const cwd = dir();
     const r = await runCli(['-s', 'pw.json', 'get', 'api_key'], { cwd, tty: true, secrets: [PW] });
