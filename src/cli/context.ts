@@ -103,6 +103,8 @@ export class Context {
     if (typeof opts.password === 'string') return opts.password;
     if (opts.passwordFile !== undefined) {
       if (opts.passwordFile === '-') {
+        // stdin is the terminal: reading it raw would show the password as it is typed.
+        if (this.io.stdinIsTTY) return this.promptPassword(how.confirm);
         if (how.stdinTaken)
           throw usage('--password-file - and a value on stdin cannot both use stdin');
         return stripOneNewline(decodeUtf8(await this.io.readStdin(), 'the password on stdin'));

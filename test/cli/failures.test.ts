@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -26,6 +26,10 @@ function fixtureDir(): string {
   copyFileSync(join(VECTORS, '11-deleted.key'), join(t.dir, 'other.key'));
   writeFileSync(join(t.dir, 'existing.key'), 'not empty\n');
   writeFileSync(join(t.dir, 'empty.key'), '');
+  copyFileSync(
+    join(NEGATIVE, 'missing-sentinel-correct-password.json'),
+    join(t.dir, 'nosentinel.json'),
+  );
   mkdirSync(join(t.dir, 'd'));
   return t.dir;
 }
@@ -123,6 +127,18 @@ const cases: Case[] = [
     argv: ['-k', 'existing.key', 'set', 'a', 'b'],
     code: 1,
     stderr: /^error: [^\n]*existing\.key[^\n]*\n$/,
+  },
+  {
+    label: 'set with a wrong password on a vault without a sentinel (never taken over)',
+    argv: ['-s', 'nosentinel.json', '-p', 'wrong password', 'set', 'x', 'y'],
+    code: 1,
+    stderr: /^error: [^\n]*nosentinel\.json[^\n]*\n$/,
+  },
+  {
+    label: 'delete with a wrong password on a vault without a sentinel',
+    argv: ['-s', 'nosentinel.json', '-p', 'wrong password', 'delete', 'db_password'],
+    code: 1,
+    stderr: /^error: [^\n]*nosentinel\.json[^\n]*\n$/,
   },
   {
     label: 'export-key to a directory',

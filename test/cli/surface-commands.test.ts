@@ -3,12 +3,12 @@
  * codes, --debug, and no secret in any message. Each case in-process and as a real process
  * (test/helpers/surface.ts).
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { both, cleanUp, cleanups, expectRun, open, PW, type Run } from '../helpers/surface.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
 
 afterEach(cleanUp);
 
@@ -118,6 +118,20 @@ describe('set, get, delete/remove, export-key', () => {
     }
     await expectRun(['-s', 'pw.json', '-p', PW, 'set', 'new name', 'v a l'], { code: 0 });
   });
+  it('set with the right password on a vault without a sentinel adds one', async () => {
+    const t = tempDir('ssclient-surface-');
+    cleanups.push(t.cleanup);
+    copyFileSync(
+      join(NEGATIVE, 'missing-sentinel-correct-password.json'),
+      join(t.dir, 'secrets.json'),
+    );
+    expect(runProcess(['-p', PW, 'set', 'added', 'yes'], { cwd: t.dir }).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(t.dir, 'secrets.json'), 'utf8')).sentinel).toBeTruthy();
+    expect((await open(t.dir, 'secrets.json', { password: PW })).added).toBe('yes');
+    const wrong = runProcess(['-p', 'not it', 'get', 'added'], { cwd: t.dir });
+    expect([wrong.code, wrong.stdout]).toEqual([1, '']);
+  });
+
   it('a VALUE that begins with "-" goes after --', async () => {
     const r = await expectRun(['-k', 'k.key', 'set', '--', '-n', '-v'], { code: 0 });
     expect(

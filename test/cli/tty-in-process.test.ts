@@ -62,6 +62,22 @@ describe('on a terminal (in-process)', () => {
     expect([off.code, off.stdout]).toEqual([0, 'pgsql123\n']);
   });
 
+  it('--password-file - on a terminal asks (masked) instead of reading the raw terminal', async () => {
+    const cwd = dir();
+    const r = await runCli(['-s', 'pw.json', '--password-file', '-', 'get', 'db_password'], {
+      cwd,
+      tty: true,
+      secrets: [PW],
+    });
+    expect([r.code, r.stdout, r.prompts]).toEqual([0, 'pgsql123\n', ['Password:']]);
+    const c = await runCli(['create', 'n.json', '--password-file', '-'], {
+      cwd,
+      tty: true,
+      secrets: ['new password', 'new password'],
+    });
+    expect([c.code, c.prompts]).toEqual([0, ['Password:', 'Confirm Password:']]);
+  });
+
   it('without -p or -k, password mode is the default', async () => {
     const cwd = dir();
     const r = await runCli(['-s', 'pw.json', 'get', 'api_key'], { cwd, tty: true, secrets: [PW] });
