@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
+import { spawnCommand } from '../helpers/spawn.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -200,6 +201,24 @@ describe('.gitignore for key files', () => {
     expect(ignoredByGit(repo, 'a1.key')).toBe(false);
     expect(ignoredByGit(repo, 'starX.pem')).toBe(false);
     expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toContain('\n/a\\[1].key\n');
+  });
+
+  it('key files are 0600 whatever the umask (the vault follows the umask, as the reference)', async () => {
+    const d = dir();
+    const r = await spawnCommand(
+      'sh',
+      [
+        '-c',
+        'umask 000 && exec "$0" "$1" create -k new.key --export-key copy.key',
+        process.execPath,
+        BIN,
+      ],
+      { cwd: d, input: null },
+    );
+    expect(r.code).toBe(0);
+    expect(mode(join(d, 'new.key'))).toBe(0o600);
+    expect(mode(join(d, 'copy.key'))).toBe(0o600);
+    expect(mode(join(d, 'secrets.json'))).toBe(0o666);
   });
 
   it('inside a repo found through a parent directory several levels up', () => {

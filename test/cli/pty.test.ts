@@ -241,6 +241,7 @@ describe('[y/n] overwrite', () => {
     yes.line('y');
     expect(await yes.exitCode()).toBe(0);
     expect(readFileSync(join(dir, 'out.key'))).toEqual(readFileSync(join(dir, 'k.key')));
+    expect(statSync(join(dir, 'out.key')).mode & 0o777).toBe(0o600); // was 0644 before
   });
 });
 
