@@ -165,24 +165,38 @@ async function createVault(
   storeArg: string | undefined,
 ): Promise<void> {
   const store = storeArg ?? ctx.storePath(opts);
-  if (opts.key !== undefined && (opts.password !== undefined || opts.passwordFile !== undefined)) {
-    throw usage('give either a password or -k/--key, not both');
+  // The key source follows the same precedence as for an existing vault (README "Passwords and
+  // keys"): -k / -p / --password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then a prompt.
+  const envKey = ctx.io.env.SSCLIENT_KEY;
+  const keyPath =
+    opts.key ??
+    (opts.password === undefined && opts.passwordFile === undefined && envKey ? envKey : undefined);
+  if ([opts.key, opts.password, opts.passwordFile].filter((o) => o !== undefined).length > 1) {
+    throw usage('give only one of -p/--password, --password-file and -k/--key');
   }
   await ctx.confirmOverwrite(store, 'the vault');
   if (opts.exportKey !== undefined) await ctx.confirmOverwrite(opts.exportKey, 'the key file');
 
   let source: KeySource;
   let newKey: Uint8Array | null = null;
-  if (opts.key !== undefined) {
+  let keyFileExisted = false;
+  let keyFileMode = 0o600;
+  if (keyPath !== undefined) {
     const size = await fs
-      .stat(ctx.path(opts.key))
+      .stat(ctx.path(keyPath))
       .then((s) => s.size)
       .catch(() => -1);
     if (size <= 0) {
+      await ctx.checkTarget(keyPath, 'the key file');
+      keyFileExisted = size === 0;
+      keyFileMode = await fs
+        .stat(ctx.path(keyPath))
+        .then((s) => s.mode & 0o7777)
+        .catch(() => 0o600);
       newKey = randomBytes(KEY_BYTES);
       source = KeySource.fromKey(newKey);
     } else {
-      source = KeySource.fromFile(ctx.path(opts.key), { kms: ctx.kmsOptions(opts) });
+      source = KeySource.fromFile(ctx.path(keyPath), { kms: ctx.kmsOptions(opts) });
     }
   } else {
     let password = await ctx.password(opts, { confirm: true });
@@ -202,11 +216,24 @@ async function createVault(
   const vault = await SecretsManager.create(source);
   try {
     // The key file is written before the vault, so there is never a vault without its key.
-    if (newKey !== null && opts.key !== undefined) {
-      await ctx.writeKeyFile(opts.key, encodeKeyFile(newKey), !opts.vcs);
+    let wroteKey = false;
+    if (newKey !== null && keyPath !== undefined) {
+      await ctx.writeKeyFile(keyPath, encodeKeyFile(newKey), !opts.vcs);
+      wroteKey = true;
       zeroize(newKey);
     }
-    await vault.saveAs(ctx.path(store));
+    try {
+      await vault.saveAs(ctx.path(store));
+    } catch (err) {
+      // No vault: take back the key made for it (a failed command leaves files as they were).
+      if (wroteKey && keyPath !== undefined) {
+        const path = ctx.path(keyPath);
+        await (keyFileExisted ? fs.writeFile(path, '', { mode: keyFileMode }) : fs.unlink(path))
+          .then(() => (keyFileExisted ? fs.chmod(path, keyFileMode) : undefined))
+          .catch(() => {});
+      }
+      throw err;
+    }
     if (opts.exportKey !== undefined) {
       const key = vault.exportKeyBytes();
       try {
