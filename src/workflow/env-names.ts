@@ -76,9 +76,9 @@ export function mapEnvNames(
 export function describeEnvProblems(problems: EnvMappingProblems): string | null {
   const parts: string[] = [];
   for (const c of problems.collisions) {
-    parts.push(
-      `${c.names.map((n) => JSON.stringify(n)).join(' and ')} ${c.names.length === 2 ? 'both' : 'all'} become ${c.variable}`,
-    );
+    const quoted = c.names.map((n) => JSON.stringify(n));
+    const list = `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+    parts.push(`${list} ${quoted.length === 2 ? 'both' : 'all'} become ${c.variable}`);
   }
   for (const m of problems.invalid) {
     parts.push(

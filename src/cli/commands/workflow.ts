@@ -102,18 +102,21 @@ export async function getWithWorkflow(
   name: string | undefined,
   opts: WorkflowGetOptions,
 ): Promise<boolean> {
+  if (opts.force && opts.output === undefined) throw usage('--force goes with --output');
+  if (opts.escapeFormulas && opts.format !== 'csv') {
+    throw usage('--escape-formulas goes with --format csv');
+  }
+  if (opts.only.length > 0 && !opts.all) throw usage('--only selects among --all: add --all');
   const pattern = name !== undefined && hasGlob(name);
   const exportFormat = isExportFormat(opts.format);
-  if (!pattern && opts.only.length === 0 && opts.output === undefined && !exportFormat)
+  if (!pattern && opts.only.length === 0 && opts.output === undefined && !exportFormat) {
     return false;
-  if (opts.only.length > 0 && !opts.all) throw usage('--only selects among --all: add --all');
-  if (opts.force && opts.output === undefined) throw usage('--force goes with --output');
-  if (opts.escapeFormulas && opts.format !== 'csv')
-    throw usage('--escape-formulas goes with --format csv');
+  }
 
   const store = ctx.storePath(opts);
   const vault = await ctx.open(opts);
   let out: Uint8Array | string;
+  let secrets: NamedBytes[] = [];
   try {
     let names: string[];
     // An exact name wins over the glob it looks like.
@@ -130,11 +133,12 @@ export async function getWithWorkflow(
     } else {
       names = selectOnly(vault, opts.only, store);
     }
-    const secrets = decryptSelected(vault, names, opts.only.length === 0 && name === undefined);
+    secrets = decryptSelected(vault, names, opts.only.length === 0 && name === undefined);
     if (exact && !exportFormat) {
       const bytes = secrets[0]!.bytes;
-      // A single value to a file is its exact bytes; to stdout, as the reference prints it.
-      out = opts.output !== undefined && opts.output !== '-' ? bytes : formatSingle(name, bytes);
+      // With --output (a file, or "-" for stdout) one value is its exact bytes; without, it
+      // prints as the reference prints it.
+      out = opts.output !== undefined ? bytes : formatSingle(name, bytes);
     } else if (exportFormat) {
       out = formatExport(opts.format as (typeof EXPORT_FORMATS)[number], secrets, {
         style: opts.envNameStyle as EnvNameStyle,
@@ -149,13 +153,16 @@ export async function getWithWorkflow(
   } finally {
     vault.close();
   }
-  if (opts.output === undefined) {
+  if (opts.output === undefined || opts.output === '-') {
+    // Not zeroed: a stream may still hold the bytes after write() returns.
     ctx.io.stdout.write(out);
-  } else if (opts.output === '-') {
-    ctx.io.stdout.write(out);
-  } else {
+    return true;
+  }
+  try {
     if (!opts.force) await ctx.confirmOverwrite(opts.output, 'it');
     await writeFileAtomic(ctx.path(opts.output), out, { mode: 0o600, forceMode: true });
+  } finally {
+    for (const s of secrets) s.bytes.fill(0);
   }
   return true;
 }
