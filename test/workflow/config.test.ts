@@ -1,5 +1,5 @@
 /** The project file `.ssclient.json`, its precedence, and `ssclient config`, as real processes. */
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProcess, tempDir } from '../helpers/cli.js';
@@ -62,6 +62,25 @@ describe('project file', () => {
     // A password in the environment beats the project key too (and here it is wrong).
     const pw = runProcess(['get', 'where'], { cwd, env: { SSCLIENT_PASSWORD: 'nope' } });
     expect(pw.stderr).toMatch(/^error: wrong password/);
+  });
+
+  it('create with no key or password given makes the project key and a vault it opens', () => {
+    const t = tempDir('ssclient-config-');
+    cleanup = t.cleanup;
+    mkdirSync(join(t.dir, '.git'));
+    mkdirSync(join(t.dir, 'sub'));
+    writeFileSync(join(t.dir, '.ssclient.json'), '{"store": "app.json", "key": "app.key"}');
+    const cwd = join(t.dir, 'sub');
+    const created = runProcess(['create'], { cwd });
+    expect(created.code).toBe(0);
+    expect(statSync(join(t.dir, 'app.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(t.dir, '.gitignore'), 'utf8')).toContain('/app.key\n');
+    expect(runProcess(['set', 'a', 'b'], { cwd }).code).toBe(0);
+    expect(
+      runProcess(['-k', join(t.dir, 'app.key'), '-s', join(t.dir, 'app.json'), 'get', 'a'], {
+        cwd: t.dir,
+      }).stdout,
+    ).toBe('b\n');
   });
 
   it('the search stops at the git work tree root', async () => {

@@ -18,6 +18,7 @@ import {
   GET_FORMATS,
   getWithWorkflow,
   setFromFile,
+  withProjectKey,
   type WorkflowGetOptions,
 } from './workflow.js';
 
@@ -136,9 +137,10 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
 
 async function createVault(
   ctx: Context,
-  opts: GlobalOptions & { exportKey?: string; vcs: boolean },
+  given: GlobalOptions & { exportKey?: string; vcs: boolean },
   storeArg: string | undefined,
 ): Promise<void> {
+  const opts = withProjectKey(ctx, given);
   const store = storeArg ?? ctx.storePath(opts);
   if (opts.key !== undefined && (opts.password !== undefined || opts.passwordFile !== undefined)) {
     throw usage('give either a password or -k/--key, not both');

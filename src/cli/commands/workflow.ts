@@ -240,6 +240,28 @@ export async function setFromFile(
   }
 }
 
+/**
+ * `create` with nothing on the command line or in the environment to say how the vault is
+ * locked, in a project whose file names a key: `create -k` that key (made when missing), so the
+ * new vault opens with what every later command will use.
+ */
+export function withProjectKey<T extends GlobalOptions>(ctx: Context, opts: T): T {
+  const env = ctx.io.env;
+  if (
+    opts.key !== undefined ||
+    opts.password !== undefined ||
+    opts.passwordFile !== undefined ||
+    (env.SSCLIENT_KEY !== undefined && env.SSCLIENT_KEY !== '') ||
+    env.SSCLIENT_PASSWORD !== undefined
+  ) {
+    return opts;
+  }
+  const key = ctx.setting('key', opts);
+  return key.source.kind === 'project' && key.value !== undefined
+    ? { ...opts, key: key.value }
+    : opts;
+}
+
 // ------------------------------------------------------------------ new commands
 
 export function registerWorkflowCommands(program: Command, ctx: Context, bind: Register): void {
@@ -261,7 +283,8 @@ function registerRun(program: Command, ctx: Context, bind: Register): void {
       collect,
       [],
     )
-    .option('--keep-existing', 'variables already in the environment keep their values');
+    .option('--keep-existing', 'variables already in the environment keep their values')
+    .addHelpText('after', '\nPut -- before the command: ssclient run -- node server.js --port 80');
   nameOptions(run);
   bind(run, async (command: string, args: string[], _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<
