@@ -27,6 +27,11 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly prompter: Prompter;
+  /**
+   * Ends this process by `signal` (`ssclient run` passing on how its child ended). Absent
+   * in-process, where the caller exits 128 + the signal number instead.
+   */
+  readonly raiseSignal?: (signal: NodeJS.Signals) => void;
 }
 
 /**
@@ -46,6 +51,9 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     prompter: terminalPrompter(),
+    raiseSignal: (signal) => {
+      process.kill(process.pid, signal);
+    },
   };
 }
 

@@ -13,6 +13,15 @@ import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
 import { collect, createKmsVault, exportWrappedKey } from './kms.js';
 import type { Register } from './register.js';
+import {
+  addGetOptions,
+  addSetOptions,
+  GET_FORMATS,
+  getWithWorkflow,
+  setFromFile,
+  withProjectKey,
+  type WorkflowGetOptions,
+} from './workflow.js';
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
   const create = program
@@ -56,8 +65,10 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('<name>', 'the secret name')
     .argument('[value]', 'the value; omitted: a masked prompt on a terminal, else all of stdin')
     .description('add or replace a secret');
+  addSetOptions(set);
   bind(set, async (name: string, value: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions>();
+    const opts = cmd.optsWithGlobals<GlobalOptions & { file?: string }>();
+    if (opts.file !== undefined) return setFromFile(ctx, name, value, { ...opts, file: opts.file });
     let plain: string | undefined = value;
     const stdinTaken = value === undefined && !ctx.io.stdinIsTTY;
     const readValue = async (): Promise<string> => {
@@ -81,14 +92,16 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[name]', 'the secret name')
     .description('print a secret, or all of them with --all')
     .option('-a, --all', 'print every secret')
-    .option('--format <format>', 'with --all: json or text', 'json');
+    .option('--format <format>', `with --all: ${GET_FORMATS.join(', ')}`, 'json');
+  addGetOptions(get);
   bind(get, async (name: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean; format: string }>();
+    const opts = cmd.optsWithGlobals<WorkflowGetOptions>();
     if (opts.all && name !== undefined) throw usage('give a secret name or --all, not both');
     if (!opts.all && name === undefined) throw usage('missing the secret name (or use --all)');
-    if (!['json', 'text'].includes(opts.format)) {
-      throw usage(`unknown format "${opts.format}": use json or text`);
+    if (!GET_FORMATS.includes(opts.format)) {
+      throw usage(`unknown format "${opts.format}": use ${GET_FORMATS.join(', ')}`);
     }
+    if (await getWithWorkflow(ctx, name, opts)) return;
     const vault = await ctx.open(opts);
     try {
       if (name !== undefined) {
@@ -161,9 +174,10 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
 
 async function createVault(
   ctx: Context,
-  opts: GlobalOptions & { exportKey?: string; vcs: boolean },
+  given: GlobalOptions & { exportKey?: string; vcs: boolean },
   storeArg: string | undefined,
 ): Promise<void> {
+  const opts = withProjectKey(ctx, given);
   const store = storeArg ?? ctx.storePath(opts);
   // The key source follows the same precedence as for an existing vault (README "Passwords and
   // keys"): -k / -p / --password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then a prompt.
