@@ -31,7 +31,11 @@ export type ErrorCode =
   /** The wrapped (KMS) key file is malformed or uses an unknown provider. */
   | 'ERR_KMS_KEY_FILE'
   /** KMS refused or failed; `kmsReason` on the error says why. */
-  | 'ERR_KMS';
+  | 'ERR_KMS'
+  /** Three versions of a vault cannot be merged by name (different keys); the message says why. */
+  | 'ERR_MERGE'
+  /** git failed, is not installed, or the path is not in a git work tree. */
+  | 'ERR_GIT';
 
 /** Base class of every error this package throws. */
 export class SecureStoreError extends Error {

@@ -11,6 +11,7 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
+import { openAtRevision } from './git.js';
 import type { Register } from './register.js';
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
@@ -55,15 +56,19 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[name]', 'the secret name')
     .description('print a secret, or all of them with --all')
     .option('-a, --all', 'print every secret')
-    .option('--format <format>', 'with --all: json or text', 'json');
+    .option('--format <format>', 'with --all: json or text', 'json')
+    .option('--rev <rev>', 'read the vault as it was at this git revision (docs/git.md)');
   bind(get, async (name: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean; format: string }>();
+    const opts = cmd.optsWithGlobals<
+      GlobalOptions & { all?: boolean; format: string; rev?: string }
+    >();
     if (opts.all && name !== undefined) throw usage('give a secret name or --all, not both');
     if (!opts.all && name === undefined) throw usage('missing the secret name (or use --all)');
     if (!['json', 'text'].includes(opts.format)) {
       throw usage(`unknown format "${opts.format}": use json or text`);
     }
-    const vault = await ctx.open(opts);
+    const vault =
+      opts.rev === undefined ? await ctx.open(opts) : await openAtRevision(ctx, opts, opts.rev);
     try {
       if (name !== undefined) {
         const bytes = vault.getBytes(name);
