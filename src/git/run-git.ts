@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
-import { fail, SecureStoreError } from '../errors.js';
+import { fail, ioError, SecureStoreError } from '../errors.js';
 
 export interface GitResult {
   readonly code: number;
@@ -86,6 +86,10 @@ export interface RepoPath {
  * @throws SecureStoreError ERR_GIT when `dir` is not inside a git work tree.
  */
 export async function locateInRepo(file: string, dir: string): Promise<RepoPath> {
+  // spawn reports a missing cwd as ENOENT, which would read as "git is not installed".
+  await realpath(dir).catch((err: unknown) => {
+    throw ioError(err, 'use the directory', dir);
+  });
   const result = await runGit(['rev-parse', '--show-toplevel'], { cwd: dir });
   if (result.code !== 0) {
     fail('ERR_GIT', `${dir} is not inside a git work tree (git rev-parse failed)`);
