@@ -76,6 +76,27 @@ describe('merge driver', () => {
     );
   });
 
+  it('rebases and cherry-picks through the driver too', async () => {
+    await branches({ 'main-only': 'm' }, { 'feature-only': 'f' });
+    repo.git(['checkout', '-q', 'feature']);
+    const rebase = repo.git(['rebase', 'main'], { allowFailure: true });
+    expect(rebase.code, rebase.stderr).toBe(0);
+    expect([...(await repo.values('secrets.key')).keys()]).toEqual([
+      'feature-only',
+      'gone',
+      'main-only',
+      'shared',
+    ]);
+    repo.git(['checkout', '-q', 'main']);
+    await setSecrets(repo, { 'main-only': 'm2' });
+    repo.git(['commit', '-qam', 'main again']);
+    repo.git(['checkout', '-q', 'feature']);
+    const pick = repo.git(['cherry-pick', 'main'], { allowFailure: true });
+    expect(pick.code, pick.stderr).toBe(0);
+    expect((await repo.values('secrets.key')).get('main-only')).toBe('m2');
+    expect((await repo.values('secrets.key')).get('feature-only')).toBe('f');
+  });
+
   it('takes a change made on one side only, and a deletion on one side only', async () => {
     await branches({ shared: 'changed on main' }, { gone: null });
     expect(repo.git(['merge', '--no-edit', 'feature'], { allowFailure: true }).code).toBe(0);

@@ -352,9 +352,6 @@ async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {
   if (kinds.filter(Boolean).length !== 1) {
     throw usage('give one of --new-password, --new-key PATH or --kms KEY_ID');
   }
-  if (wantsPassword && opts.newKey !== undefined) {
-    throw usage('--new-password and --new-key cannot be used together');
-  }
   const store = ctx.storePath(opts);
   await ctx.requireStore(store);
   const vaultPath = ctx.path(store);
@@ -425,11 +422,8 @@ async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {
     ctx.note(`Finished an interrupted rekey: ${display} opens ${store}.`);
     return;
   }
-  if (oldKey !== null && target.kind !== 'password' && oldKey !== target.path) {
-    ctx.note(
-      `The old key file ${relative(ctx.io.cwd, oldKey)} no longer opens ${store}; keep it while older git revisions must be read.`,
-    );
-  } else if (oldKey !== null && target.kind === 'password') {
+  const replaced = target.kind !== 'password' && target.path === oldKey;
+  if (oldKey !== null && !replaced) {
     ctx.note(
       `The old key file ${relative(ctx.io.cwd, oldKey)} no longer opens ${store}; keep it while older git revisions must be read.`,
     );
