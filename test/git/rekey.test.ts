@@ -187,6 +187,26 @@ describe('rekey', () => {
     expect(await open({ keyFile: 'k.key' })).toEqual(expected);
   });
 
+  it('keeps binary values byte for byte and unknown top-level fields (library)', async () => {
+    const vault = await SecretsManager.create(KeySource.fromPassword('pw'));
+    vault.set('bin', Uint8Array.of(0, 255, 128, 10));
+    vault.set('text', 'x');
+    const json = vault.toJSON();
+    vault.close();
+    writeFileSync(path('secrets.json'), `${json.slice(0, -2)},\n  "note": [1, "two"]\n}`);
+    const result = await rekeyVault(path('secrets.json'), KeySource.fromPassword('pw'), {
+      kind: 'password',
+      password: 'new pw',
+    });
+    expect(result).toEqual({ secrets: 2, resumed: false });
+    const text = readFileSync(path('secrets.json'), 'utf8');
+    expect(text.endsWith('  },\n  "note": [\n    1,\n    "two"\n  ]\n}')).toBe(true);
+    const reopened = await SecretsManager.fromFile(path('secrets.json'), { password: 'new pw' });
+    expect(reopened.getBytes('bin')).toEqual(Uint8Array.of(0, 255, 128, 10));
+    expect(reopened.get('text')).toBe('x');
+    reopened.close();
+  });
+
   it('finishes a rekey interrupted after the vault was replaced', async () => {
     await make({ keyFile: 'k.key' });
     const stop = new Error('interrupted');
