@@ -2,7 +2,6 @@
  * Reading a vault as it was at a git revision, through git itself (no checkout, no change to the
  * work tree or index), and many versions at once through one `git cat-file --batch`.
  */
-import { dirname } from 'node:path';
 import { fail } from '../errors.js';
 import { gitOutput, locateInRepo, type RepoPath, runGit } from './run-git.js';
 
@@ -11,7 +10,7 @@ import { gitOutput, locateInRepo, type RepoPath, runGit } from './run-git.js';
  * @throws SecureStoreError ERR_GIT for an unknown revision or a file not in it.
  */
 export async function readAtRevision(file: string, rev: string): Promise<Buffer> {
-  const where = await locateInRepo(file, dirname(file));
+  const where = await locateInRepo(file);
   checkRev(rev);
   const commit = await runGit(
     ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`],

@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
-import { fail, ioError, SecureStoreError } from '../errors.js';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { fail, SecureStoreError } from '../errors.js';
 
 export interface GitResult {
   readonly code: number;
@@ -82,22 +82,29 @@ export interface RepoPath {
 }
 
 /**
- * Locates `file` (which need not exist) in the work tree that contains `dir`.
- * @throws SecureStoreError ERR_GIT when `dir` is not inside a git work tree.
+ * Locates `file` in the work tree that contains it. Neither the file nor its directory need exist
+ * (a vault deleted since, read from history): git runs in the nearest existing ancestor.
+ * @throws SecureStoreError ERR_GIT when that is not inside a git work tree.
  */
-export async function locateInRepo(file: string, dir: string): Promise<RepoPath> {
-  // spawn reports a missing cwd as ENOENT, which would read as "git is not installed".
-  await realpath(dir).catch((err: unknown) => {
-    throw ioError(err, 'use the directory', dir);
-  });
-  const result = await runGit(['rev-parse', '--show-toplevel'], { cwd: dir });
+export async function locateInRepo(file: string): Promise<RepoPath> {
+  let existing = dirname(file);
+  const rest: string[] = [basename(file)];
+  let real: string | null = null;
+  for (;;) {
+    real = await realpath(existing).catch(() => null);
+    if (real !== null) break;
+    const parent = dirname(existing);
+    if (parent === existing) fail('ERR_GIT', `no directory of ${file} exists`);
+    rest.unshift(basename(existing));
+    existing = parent;
+  }
+  const result = await runGit(['rev-parse', '--show-toplevel'], { cwd: real });
   if (result.code !== 0) {
-    fail('ERR_GIT', `${dir} is not inside a git work tree (git rev-parse failed)`);
+    fail('ERR_GIT', `${existing} is not inside a git work tree (git rev-parse failed)`);
   }
   const top = await realpath(result.stdout.toString('utf8').replace(/\n$/, ''));
-  const realDir = await realpath(dir);
-  const base = file.slice(file.lastIndexOf(sep) + 1);
-  const rel = relative(top, `${realDir}${sep}${base}`);
-  if (rel.startsWith('..')) fail('ERR_GIT', `${file} is outside the git work tree ${top}`);
+  const rel = relative(top, join(real, ...rest));
+  if (rel === '' || rel.startsWith('..'))
+    fail('ERR_GIT', `${file} is outside the git work tree ${top}`);
   return { top, path: rel.split(sep).join('/') };
 }

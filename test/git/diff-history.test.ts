@@ -2,6 +2,8 @@
  * The textconv diff driver through `git diff` / `git log -p`, `history`, and `get --rev`, in a
  * real repository with the real git and `node bin/ssclient.js`.
  */
+import { mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBase64 } from '../../src/format/base64.js';
 import { parseVault } from '../../src/format/vault-codec.js';
@@ -171,6 +173,28 @@ describe('history and get --rev', () => {
       'Bob <bob@example.com>  changed  side change',
       'Ada <ada@example.com>  added  base',
     ]);
+  });
+
+  it('works from a subdirectory, for a vault in another directory, and sees the vault removed', async () => {
+    mkdirSync(join(repo.dir, 'app', 'config'), { recursive: true });
+    mkdirSync(join(repo.dir, 'src'));
+    await createVault(repo, { TOKEN: 'v1' });
+    renameSync(join(repo.dir, 'secrets.json'), join(repo.dir, 'app', 'config', 'vault.json'));
+    commit('add', 'Ada', '2026-06-01T09:00:00Z');
+    repo.git(['rm', '-q', 'app/config/vault.json']);
+    commit('remove the vault', 'Bob', '2026-06-02T09:00:00Z');
+    const r = repo.ss(['-s', '../app/config/vault.json', 'history', 'TOKEN'], { cwd: 'src' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').map((l) => l.split('  ').slice(3).join('  '))).toEqual([
+      'removed  remove the vault',
+      'added  add',
+      '',
+    ]);
+    const got = repo.ss(
+      ['-s', '../app/config/vault.json', '-k', '../secrets.key', 'get', 'TOKEN', '--rev', 'HEAD~1'],
+      { cwd: 'src' },
+    );
+    expect(got.stdout).toBe('v1\n');
   });
 
   it('get --rev reads old versions through git without touching the work tree', async () => {

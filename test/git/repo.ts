@@ -26,7 +26,10 @@ export interface Repo {
     options?: { allowFailure?: boolean; env?: Record<string, string> },
   ): CliResult;
   /** Runs `node bin/ssclient.js` in the repository. */
-  ss(args: string[], options?: { env?: Record<string, string>; input?: string }): CliResult;
+  ss(
+    args: string[],
+    options?: { env?: Record<string, string>; input?: string; cwd?: string },
+  ): CliResult;
   read(path: string): Buffer;
   write(path: string, data: string | Uint8Array): void;
   /** Opens a vault (from the work tree, or given bytes) with a key file, and returns its values. */
@@ -73,7 +76,7 @@ export function makeRepo(): Repo {
     git,
     ss: (args, options = {}) =>
       runProcess(args, {
-        cwd: t.dir,
+        cwd: options.cwd === undefined ? t.dir : join(t.dir, options.cwd),
         env: { ...env, ...options.env },
         ...(options.input !== undefined ? { input: options.input } : {}),
         timeoutMs: 30_000,

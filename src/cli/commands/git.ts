@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { promises as fs } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { relative } from 'node:path';
 import { fail, isSecureStoreError, SecureStoreError } from '../../errors.js';
 import { parseVault, serializeVault, type VaultDocument } from '../../format/vault-codec.js';
 import { vaultDiffText, formatRevealed } from '../../git/diff-text.js';
@@ -41,7 +41,7 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
   bind(install, async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions & { command: string }>();
     const store = ctx.path(ctx.storePath(opts));
-    const where = await locateInRepo(store, dirname(store));
+    const where = await locateInRepo(store);
     const report = await installDrivers(where, opts.command);
     ctx.note(
       report.attributes === 'added'
@@ -56,7 +56,7 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
   bind(uninstall, async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     const store = ctx.path(ctx.storePath(opts));
-    const where = await locateInRepo(store, dirname(store));
+    const where = await locateInRepo(store);
     const report = await uninstallDrivers(where);
     const attrs =
       report.attributes === 'removed'
@@ -271,7 +271,7 @@ async function printHistory(
 ): Promise<void> {
   const store = ctx.storePath(opts);
   const file = ctx.path(store);
-  const where = await locateInRepo(file, dirname(file));
+  const where = await locateInRepo(file);
   const decryptor = opts.reveal ? new VersionDecryptor(await ctx.keySource(opts)) : null;
   const entries = await secretHistory(where, name);
   if (entries.length === 0) {
