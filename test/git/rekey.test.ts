@@ -237,6 +237,37 @@ describe('rekey', () => {
     expect(existsSync(path('k.key.new'))).toBe(false);
   });
 
+  it('sets running alongside a rekey in place all land, under the new key', async () => {
+    await make({ keyFile: 'k.key' });
+    const spawnCli = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: dir });
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.on('error', reject);
+        child.on('exit', (code) => {
+          clearTimeout(guard);
+          resolve({ code, stderr });
+        });
+      });
+    const runs = await Promise.all([
+      spawnCli(['-k', 'k.key', 'set', 'c1', 'one']),
+      spawnCli(['-k', 'k.key', 'rekey', '--new-key', 'k.key']),
+      spawnCli(['-k', 'k.key', 'set', 'c2', 'two']),
+      spawnCli(['-k', 'k.key', 'set', 'c3', 'three']),
+    ]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const values = await open({ keyFile: 'k.key' });
+    expect(values).toEqual(
+      new Map(
+        [...expected, ['c1', 'one'], ['c2', 'two'], ['c3', 'three']].sort(([a], [b]) =>
+          a! < b! ? -1 : 1,
+        ),
+      ),
+    );
+  });
+
   it('after SIGKILL at 50 random moments, k.key or k.key.new always opens the vault intact', async () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 1500; i++)
