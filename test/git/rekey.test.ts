@@ -177,6 +177,10 @@ describe('rekey', () => {
     });
     const two = run(['-k', 'k.key', 'rekey', '--new-key', 'x.key', '--new-password']);
     expect(two.code).toBe(2);
+    expect(run(['-k', 'k.key', 'rekey', '--new-key', 'secrets.json'])).toMatchObject({
+      code: 2,
+      stderr: 'error: the new key file cannot be the vault itself\n',
+    });
     const nopw = run(['-k', 'k.key', 'rekey', '--new-password']);
     expect(nopw).toMatchObject({
       code: 2,

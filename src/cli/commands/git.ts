@@ -369,6 +369,7 @@ async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {
       throw usage('--kms needs --new-key PATH: where to write the wrapped key file');
     }
     const absolute = ctx.path(path);
+    if (absolute === vaultPath) throw usage('the new key file cannot be the vault itself');
     if (absolute !== oldKey) await ctx.confirmOverwrite(path, 'the key file');
     if (opts.kms !== undefined) {
       target = await kmsTarget(ctx, opts, absolute);
