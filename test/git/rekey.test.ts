@@ -263,13 +263,8 @@ describe('rekey', () => {
     ]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const values = await open({ keyFile: 'k.key' });
-    expect(values).toEqual(
-      new Map(
-        [...expected, ['c1', 'one'], ['c2', 'two'], ['c3', 'three']].sort(([a], [b]) =>
-          a! < b! ? -1 : 1,
-        ),
-      ),
-    );
+    const all: [string, string][] = [...expected, ['c1', 'one'], ['c2', 'two'], ['c3', 'three']];
+    expect(values).toEqual(new Map(all.sort(([a], [b]) => (a < b ? -1 : 1))));
   });
 
   it('after SIGKILL at 50 random moments, k.key or k.key.new always opens the vault intact', async () => {
