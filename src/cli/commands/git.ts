@@ -34,9 +34,7 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
 
   const install = git
     .command('install')
-    .description(
-      'wire the merge and diff drivers for the vault into this repository (.gitattributes and git config)',
-    )
+    .description('set up the merge and diff drivers for the vault (.gitattributes, git config)')
     .option('--command <command>', 'how git should run ssclient', 'ssclient');
   bind(install, async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions & { command: string }>();
@@ -84,9 +82,7 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
     .command('diff-text')
     .argument('<path>', 'a vault file')
     .option('--reveal', 'show values (needs the key); never the default')
-    .description(
-      'print a vault as one line per secret with a fingerprint, for git diff (textconv)',
-    );
+    .description('print a vault as one line per secret with a fingerprint (git textconv)');
   bind(diffText, async (path: string, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions & { reveal?: boolean }>();
     await printDiffText(ctx, opts, path);
