@@ -119,3 +119,25 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle?.close().catch(() => {});
   }
 }
+
+/**
+ * Renames `from` over `to` (atomic on POSIX) and fsyncs the directory, so that the rename
+ * survives a power cut. Used to move a fully written and synced file into place.
+ */
+export async function renameDurable(from: string, to: string): Promise<void> {
+  try {
+    await fs.rename(from, to);
+  } catch (err) {
+    throw ioError(err, 'rename', `${from} to ${to}`);
+  }
+  await syncDirectory(dirname(to));
+}
+
+/** Removes a file; a file that is already gone is not an error. */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(err, 'remove', path);
+  }
+}

@@ -11,6 +11,7 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
+import { openAtRevision } from './git.js';
 import { collect, createKmsVault, exportWrappedKey } from './kms.js';
 import type { Register } from './register.js';
 import {
@@ -92,17 +93,21 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[name]', 'the secret name')
     .description('print a secret, or all of them with --all')
     .option('-a, --all', 'print every secret')
-    .option('--format <format>', `with --all: ${GET_FORMATS.join(', ')}`, 'json');
+    .option('--format <format>', `with --all: ${GET_FORMATS.join(', ')}`, 'json')
+    .option('--rev <rev>', 'read the vault as it was at this git revision (docs/git.md)');
   addGetOptions(get);
   bind(get, async (name: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<WorkflowGetOptions>();
+    const opts = cmd.optsWithGlobals<WorkflowGetOptions & { rev?: string }>();
     if (opts.all && name !== undefined) throw usage('give a secret name or --all, not both');
     if (!opts.all && name === undefined) throw usage('missing the secret name (or use --all)');
     if (!GET_FORMATS.includes(opts.format)) {
       throw usage(`unknown format "${opts.format}": use ${GET_FORMATS.join(', ')}`);
     }
-    if (await getWithWorkflow(ctx, name, opts)) return;
-    const vault = await ctx.open(opts);
+    const rev = opts.rev;
+    const open = (): Promise<SecretsManager> =>
+      rev === undefined ? ctx.open(opts) : openAtRevision(ctx, opts, rev);
+    if (await getWithWorkflow(ctx, name, opts, open)) return;
+    const vault = await open();
     try {
       if (name !== undefined) {
         const bytes = vault.getBytes(name);

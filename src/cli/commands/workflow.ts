@@ -101,6 +101,7 @@ export async function getWithWorkflow(
   ctx: Context,
   name: string | undefined,
   opts: WorkflowGetOptions,
+  open: () => Promise<SecretsManager> = () => ctx.open(opts),
 ): Promise<boolean> {
   if (opts.force && opts.output === undefined) throw usage('--force goes with --output');
   if (opts.escapeFormulas && opts.format !== 'csv') {
@@ -114,7 +115,7 @@ export async function getWithWorkflow(
   }
 
   const store = ctx.storePath(opts);
-  const vault = await ctx.open(opts);
+  const vault = await open();
   let out: Uint8Array | string;
   let secrets: NamedBytes[] = [];
   try {
