@@ -16,6 +16,9 @@
  * single attempt, so a busy vault is waited for by `main`, once. Messages the fast path would
  * print on stderr (notes) are held back until it has succeeded, so a retry never repeats them.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { looksLikeWrappedKey } from '../keys/key-source.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import { Context, type GlobalOptions } from './context.js';
 import { type CliIo, processIo } from './io.js';
@@ -24,7 +27,7 @@ import { formatValue, toSecretValue } from './output.js';
 export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
   const io = processIo();
   const fast = fastPathArgs(argv, io.stdinIsTTY);
-  if (fast !== null && (await runFast(io, fast))) return 0;
+  if (fast !== null && !usesWrappedKey(io, fast.opts) && (await runFast(io, fast))) return 0;
   const { main } = await import('./main.js');
   return main(argv, io);
 }
@@ -84,6 +87,29 @@ export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): Fast
   if (command === 'get' && value === undefined) return { command, opts, name };
   if (command === 'set' && value !== undefined) return { command, opts, name, value };
   return null;
+}
+
+/**
+ * True when the key is a KMS-wrapped key file (spec/kms-key-file.md): those commands skip the
+ * fast path, because a failed KMS call (an unreachable region can take seconds) would be made
+ * again by the retry through `main`, and commander's few milliseconds do not matter next to a
+ * KMS round trip. Only `-k` and SSCLIENT_KEY are looked at; a key that comes from elsewhere is
+ * found out by the fast path itself.
+ */
+export function usesWrappedKey(io: Pick<CliIo, 'env' | 'cwd'>, opts: GlobalOptions): boolean {
+  const explicit = opts.password === undefined && opts.passwordFile === undefined;
+  const key = opts.key ?? (explicit ? io.env.SSCLIENT_KEY : undefined);
+  if (key === undefined || key === '') return false;
+  let fd: number | undefined;
+  try {
+    fd = openSync(isAbsolute(key) ? key : resolve(io.cwd, key), 'r');
+    const head = Buffer.alloc(64);
+    return looksLikeWrappedKey(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+  } catch {
+    return false; // unreadable: the fast path fails and main reports it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Runs a fast-path command; false, having printed and changed nothing, on any failure. */

@@ -8,7 +8,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastPathArgs } from '../../src/cli/run.js';
+import { fastPathArgs, usesWrappedKey } from '../../src/cli/run.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
 
@@ -257,8 +257,8 @@ describe('the fast path does exactly what main does', () => {
     )});`;
     return ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
   };
-  const runBlocked = (packages: string[], argv: string[]) =>
-    runProcess(argv, { cwd: dir, env: { NODE_OPTIONS: blocking(packages).join(' ') } });
+  const runBlocked = (packages: string[], argv: string[], env: Record<string, string> = {}) =>
+    runProcess(argv, { cwd: dir, env: { ...env, NODE_OPTIONS: blocking(packages).join(' ') } });
 
   it('the fast path (get and set) never loads commander; failures go through main, which does', () => {
     const ok = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'plain']);
@@ -274,6 +274,35 @@ describe('the fast path does exactly what main does', () => {
     const fallback = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'nope']);
     expect(fallback.code).not.toBe(0);
     expect(fallback.stderr).toContain('blocked commander');
+  });
+
+  it('a KMS-wrapped key file (-k or SSCLIENT_KEY) skips the fast path, so a failed KMS call is never made twice', () => {
+    writeFileSync(join(dir, 'wrapped.key'), '\n  {"format": "securestore-kms-wrapped-key"}\n');
+    for (const [argv, env] of [
+      [['-k', 'wrapped.key', 'get', 'plain'], {}],
+      [['get', 'plain'], { SSCLIENT_KEY: 'wrapped.key' }],
+      [['-k', 'wrapped.key', 'set', 'plain', 'x'], {}],
+    ] as const) {
+      const res = runBlocked(['commander'], [...argv], env);
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain('blocked commander');
+    }
+    const io = { cwd: dir, env: {} };
+    expect(usesWrappedKey(io, { key: 'wrapped.key' })).toBe(true);
+    expect(usesWrappedKey(io, { key: join(dir, 'wrapped.key') })).toBe(true);
+    expect(usesWrappedKey({ cwd: dir, env: { SSCLIENT_KEY: 'wrapped.key' } }, {})).toBe(true);
+    // -p and --password-file come before SSCLIENT_KEY; -k before both.
+    expect(
+      usesWrappedKey({ cwd: dir, env: { SSCLIENT_KEY: 'wrapped.key' } }, { password: 'x' }),
+    ).toBe(false);
+    expect(
+      usesWrappedKey({ cwd: dir, env: { SSCLIENT_KEY: 'vault.key' } }, { key: 'wrapped.key' }),
+    ).toBe(true);
+    expect(usesWrappedKey(io, { key: 'vault.key' })).toBe(false);
+    expect(usesWrappedKey(io, { key: 'missing.key' })).toBe(false);
+    expect(usesWrappedKey(io, {})).toBe(false);
+    writeFileSync(join(dir, 'brace-later.key'), `${'x'.repeat(40)}{`);
+    expect(usesWrappedKey(io, { key: 'brace-later.key' })).toBe(false);
   });
 
   it('get, get --all, set and delete never load the AWS SDK or the prompt library', () => {
