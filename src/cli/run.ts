@@ -25,6 +25,9 @@ import { type CliIo, processIo } from './io.js';
 import { formatValue, toSecretValue } from './output.js';
 
 export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  // The AWS SDK warns on stderr that its 2027 releases will need Node 22: not something a user of
+  // ssclient can act on, and it would break "one line per error". Library users still see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const io = processIo();
   const fast = fastPathArgs(argv, io.stdinIsTTY);
   if (fast !== null && !usesWrappedKey(io, fast.opts) && (await runFast(io, fast))) return 0;
