@@ -17,7 +17,6 @@
  * print on stderr (notes) are held back until it has succeeded, so a retry never repeats them.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { looksLikeWrappedKey } from '../keys/key-source.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import { Context, type GlobalOptions } from './context.js';
@@ -30,7 +29,7 @@ export async function run(argv: readonly string[] = process.argv.slice(2)): Prom
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const io = processIo();
   const fast = fastPathArgs(argv, io.stdinIsTTY);
-  if (fast !== null && !usesWrappedKey(io, fast.opts) && (await runFast(io, fast))) return 0;
+  if (fast !== null && (await runFast(io, fast))) return 0;
   const { main } = await import('./main.js');
   return main(argv, io);
 }
@@ -93,19 +92,32 @@ export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): Fast
 }
 
 /**
- * True when the key is a KMS-wrapped key file (spec/kms-key-file.md): those commands skip the
- * fast path, because a failed KMS call (an unreachable region can take seconds) would be made
- * again by the retry through `main`, and commander's few milliseconds do not matter next to a
- * KMS round trip. Only `-k` and SSCLIENT_KEY are looked at; a key that comes from elsewhere is
- * found out by the fast path itself.
+ * The key file the command will use, or undefined for a password: the same precedence as
+ * `Context.keySource` (-k, then -p/--password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD,
+ * then the project file's key).
  */
-export function usesWrappedKey(io: Pick<CliIo, 'env' | 'cwd'>, opts: GlobalOptions): boolean {
-  const explicit = opts.password === undefined && opts.passwordFile === undefined;
-  const key = opts.key ?? (explicit ? io.env.SSCLIENT_KEY : undefined);
+function keyFilePath(ctx: Context, opts: GlobalOptions): string | undefined {
+  if (opts.key !== undefined) return opts.key;
+  if (opts.password !== undefined || opts.passwordFile !== undefined) return undefined;
+  const envKey = ctx.io.env.SSCLIENT_KEY;
+  if (envKey !== undefined && envKey !== '') return envKey;
+  if (ctx.io.env.SSCLIENT_PASSWORD !== undefined) return undefined;
+  const project = ctx.setting('key', opts);
+  return project.source.kind === 'project' ? project.value : undefined;
+}
+
+/**
+ * True when the command's key is a KMS-wrapped key file (spec/kms-key-file.md): those commands
+ * skip the fast path, because a failed KMS call (an unreachable region can take seconds) would
+ * be made again by the retry through `main`, and commander's few milliseconds do not matter next
+ * to a KMS round trip. The file's first bytes are read, as `KeySource.fromFile` tells them apart.
+ */
+export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
+  const key = keyFilePath(ctx, opts);
   if (key === undefined || key === '') return false;
   let fd: number | undefined;
   try {
-    fd = openSync(isAbsolute(key) ? key : resolve(io.cwd, key), 'r');
+    fd = openSync(ctx.path(key), 'r');
     const head = Buffer.alloc(64);
     return looksLikeWrappedKey(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
   } catch {
@@ -126,9 +138,11 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<boolean> {
     env: io.env,
     cwd: io.cwd,
     prompter: io.prompter,
+    ...(io.raiseSignal !== undefined ? { raiseSignal: io.raiseSignal } : {}),
   });
   let output: string | null = null;
   try {
+    if (usesWrappedKey(ctx, fast.opts)) return false;
     if (fast.command === 'get') {
       output = await fastGet(ctx, fast.opts, fast.name);
       if (output === null) return false;

@@ -4,10 +4,11 @@
  * without it), that it never loads commander, and that commands never load what they do not use.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Context } from '../../src/cli/context.js';
 import { fastPathArgs, usesWrappedKey } from '../../src/cli/run.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
@@ -287,22 +288,30 @@ describe('the fast path does exactly what main does', () => {
       expect(res.code).not.toBe(0);
       expect(res.stderr).toContain('blocked commander');
     }
-    const io = { cwd: dir, env: {} };
-    expect(usesWrappedKey(io, { key: 'wrapped.key' })).toBe(true);
-    expect(usesWrappedKey(io, { key: join(dir, 'wrapped.key') })).toBe(true);
-    expect(usesWrappedKey({ cwd: dir, env: { SSCLIENT_KEY: 'wrapped.key' } }, {})).toBe(true);
-    // -p and --password-file come before SSCLIENT_KEY; -k before both.
-    expect(
-      usesWrappedKey({ cwd: dir, env: { SSCLIENT_KEY: 'wrapped.key' } }, { password: 'x' }),
-    ).toBe(false);
-    expect(
-      usesWrappedKey({ cwd: dir, env: { SSCLIENT_KEY: 'vault.key' } }, { key: 'wrapped.key' }),
-    ).toBe(true);
-    expect(usesWrappedKey(io, { key: 'vault.key' })).toBe(false);
-    expect(usesWrappedKey(io, { key: 'missing.key' })).toBe(false);
-    expect(usesWrappedKey(io, {})).toBe(false);
+    const ctx = (env: Record<string, string> = {}) =>
+      new Context({
+        stdout: { write: () => true },
+        stderr: { write: () => true },
+        stdinIsTTY: false,
+        readStdin: async () => new Uint8Array(),
+        env,
+        cwd: dir,
+        prompter: {
+          secret: async () => '',
+          confirm: async () => false,
+        },
+      });
+    expect(usesWrappedKey(ctx(), { key: 'wrapped.key' })).toBe(true);
+    expect(usesWrappedKey(ctx(), { key: join(dir, 'wrapped.key') })).toBe(true);
+    expect(usesWrappedKey(ctx({ SSCLIENT_KEY: 'wrapped.key' }), {})).toBe(true);
+    // As Context.keySource: -k, then -p/--password-file, then SSCLIENT_KEY, SSCLIENT_PASSWORD.
+    expect(usesWrappedKey(ctx({ SSCLIENT_KEY: 'wrapped.key' }), { password: 'x' })).toBe(false);
+    expect(usesWrappedKey(ctx({ SSCLIENT_KEY: 'vault.key' }), { key: 'wrapped.key' })).toBe(true);
+    expect(usesWrappedKey(ctx(), { key: 'vault.key' })).toBe(false);
+    expect(usesWrappedKey(ctx(), { key: 'missing.key' })).toBe(false);
+    expect(usesWrappedKey(ctx(), {})).toBe(false);
     writeFileSync(join(dir, 'brace-later.key'), `${'x'.repeat(40)}{`);
-    expect(usesWrappedKey(io, { key: 'brace-later.key' })).toBe(false);
+    expect(usesWrappedKey(ctx(), { key: 'brace-later.key' })).toBe(false);
   });
 
   it('get, get --all, set and delete never load the AWS SDK or the prompt library', () => {
@@ -315,5 +324,99 @@ describe('the fast path does exactly what main does', () => {
     expect(cp(['get', 'added'])).toMatchObject({ code: 0, stdout: 'value\n' });
     expect(cp(['delete', 'added'])).toMatchObject({ code: 0, stderr: '' });
     expect(cp(['get', 'nope'])).toMatchObject({ code: 1, stdout: '' });
+  });
+});
+
+describe('the fast path with a project file (.ssclient.json)', () => {
+  let dir = '';
+  let cleanup = () => {};
+  const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 100);
+
+  beforeAll(async () => {
+    const t = tempDir();
+    dir = t.dir;
+    cleanup = t.cleanup;
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'config'));
+    mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
+    const vault = await SecretsManager.create(KeySource.fromKey(KEY));
+    vault.set('db', 'from the project vault');
+    await vault.saveAs(join(dir, 'config', 'secrets.json'));
+    await vault.exportKey(join(dir, 'config', 'secrets.key'));
+    vault.close();
+    writeFileSync(
+      join(dir, '.ssclient.json'),
+      JSON.stringify({ store: 'config/secrets.json', key: 'config/secrets.key' }),
+    );
+  });
+  afterAll(() => cleanup());
+
+  const same = async (argv: string[], cwd: string, env: Record<string, string> = {}) => {
+    const real = runProcess(argv, { cwd, env });
+    const inProcess = await runCli(argv, { cwd, env });
+    expect(real.stderr).toBe(inProcess.stderr);
+    expect(real.stdout).toBe(inProcess.stdout);
+    expect(real.code).toBe(inProcess.code);
+    return real;
+  };
+
+  it('a bare get NAME reads the store and key the project file names, from any subdirectory', async () => {
+    const sub = join(dir, 'sub', 'deeper');
+    expect(await same(['get', 'db'], sub)).toMatchObject({
+      code: 0,
+      stdout: 'from the project vault\n',
+      stderr: '',
+    });
+    expect((await same(['get', 'nope'], sub)).code).toBe(1);
+    expect((await same(['set', 'db', 'changed'], sub)).code).toBe(0);
+    expect((await same(['get', 'db'], sub)).stdout).toBe('changed\n');
+  });
+
+  it('a note about an ignored project file is printed once, whether the fast path succeeds or falls back', async () => {
+    const other = join(dir, 'sub');
+    writeFileSync(join(other, '.ssclient.json'), '{}');
+    chmodSync(join(other, '.ssclient.json'), 0o666);
+    try {
+      const ok = await same(
+        ['-s', '../config/secrets.json', '-k', '../config/secrets.key', 'get', 'db'],
+        other,
+      );
+      expect(ok.code).toBe(0);
+      const failed = await same(
+        ['-s', '../config/secrets.json', '-k', '../config/secrets.key', 'get', 'x'],
+        other,
+      );
+      expect(failed.code).toBe(1);
+      // Whatever main prints about the file, it appears exactly as often as main prints it.
+      expect(failed.stderr.split('.ssclient.json').length).toBe(
+        ok.stderr.split('.ssclient.json').length,
+      );
+    } finally {
+      rmSync(join(other, '.ssclient.json'));
+    }
+  });
+
+  it('a KMS-wrapped key named by the project file also skips the fast path', () => {
+    writeFileSync(join(dir, 'config', 'wrapped.key'), '{"format": "wrapped"}');
+    writeFileSync(
+      join(dir, 'sub', '.ssclient.json'),
+      JSON.stringify({ key: '../config/wrapped.key' }),
+    );
+    try {
+      const ctx = new Context({
+        stdout: { write: () => true },
+        stderr: { write: () => true },
+        stdinIsTTY: false,
+        readStdin: async () => new Uint8Array(),
+        env: {},
+        cwd: join(dir, 'sub'),
+        prompter: { secret: async () => '', confirm: async () => false },
+      });
+      expect(usesWrappedKey(ctx, {})).toBe(true);
+      expect(usesWrappedKey(ctx, { password: 'pw' })).toBe(false);
+      expect(usesWrappedKey(ctx, { key: '../config/secrets.key' })).toBe(false);
+    } finally {
+      rmSync(join(dir, 'sub', '.ssclient.json'));
+    }
   });
 });
