@@ -12,6 +12,8 @@ import { Context } from '../../src/cli/context.js';
 import { fastPathArgs, usesWrappedKey } from '../../src/cli/run.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { PtySession } from '../helpers/pty.js';
+import { VECTORS } from '../helpers/vectors.js';
 
 describe('fastPathArgs: which arguments take the fast path', () => {
   const yes: [string[], Record<string, string | boolean>, string][] = [
@@ -418,5 +420,45 @@ describe('the fast path with a project file (.ssclient.json)', () => {
     } finally {
       rmSync(join(dir, 'sub', '.ssclient.json'));
     }
+  });
+});
+
+describe('the fast path on a real terminal (tmux)', () => {
+  const sessions: PtySession[] = [];
+  let dir = '';
+  let cleanup = () => {};
+  beforeAll(() => {
+    const t = tempDir('ssclient-fast-pty-');
+    dir = t.dir;
+    cleanup = t.cleanup;
+    copyFileSync(join(VECTORS, '03-key-only.json'), join(dir, 'secrets.json'));
+    copyFileSync(join(VECTORS, '03-key-only.key'), join(dir, 'k.key'));
+  });
+  afterAll(() => {
+    for (const s of sessions) s.kill();
+    cleanup();
+  });
+  const start = (argv: string[]): PtySession => {
+    const s = PtySession.start(argv, { cwd: dir });
+    sessions.push(s);
+    return s;
+  };
+
+  it('-k KEY set and get: no prompt, the value on the screen, exit 0', async () => {
+    const set = start(['-k', 'k.key', 'set', 'typed', 'on a terminal']);
+    expect(await set.exitCode()).toBe(0);
+    expect(set.screen()).not.toMatch(/Password|error/);
+    const get = start(['-k', 'k.key', 'get', 'typed']);
+    expect(await get.exitCode()).toBe(0);
+    expect(get.screen()).toContain('on a terminal');
+    expect(get.screen()).not.toMatch(/Password|error/);
+  });
+
+  it('-k KEY get of a missing secret: the full CLI reports it in red, once', async () => {
+    const get = start(['-k', 'k.key', 'get', 'missing']);
+    expect(await get.exitCode()).toBe(1);
+    const screen = get.screen(true);
+    expect(screen.split('no secret named "missing"').length).toBe(2);
+    expect(screen).toContain('\x1b[31merror:\x1b[39m no secret named "missing" in secrets.json');
   });
 });
