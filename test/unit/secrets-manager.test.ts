@@ -4,16 +4,20 @@
  * sentinel; close()/Symbol.dispose zero the key; save() refuses when the file changed on disk;
  * the file's mode is kept; nothing but the vault is left in its directory.
  */
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
@@ -342,6 +346,62 @@ describe('files on disk (spec/format.md §8)', () => {
     expect(statSync(path).ino).not.toBe(inode);
     expect(readdirSync(dir)).toEqual(['vault.json']);
     vault.close();
+  });
+
+  it('saving through a symbolic link updates the vault it points to and keeps the link', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, 'real'));
+    mkdirSync(join(dir, 'project'));
+    const real = join(dir, 'real', 'vault.json');
+    const link = join(dir, 'project', 'secrets.json');
+    const vault = await SecretsManager.create(keyA());
+    await vault.saveAs(real);
+    vault.close();
+    chmodSync(real, 0o640);
+    symlinkSync('../real/vault.json', link);
+
+    const viaLink = await SecretsManager.fromFile(link, keyA());
+    viaLink.set('a', '1');
+    await viaLink.save();
+    await SecretsManager.update(link, keyA(), (v) => v.set('b', '2'));
+    viaLink.close();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(statSync(real).mode & 0o777).toBe(0o640);
+    const check = await SecretsManager.fromFile(real, keyA());
+    expect(check.keys()).toEqual(['a', 'b']);
+    check.close();
+    expect(readdirSync(join(dir, 'project'))).toEqual(['secrets.json']);
+    expect(readdirSync(join(dir, 'real'))).toEqual(['vault.json']);
+
+    // One lock whichever way the vault is reached: a lock on the real file holds off the link.
+    writeFileSync(
+      `${real}.lock`,
+      JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() }),
+    );
+    await expect(
+      SecretsManager.update(link, keyA(), (v) => v.set('c', '3'), { timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: 'ERR_LOCKED' });
+    rmSync(`${real}.lock`);
+  });
+
+  it('a save removes temporary files left by killed writers of that vault, and only those', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'vault.json');
+    const vault = await SecretsManager.create(keyA());
+    await vault.saveAs(path);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const abandoned = `.vault.json.${dead}.0123456789ab.tmp`;
+    const kept = [
+      `.vault.json.${process.pid}.0123456789ab.tmp`, // a live process (this one)
+      `.other.json.${dead}.0123456789ab.tmp`, // another file's
+      '.vault.json.notes.tmp', // not the pattern
+      `.vault.json.${dead}.0123456789ab.tmp.bak`,
+    ];
+    for (const f of [abandoned, ...kept]) writeFileSync(join(dir, f), 'x');
+    vault.set('a', '1');
+    await vault.save();
+    vault.close();
+    expect(readdirSync(dir).sort()).toEqual([...kept, 'vault.json'].sort());
   });
 
   it('a save into a directory that does not exist fails with ERR_NOT_FOUND naming the path', async () => {
