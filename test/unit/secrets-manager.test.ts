@@ -219,6 +219,30 @@ describe('close() and Symbol.dispose', () => {
     expect(handed[1]).toEqual(new Uint8Array(32));
   });
 
+  it('a manager that is never closed has its key zeroed once it is garbage-collected', async () => {
+    // In a child with --expose-gc (built library), so that collection can be forced.
+    const dist = new URL('../../dist/index.js', import.meta.url).href;
+    const script = `
+      import { KeySource, SecretsManager } from ${JSON.stringify(dist)};
+      const source = KeySource.fromKey(new Uint8Array(32).fill(7));
+      const handed = [];
+      const original = source.keyFor.bind(source);
+      source.keyFor = async (iv) => { const k = await original(iv); handed.push(k); return k; };
+      await (async () => { const v = await SecretsManager.create(source); v.set('a', '1'); })();
+      const before = handed[0].every((b) => b === 7);
+      for (let i = 0; i < 200 && !handed[0].every((b) => b === 0); i++) {
+        globalThis.gc();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      console.log(JSON.stringify({ before, after: handed[0].every((b) => b === 0) }));`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+      timeout: 30_000,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ before: true, after: true });
+  });
+
   it('update() closes the manager it opened, also when fn throws', async () => {
     const { source, handed } = watchedSource();
     const dir = freshDir();
