@@ -313,6 +313,35 @@ describe('save() and conflicts (spec/format.md §8)', () => {
     check.close();
   });
 
+  it('update() of a vault that does not exist is ERR_NOT_FOUND and leaves no lock behind', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'missing.json');
+    await expect(SecretsManager.update(path, keyA(), (v) => v.set('a', '1'))).rejects.toMatchObject(
+      {
+        code: 'ERR_NOT_FOUND',
+        message: expect.stringContaining(path),
+      },
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reads a valid vault whose top-level fields are in another order, and writes them in canonical order', async () => {
+    const vault = await SecretsManager.create(keyA());
+    vault.set('a', '1');
+    const canonical = vault.toJSON();
+    vault.close();
+    const parsed = JSON.parse(canonical) as Record<string, unknown>;
+    const shuffled = JSON.stringify(
+      { secrets: parsed.secrets, sentinel: parsed.sentinel, iv: parsed.iv, version: 3 },
+      null,
+      4,
+    );
+    const reopened = await SecretsManager.fromJSON(shuffled, keyA());
+    expect(reopened.get('a')).toBe('1');
+    expect(reopened.toJSON()).toBe(canonical);
+    reopened.close();
+  });
+
   it('save() needs a file: a vault from JSON must use saveAs', async () => {
     const vault = await SecretsManager.create(keyA());
     expect(await codeOf(() => vault.save())).toBe('ERR_ARGUMENT');
