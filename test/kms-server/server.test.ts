@@ -608,7 +608,8 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     // requestTimeout alone only logs a warning in this SDK: throwOnRequestTimeout makes it an error.
     const kms = client({
       maxAttempts: 1,
-      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+      // Long enough for the request to reach the server on a loaded machine.
+      requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
     });
     const { arn } = await control.createKey();
     await control.fault({ key: arn, delayMs: 60_000, times: 1 });
@@ -620,8 +621,8 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     );
     expect((error as Error).name).toBe('TimeoutError');
     expect(await control.counts({ key: arn })).toEqual({ Encrypt: 1 });
-    // The fault was used up: the next request is served.
-    const ok = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }));
+    // The fault was used up: the next request is served (by a client without the short timeout).
+    const ok = await client().send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }));
     expect(ok.KeyId).toBe(arn);
   });
 
@@ -633,7 +634,11 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     const pending = kms.send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }), {
       abortSignal: abort.signal,
     });
-    setTimeout(() => abort.abort(), 100);
+    // Abort once the server holds the request (not after a guessed time).
+    while ((await control.counts({ key: arn }))['Encrypt'] !== 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    abort.abort();
     const error = await rejection(pending);
     expect((error as Error).name).toBe('AbortError');
     expect(await control.counts({ key: arn })).toEqual({ Encrypt: 1 });
