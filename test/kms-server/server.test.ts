@@ -98,6 +98,14 @@ describe('Encrypt / Decrypt', () => {
     expect(encrypted.KeyId).toBe(arn);
     expect(encrypted.EncryptionAlgorithm).toBe('SYMMETRIC_DEFAULT');
     expect(encrypted.CiphertextBlob).toBeInstanceOf(Uint8Array);
+    expect(encrypted.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    // Encryption is randomised: the same plaintext and context give another blob.
+    const again = await kms.send(
+      new EncryptCommand({ KeyId: target.key1, Plaintext: plaintext, EncryptionContext: context }),
+    );
+    expect(
+      Buffer.from(again.CiphertextBlob ?? []).equals(Buffer.from(encrypted.CiphertextBlob ?? [])),
+    ).toBe(false);
 
     // Without KeyId: the blob names its key. Context pairs in another order are the same context.
     const decrypted = await kms.send(
