@@ -89,57 +89,80 @@ export function kmsTarget(): KmsTarget {
   };
 }
 
-async function control<T>(action: string, body: object = {}): Promise<T> {
-  const target = kmsTarget();
-  if (!target.local) {
-    throw new Error(`kmsControl.${action}: only the local KMS test server has a control API`);
-  }
-  const response = await fetch(`${target.endpoint}/__control/${action}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const reply = (await response.json()) as T & { error?: string };
-  if (!response.ok) {
-    throw new Error(`kmsControl.${action}: ${reply.error ?? `HTTP ${response.status}`}`);
-  }
-  return reply;
+/** The control API of the KMS test server at `endpoint` (for private servers from startKmsServer). */
+export function kmsControlAt(endpoint: string): KmsControl {
+  return controlApi(() => endpoint);
 }
 
-/** The local server's control API (tests that use it: `describe.skipIf(!kmsTarget().local)`). */
-export const kmsControl = {
-  createKey(o: { region?: string; alias?: string } = {}): Promise<{ keyId: string; arn: string }> {
-    return control('create-key', o);
-  },
-  async setKeyState(
+/** The shared local server's control API (tests that use it: `describe.skipIf(!kmsTarget().local)`). */
+export const kmsControl: KmsControl = controlApi(() => {
+  const target = kmsTarget();
+  if (!target.local) throw new Error('only the local KMS test server has a control API');
+  return target.endpoint;
+});
+
+export interface KmsFault {
+  operation?: string;
+  region?: string;
+  /** Only requests that name this key (KeyId fields, or the key inside CiphertextBlob). */
+  key?: string;
+  /** The `__type` to answer with (HTTP 400, or 500/503 for internal and dependency errors). */
+  error?: string;
+  message?: string;
+  /** How many matching requests get the fault (default: all). */
+  times?: number;
+  delayMs?: number;
+  dropConnection?: boolean;
+}
+
+export interface KmsControl {
+  createKey(o?: { region?: string; alias?: string }): Promise<{ keyId: string; arn: string }>;
+  setKeyState(
     key: string,
     state: 'Enabled' | 'Disabled' | 'PendingDeletion',
     region?: string,
-  ): Promise<void> {
-    await control('key-state', region === undefined ? { key, state } : { key, state, region });
-  },
-  async fault(f: {
-    operation?: string;
-    region?: string;
-    key?: string;
-    error?: string;
-    message?: string;
-    times?: number;
-    delayMs?: number;
-    dropConnection?: boolean;
-  }): Promise<void> {
-    await control('fault', f);
-  },
-  async clearFaults(): Promise<void> {
-    await control('clear-faults');
-  },
-  counts(): Promise<Record<string, number>> {
-    return control('counts');
-  },
-  async resetCounts(): Promise<void> {
-    await control('reset-counts');
-  },
-  async reset(): Promise<void> {
-    await control('reset');
-  },
-};
+  ): Promise<void>;
+  fault(f: KmsFault): Promise<void>;
+  clearFaults(): Promise<void>;
+  /**
+   * Requests per operation since the last reset; with `key`, only the requests that named that
+   * key (safe while other test files use the shared server).
+   */
+  counts(o?: { key?: string; region?: string }): Promise<Record<string, number>>;
+  resetCounts(): Promise<void>;
+  reset(): Promise<void>;
+}
+
+function controlApi(endpoint: () => string): KmsControl {
+  async function control<T>(action: string, body: object = {}): Promise<T> {
+    const response = await fetch(`${endpoint()}/__control/${action}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const reply = (await response.json()) as T & { error?: string };
+    if (!response.ok) {
+      throw new Error(`kmsControl.${action}: ${reply.error ?? `HTTP ${response.status}`}`);
+    }
+    return reply;
+  }
+  return {
+    createKey: (o = {}) => control('create-key', o),
+    async setKeyState(key, state, region) {
+      await control('key-state', region === undefined ? { key, state } : { key, state, region });
+    },
+    async fault(f) {
+      await control('fault', f);
+    },
+    async clearFaults() {
+      await control('clear-faults');
+    },
+    counts: (o = {}) => control('counts', o),
+    async resetCounts() {
+      await control('reset-counts');
+    },
+    async reset() {
+      await control('reset');
+    },
+  };
+}

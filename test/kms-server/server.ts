@@ -1,7 +1,7 @@
 /**
  * An AWS-KMS-compatible test server on 127.0.0.1, so that the real `@aws-sdk/client-kms` can be
- * tested over HTTP without AWS. Interface: /work/briefs/kms-interface.md (copied into
- * docs/kms-test-server.md); wire facts: KMS-NOTES (AWS JSON 1.1, errors as `{"__type", "message"}`).
+ * tested over HTTP without AWS. Its behaviour and control API are described in
+ * docs/kms-test-server.md; errors are shaped as AWS sends them (HTTP 400, `{"__type", "message"}`).
  *
  * - `POST /` with `X-Amz-Target: TrentService.<Op>`, SigV4-signed. The region of a request is the
  *   region of its credential scope; each region has its own keys and aliases, and
@@ -41,14 +41,23 @@ export const TEST_CREDENTIALS = {
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
+/** A fault for the control API's `fault` action: which requests, and what happens to them. */
 export interface Fault {
+  /** Only requests to this operation (`Decrypt`, ...). */
   operation?: string;
+  /** Only requests signed for this region. */
   region?: string;
+  /** Only requests that name this key (any form), in a KeyId field or as the blob's key. */
   key?: string;
+  /** Answer with this `__type` (HTTP 400; 500/503 for internal and dependency errors). */
   error?: string;
+  /** The error's message (default: AWS's wording where known). */
   message?: string;
+  /** How many matching requests get the fault (default: all of them). */
   times?: number;
+  /** Hold the request this long first (ends early if the client goes or the server closes). */
   delayMs?: number;
+  /** Destroy the connection instead of answering. */
   dropConnection?: boolean;
 }
 
@@ -126,15 +135,28 @@ const ERROR_STATUS: Record<string, number> = {
   MissingAuthenticationTokenException: 400,
 };
 
-/** Messages for injected faults that give none (AWS's wording where known). */
-const DEFAULT_MESSAGES: Record<string, string | undefined> = {
-  ThrottlingException: 'Rate exceeded',
-  AccessDeniedException:
-    'User: arn:aws:iam::111122223333:user/securestore-test is not authorized to perform this operation because no identity-based policy allows it',
-  KMSInternalException: 'An internal error occurred',
-  DependencyTimeoutException: 'The system timed out while trying to fulfill the request.',
-  InvalidCiphertextException: undefined,
-};
+/**
+ * The message of an injected fault that gives none: AWS's wording where known, `undefined` for
+ * errors AWS sends without one.
+ */
+function defaultFaultMessage(type: string, operation: string, keys: KmsKey[]): string | undefined {
+  switch (type) {
+    case 'InvalidCiphertextException':
+      return undefined;
+    case 'ThrottlingException':
+      return 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.';
+    case 'AccessDeniedException': {
+      const resource = keys[0]?.arn ?? `arn:aws:kms:*:${ACCOUNT_ID}:key/*`;
+      return `User: arn:aws:iam::${ACCOUNT_ID}:user/securestore-test is not authorized to perform: kms:${operation} on resource: ${resource} because no identity-based policy allows the kms:${operation} action`;
+    }
+    case 'KMSInternalException':
+      return 'An internal error occurred.';
+    case 'DependencyTimeoutException':
+      return 'The system timed out while trying to fulfill the request.';
+    default:
+      return `injected ${type}`;
+  }
+}
 
 /** A KMS error reply: `{"__type": type, "message": message}` with `status`. */
 export class KmsError extends Error {
@@ -155,7 +177,35 @@ class ControlError extends Error {}
 class KmsState {
   private readonly regions = new Map<string, RegionStore>();
   private faults: ActiveFault[] = [];
-  counts: Record<string, number> = {};
+  /** Requests per operation since the last reset (Maps: operation names come from the wire). */
+  private counts = new Map<string, number>();
+  /** Requests per operation for each key a request named (by key ARN), since the last reset. */
+  private keyCounts = new Map<string, Map<string, number>>();
+
+  /** Counts a request to `operation` (any name a client sent). */
+  countRequest(operation: string): void {
+    this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+  }
+
+  /** Counts a request to `operation` for each key it names. */
+  countForKeys(operation: string, keys: KmsKey[]): void {
+    for (const key of new Set(keys)) {
+      const counts = this.keyCounts.get(key.arn) ?? new Map<string, number>();
+      counts.set(operation, (counts.get(operation) ?? 0) + 1);
+      this.keyCounts.set(key.arn, counts);
+    }
+  }
+
+  /** The counts as a JSON object: all requests, or those that named `key`. */
+  countsOf(key?: KmsKey): Json {
+    const counts = key === undefined ? this.counts : this.keyCounts.get(key.arn);
+    return Object.fromEntries(counts ?? []);
+  }
+
+  resetCounts(): void {
+    this.counts.clear();
+    this.keyCounts.clear();
+  }
 
   region(name: string): RegionStore {
     let store = this.regions.get(name);
@@ -287,7 +337,7 @@ class KmsState {
 
   reset(): void {
     this.clearFaults();
-    this.counts = {};
+    this.resetCounts();
     for (const key of this.allKeys()) {
       key.state = 'Enabled';
       delete key.deletionDate;
@@ -430,12 +480,10 @@ function contextField(body: Json, field: string): Record<string, string> {
   const value = body[field];
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw serialization();
-  const context: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value as Json)) {
-    if (typeof v !== 'string') throw serialization();
-    context[k] = v;
-  }
-  return context;
+  const pairs = Object.entries(value as Json);
+  for (const [, v] of pairs) if (typeof v !== 'string') throw serialization();
+  // fromEntries, not assignment: a pair named "__proto__" stays a pair.
+  return Object.fromEntries(pairs) as Record<string, string>;
 }
 
 function algorithmField(body: Json, field: string): void {
@@ -503,10 +551,8 @@ function decryptBlob(
 function dataKeyLength(body: Json): number {
   const spec = optionalString(body, 'KeySpec');
   const count = optionalNumber(body, 'NumberOfBytes');
-  if (spec !== undefined && count !== undefined) {
-    throw new KmsError('ValidationException', 'Please specify either number of bytes or key spec.');
-  }
-  if (spec === undefined && count === undefined) {
+  // Exactly one of the two, as AWS demands.
+  if ((spec === undefined) === (count === undefined)) {
     throw new KmsError('ValidationException', 'Please specify either number of bytes or key spec.');
   }
   if (spec !== undefined) {
@@ -610,7 +656,10 @@ const HANDLERS: Record<Operation, (state: KmsState, region: string, body: Json) 
       );
     }
     if (name.startsWith('alias/aws/')) {
-      throw new KmsError('NotFoundException', `Alias ${aliasArn(region, name)} is reserved.`);
+      throw new KmsError(
+        'InvalidAliasNameException',
+        `Alias ${aliasArn(region, name)} cannot begin with alias/aws/.`,
+      );
     }
     if (target.startsWith('alias/') || target.includes(':alias/')) {
       throw new KmsError('ValidationException', 'Aliases must refer to keys. Not aliases');
@@ -765,14 +814,17 @@ function verifySignature(req: IncomingMessage, auth: ParsedAuth, body: Buffer): 
     const text = Array.isArray(value) ? value.join(',') : (value ?? '');
     return `${name}:${text.trim().replace(/\s+/g, ' ')}\n`;
   });
-  const payloadHash = req.headers['x-amz-content-sha256'];
+  // The payload hash is always computed from the body; a client-sent x-amz-content-sha256 (the
+  // SDK sends one) must match it, or a changed body would pass with the original signature.
+  const payloadHash = sha256(body);
+  const claimedHash = req.headers['x-amz-content-sha256'];
   const canonical = [
     req.method ?? 'POST',
     url.pathname,
     query,
     headers.join(''),
     auth.signedHeaders.join(';'),
-    typeof payloadHash === 'string' ? payloadHash : sha256(body),
+    typeof claimedHash === 'string' ? claimedHash : payloadHash,
   ].join('\n');
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', String(amzDate), scope, sha256(canonical)].join('\n');
@@ -782,6 +834,7 @@ function verifySignature(req: IncomingMessage, auth: ParsedAuth, body: Buffer): 
   const given = Buffer.from(auth.signature, 'hex');
   if (
     typeof amzDate !== 'string' ||
+    (claimedHash !== undefined && claimedHash !== payloadHash) ||
     !auth.signedHeaders.includes('host') ||
     given.length !== expected.length ||
     !timingSafeEqual(given, expected)
@@ -928,10 +981,16 @@ function control(state: KmsState, action: string, body: Json): Json {
     case 'clear-faults':
       state.clearFaults();
       return {};
-    case 'counts':
-      return { ...state.counts };
+    case 'counts': {
+      const name = controlString(body, 'key');
+      if (name === undefined) return state.countsOf();
+      const region = controlRegion(body);
+      const key = state.tryResolve(region, name);
+      if (key === undefined) throw new ControlError(`key: ${name} not found in ${region}`);
+      return state.countsOf(key);
+    }
     case 'reset-counts':
-      state.counts = {};
+      state.resetCounts();
       return {};
     case 'reset':
       state.reset();
@@ -980,7 +1039,7 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
       typeof target === 'string' && target.startsWith('TrentService.')
         ? target.slice('TrentService.'.length)
         : undefined;
-    if (operation !== undefined) state.counts[operation] = (state.counts[operation] ?? 0) + 1;
+    if (operation !== undefined) state.countRequest(operation);
 
     const auth = parseAuthorization(req);
     authenticate(req, auth, body);
@@ -989,7 +1048,9 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
     }
     const region = auth.region;
     const json = parseJsonObject(body);
-    const fault = state.takeFault(operation, region, requestKeys(state, region, json));
+    const keys = requestKeys(state, region, json);
+    state.countForKeys(operation, keys);
+    const fault = state.takeFault(operation, region, keys);
     if (fault !== undefined) {
       if (fault.delayMs !== undefined && fault.delayMs > 0) {
         await delay(fault.delayMs, res);
@@ -1002,8 +1063,7 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
       if (fault.error !== undefined) {
         throw new KmsError(
           fault.error,
-          fault.message ??
-            (fault.error in DEFAULT_MESSAGES ? DEFAULT_MESSAGES[fault.error] : 'injected fault'),
+          fault.message ?? defaultFaultMessage(fault.error, operation, keys),
         );
       }
     }
