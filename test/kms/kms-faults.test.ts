@@ -314,6 +314,23 @@ describe('exactly one Decrypt per wrapped key file per process', () => {
   });
 });
 
+describe('concurrent edits of one wrapped key file', () => {
+  it('two kms add at once both land (the file is edited under its lock)', async () => {
+    await kmsVault(['alias/securestore-test-1']);
+    const a = await control<{ arn: string }>('create-key', {});
+    const b = await control<{ arn: string }>('create-key', {});
+    const [ra, rb] = await Promise.all([
+      runSsclient(['kms', 'add', a.arn], { cwd: dir, env: childEnv }),
+      runSsclient(['kms', 'add', b.arn], { cwd: dir, env: childEnv }),
+    ]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    const list = await runSsclient(['kms', 'list', '--json'], { cwd: dir, env: childEnv });
+    const arns = (JSON.parse(list.stdout) as { keyArn: string }[]).map((w) => w.keyArn);
+    expect(arns).toHaveLength(3);
+    expect(arns.slice(1).sort()).toEqual([a.arn, b.arn].sort());
+  });
+});
+
 /** A port on 127.0.0.1 with nothing listening (taken, then released). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
