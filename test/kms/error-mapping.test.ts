@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { KmsError } from '../../src/kms/kms-errors.js';
 import type { KmsClientLike } from '../../src/kms/options.js';
-import { unwrapWrappedKey } from '../../src/kms/unwrap.js';
+import {
+  forgetUnwrappedKeys,
+  unwrapKeyFileCached,
+  unwrapWrappedKey,
+} from '../../src/kms/unwrap.js';
 import { wrapKey } from '../../src/kms/wrap.js';
 import { KeySource } from '../../src/keys/key-source.js';
 import {
@@ -417,5 +421,53 @@ describe('hostile arguments to the public functions: ERR_ARGUMENT naming the arg
       );
     }
     expect(() => KeySource.fromKmsFile('')).toThrow('path: expected a wrapped key file path');
+  });
+});
+
+describe('the per-process cache (spec §7.5)', () => {
+  it('one Decrypt for concurrent and later unwraps of one file; release forgets the key', async () => {
+    const bytes = new TextEncoder().encode(formatWrappedKeyFile(ONE));
+    const client = fakeClient(() => ({ KeyId: ARN1, Plaintext: Uint8Array.from(KEY) }));
+    const [a, b] = await Promise.all([
+      unwrapKeyFileCached(bytes, 'v', { client }),
+      unwrapKeyFileCached(bytes, 'v', { client }),
+    ]);
+    const c = await unwrapKeyFileCached(bytes, 'v', { client });
+    expect([a.key, b.key, c.key]).toEqual([KEY, KEY, KEY]);
+    expect(client.sent).toHaveLength(1);
+    a.key.fill(0); // each caller owns its copy
+    expect(c.key).toEqual(KEY);
+    a.release();
+    await unwrapKeyFileCached(bytes, 'v', { client });
+    expect(client.sent).toHaveLength(2);
+    forgetUnwrappedKeys();
+  });
+
+  it('a caller that joined an unwrap another caller cancelled unwraps again for itself', async () => {
+    const bytes = new TextEncoder().encode(
+      formatWrappedKeyFile(makeWrappedKeyFile([{ ...ONE.wrappings[0]!, ciphertext: 'BwcH' }])),
+    );
+    let calls = 0;
+    let sent: () => void = () => {};
+    const firstSent = new Promise<void>((resolve) => (sent = resolve));
+    const client: KmsClientLike = {
+      send: (_c, options) => {
+        calls++;
+        sent();
+        if (calls > 1) return Promise.resolve({ KeyId: ARN1, Plaintext: Uint8Array.from(KEY) });
+        return new Promise((_resolve, reject) => {
+          options?.abortSignal?.addEventListener('abort', () => reject(sdkError('AbortError')));
+        });
+      },
+    };
+    const controller = new AbortController();
+    const first = unwrapKeyFileCached(bytes, 'v', { client, signal: controller.signal });
+    const second = unwrapKeyFileCached(bytes, 'v', { client });
+    await firstSent;
+    controller.abort();
+    expect((await failure(first)).code).toBe('ERR_KMS_ABORTED');
+    expect((await second).key).toEqual(KEY);
+    expect(calls).toBe(2);
+    forgetUnwrappedKeys();
   });
 });
