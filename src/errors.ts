@@ -53,7 +53,11 @@ export type ErrorCode =
   /** No AWS credentials were found. */
   | 'ERR_KMS_NO_CREDENTIALS'
   /** No AWS region was given or configured. */
-  | 'ERR_KMS_NO_REGION';
+  | 'ERR_KMS_NO_REGION'
+  /** Three versions of a vault cannot be merged by name (different keys); the message says why. */
+  | 'ERR_MERGE'
+  /** git failed, is not installed, or the path is not in a git work tree. */
+  | 'ERR_GIT';
 
 /** Base class of every error this package throws. */
 export class SecureStoreError extends Error {

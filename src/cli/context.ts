@@ -3,12 +3,19 @@
  * password is obtained, and opening or updating the vault with errors a person can act on.
  */
 import { promises as fs } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isSecureStoreError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { KeySource } from '../keys/key-source.js';
 import type { KmsOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
+import {
+  findProjectConfig,
+  type ProjectConfig,
+  resolveSetting,
+  type Setting,
+  type SettingName,
+} from '../workflow/config.js';
 import { CliError, EXIT, usage } from './exit-codes.js';
 import { ignoreKeyFile } from './gitignore.js';
 import type { CliIo } from './io.js';
@@ -32,16 +39,40 @@ export const DEFAULT_STORE = 'secrets.json';
 export const MIN_PASSWORD_BYTES = 8;
 
 export class Context {
+  #project: ProjectConfig | null | undefined;
+
   constructor(readonly io: CliIo) {}
+
+  /** The project file (.ssclient.json, docs/workflow.md), searched for once; null when none. */
+  projectConfig(): ProjectConfig | null {
+    if (this.#project === undefined) {
+      const found = findProjectConfig(this.io.cwd, this.io.env);
+      for (const why of found.ignored) this.note(`note: ${why}`);
+      this.#project = found.config;
+    }
+    return this.#project;
+  }
+
+  /** One setting: flag, then environment, then project file, then undefined (the default). */
+  setting(name: SettingName, opts: GlobalOptions): Setting {
+    const flags: Record<SettingName, string | undefined> = {
+      store: opts.store,
+      key: opts.key,
+      region: opts.region,
+      profile: opts.profile,
+      kmsEndpoint: opts.kmsEndpoint,
+    };
+    return resolveSetting(name, flags[name], this.io.env, this.projectConfig(), this.io.cwd);
+  }
 
   /** A path as given, resolved against the working directory of the invocation. */
   path(p: string): string {
     return isAbsolute(p) ? p : resolve(this.io.cwd, p);
   }
 
-  /** The store file: `-s/--store`, else SSCLIENT_STORE, else `secrets.json`. */
+  /** The store file: `-s/--store`, else SSCLIENT_STORE (unless empty), else the project file, else `secrets.json`. */
   storePath(opts: GlobalOptions): string {
-    return opts.store ?? this.io.env.SSCLIENT_STORE ?? DEFAULT_STORE;
+    return this.setting('store', opts).value ?? DEFAULT_STORE;
   }
 
   /** Informational message on stderr (never data). */
@@ -49,19 +80,23 @@ export class Context {
     this.io.stderr.write(`${message}\n`);
   }
 
+  /** KMS settings: flag, then environment, then project file (docs/workflow.md). */
   kmsOptions(opts: GlobalOptions): KmsOptions {
+    const region = this.setting('region', opts).value;
+    const profile = this.setting('profile', opts).value;
+    const endpoint = this.setting('kmsEndpoint', opts).value;
     return {
-      ...(opts.region !== undefined ? { region: opts.region } : {}),
-      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
-      ...(opts.kmsEndpoint !== undefined ? { endpoint: opts.kmsEndpoint } : {}),
+      ...(region !== undefined ? { region } : {}),
+      ...(profile !== undefined ? { profile } : {}),
+      ...(endpoint !== undefined ? { endpoint } : {}),
     };
   }
 
   /**
    * The key source for an existing vault. Precedence (README "Passwords and keys"):
    * `-k` / `-p` / `--password-file` on the command line, then SSCLIENT_KEY, then
-   * SSCLIENT_PASSWORD, then a password prompt on a terminal; off a terminal with none of these it
-   * is an error.
+   * SSCLIENT_PASSWORD, then the project file's key, then a password prompt on a terminal; off a
+   * terminal with none of these it is an error.
    */
   async keySource(opts: GlobalOptions, purpose: { stdinTaken?: boolean } = {}): Promise<KeySource> {
     const explicit = [
@@ -83,6 +118,10 @@ export class Context {
     }
     const envPassword = this.io.env.SSCLIENT_PASSWORD;
     if (envPassword !== undefined) return KeySource.fromPassword(envPassword);
+    const projectKey = this.setting('key', opts);
+    if (projectKey.source.kind === 'project' && projectKey.value !== undefined) {
+      return KeySource.fromFile(this.path(projectKey.value), { kms: this.kmsOptions(opts) });
+    }
     if (this.io.stdinIsTTY) return KeySource.fromPassword(await this.promptPassword(false));
     throw new CliError(
       EXIT.FAILURE,
@@ -102,6 +141,8 @@ export class Context {
     if (typeof opts.password === 'string') return opts.password;
     if (opts.passwordFile !== undefined) {
       if (opts.passwordFile === '-') {
+        // stdin is the terminal: reading it raw would show the password as it is typed.
+        if (this.io.stdinIsTTY) return this.promptPassword(how.confirm);
         if (how.stdinTaken)
           throw usage('--password-file - and a value on stdin cannot both use stdin');
         return stripOneNewline(decodeUtf8(await this.io.readStdin(), 'the password on stdin'));
@@ -112,7 +153,8 @@ export class Context {
       } catch (err) {
         throw new CliError(
           EXIT.FAILURE,
-          `cannot read the password file ${opts.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+          `cannot read the password file ${opts.passwordFile}: ${describeFsError(err)}`,
+          { cause: err },
         );
       }
       return stripOneNewline(decodeUtf8(bytes, `the password file ${opts.passwordFile}`));
@@ -175,6 +217,7 @@ export class Context {
    * prompt on a terminal, and is refused (exit 17) off one. A missing or empty file is fine.
    */
   async confirmOverwrite(path: string, what: string): Promise<void> {
+    await this.checkTarget(path, what);
     let size: number;
     try {
       size = (await fs.stat(this.path(path))).size;
@@ -190,6 +233,25 @@ export class Context {
     }
     if (!(await this.io.prompter.confirm(`${path} already exists. Overwrite it?`))) {
       throw new CliError(EXIT.REFUSED, `${path} was left as it was`);
+    }
+  }
+
+  /**
+   * Before anything is written: `path` must not be a directory and its directory must exist, so
+   * that a command never fails halfway (a new key file written, then no vault beside it).
+   */
+  async checkTarget(path: string, what: string): Promise<void> {
+    const full = this.path(path);
+    const target = await fs.stat(full).catch(() => null);
+    if (target?.isDirectory()) {
+      throw new CliError(EXIT.FAILURE, `cannot write ${what} to ${path}: it is a directory`);
+    }
+    const parent = await fs.stat(dirname(full)).catch(() => null);
+    if (parent === null || !parent.isDirectory()) {
+      throw new CliError(
+        EXIT.FAILURE,
+        `cannot write ${what} to ${path}: the directory ${dirname(path)} does not exist`,
+      );
     }
   }
 
@@ -224,4 +286,19 @@ export function stripOneNewline(text: string): string {
 /** True when the error is "this file does not exist". */
 export function isNotFound(err: unknown): boolean {
   return isSecureStoreError(err, 'ERR_NOT_FOUND');
+}
+
+/** A file-system error in words (the errno code alone says little to most people). */
+function describeFsError(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return (err as NodeJS.ErrnoException).code ?? String(err);
+  }
 }

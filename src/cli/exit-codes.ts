@@ -67,3 +67,14 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof Error && err.name === 'ExitPromptError') return EXIT.INTERRUPTED;
   return EXIT.FAILURE;
 }
+
+/**
+ * Ends a command with `exitCode` and no message: the command has already said what there is to
+ * say (`ssclient run` passing on its child's status, `verify` after its problem lines).
+ */
+export class QuietExit extends CliError {
+  constructor(exitCode: number) {
+    super(exitCode, '');
+    this.name = 'QuietExit';
+  }
+}

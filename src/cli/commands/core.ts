@@ -11,8 +11,18 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
+import { openAtRevision } from './git.js';
 import { collect, createKmsVault, exportWrappedKey } from './kms.js';
 import type { Register } from './register.js';
+import {
+  addGetOptions,
+  addSetOptions,
+  GET_FORMATS,
+  getWithWorkflow,
+  setFromFile,
+  withProjectKey,
+  type WorkflowGetOptions,
+} from './workflow.js';
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
   const create = program
@@ -56,8 +66,10 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('<name>', 'the secret name')
     .argument('[value]', 'the value; omitted: a masked prompt on a terminal, else all of stdin')
     .description('add or replace a secret');
+  addSetOptions(set);
   bind(set, async (name: string, value: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions>();
+    const opts = cmd.optsWithGlobals<GlobalOptions & { file?: string }>();
+    if (opts.file !== undefined) return setFromFile(ctx, name, value, { ...opts, file: opts.file });
     let plain: string | undefined = value;
     const stdinTaken = value === undefined && !ctx.io.stdinIsTTY;
     const readValue = async (): Promise<string> => {
@@ -81,15 +93,21 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[name]', 'the secret name')
     .description('print a secret, or all of them with --all')
     .option('-a, --all', 'print every secret')
-    .option('--format <format>', 'with --all: json or text', 'json');
+    .option('--format <format>', `with --all: ${GET_FORMATS.join(', ')}`, 'json')
+    .option('--rev <rev>', 'read the vault as it was at this git revision (docs/git.md)');
+  addGetOptions(get);
   bind(get, async (name: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean; format: string }>();
+    const opts = cmd.optsWithGlobals<WorkflowGetOptions & { rev?: string }>();
     if (opts.all && name !== undefined) throw usage('give a secret name or --all, not both');
     if (!opts.all && name === undefined) throw usage('missing the secret name (or use --all)');
-    if (!['json', 'text'].includes(opts.format)) {
-      throw usage(`unknown format "${opts.format}": use json or text`);
+    if (!GET_FORMATS.includes(opts.format)) {
+      throw usage(`unknown format "${opts.format}": use ${GET_FORMATS.join(', ')}`);
     }
-    const vault = await ctx.open(opts);
+    const rev = opts.rev;
+    const open = (): Promise<SecretsManager> =>
+      rev === undefined ? ctx.open(opts) : openAtRevision(ctx, opts, rev);
+    if (await getWithWorkflow(ctx, name, opts, open)) return;
+    const vault = await open();
     try {
       if (name !== undefined) {
         const bytes = vault.getBytes(name);
@@ -161,28 +179,43 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
 
 async function createVault(
   ctx: Context,
-  opts: GlobalOptions & { exportKey?: string; vcs: boolean },
+  given: GlobalOptions & { exportKey?: string; vcs: boolean },
   storeArg: string | undefined,
 ): Promise<void> {
+  const opts = withProjectKey(ctx, given);
   const store = storeArg ?? ctx.storePath(opts);
-  if (opts.key !== undefined && (opts.password !== undefined || opts.passwordFile !== undefined)) {
-    throw usage('give either a password or -k/--key, not both');
+  // The key source follows the same precedence as for an existing vault (README "Passwords and
+  // keys"): -k / -p / --password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then a prompt.
+  const envKey = ctx.io.env.SSCLIENT_KEY;
+  const keyPath =
+    opts.key ??
+    (opts.password === undefined && opts.passwordFile === undefined && envKey ? envKey : undefined);
+  if ([opts.key, opts.password, opts.passwordFile].filter((o) => o !== undefined).length > 1) {
+    throw usage('give only one of -p/--password, --password-file and -k/--key');
   }
   await ctx.confirmOverwrite(store, 'the vault');
   if (opts.exportKey !== undefined) await ctx.confirmOverwrite(opts.exportKey, 'the key file');
 
   let source: KeySource;
   let newKey: Uint8Array | null = null;
-  if (opts.key !== undefined) {
+  let keyFileExisted = false;
+  let keyFileMode = 0o600;
+  if (keyPath !== undefined) {
     const size = await fs
-      .stat(ctx.path(opts.key))
+      .stat(ctx.path(keyPath))
       .then((s) => s.size)
       .catch(() => -1);
     if (size <= 0) {
+      await ctx.checkTarget(keyPath, 'the key file');
+      keyFileExisted = size === 0;
+      keyFileMode = await fs
+        .stat(ctx.path(keyPath))
+        .then((s) => s.mode & 0o7777)
+        .catch(() => 0o600);
       newKey = randomBytes(KEY_BYTES);
       source = KeySource.fromKey(newKey);
     } else {
-      source = KeySource.fromFile(ctx.path(opts.key), { kms: ctx.kmsOptions(opts) });
+      source = KeySource.fromFile(ctx.path(keyPath), { kms: ctx.kmsOptions(opts) });
     }
   } else {
     let password = await ctx.password(opts, { confirm: true });
@@ -202,11 +235,24 @@ async function createVault(
   const vault = await SecretsManager.create(source);
   try {
     // The key file is written before the vault, so there is never a vault without its key.
-    if (newKey !== null && opts.key !== undefined) {
-      await ctx.writeKeyFile(opts.key, encodeKeyFile(newKey), !opts.vcs);
+    let wroteKey = false;
+    if (newKey !== null && keyPath !== undefined) {
+      await ctx.writeKeyFile(keyPath, encodeKeyFile(newKey), !opts.vcs);
+      wroteKey = true;
       zeroize(newKey);
     }
-    await vault.saveAs(ctx.path(store));
+    try {
+      await vault.saveAs(ctx.path(store));
+    } catch (err) {
+      // No vault: take back the key made for it (a failed command leaves files as they were).
+      if (wroteKey && keyPath !== undefined) {
+        const path = ctx.path(keyPath);
+        await (keyFileExisted ? fs.writeFile(path, '', { mode: keyFileMode }) : fs.unlink(path))
+          .then(() => (keyFileExisted ? fs.chmod(path, keyFileMode) : undefined))
+          .catch(() => {});
+      }
+      throw err;
+    }
     if (opts.exportKey !== undefined) {
       const key = vault.exportKeyBytes();
       try {
