@@ -43,6 +43,10 @@ const cases: [string, string][] = [
   ['a short vault iv', mutate((d) => (d.iv = d.iv.slice(0, 16)))],
   [
     'an over-long secret iv',
+    mutate((d) => (d.secrets.n2!.iv = Buffer.alloc(24, 7).toString('base64'))),
+  ],
+  [
+    'non-canonical base64 in an iv',
     mutate((d) => (d.secrets.n2!.iv = `${d.secrets.n2!.iv.slice(0, 22)}AAAAAAAAAA==`)),
   ],
   ['a short secret hmac', mutate((d) => (d.secrets.n2!.hmac = d.secrets.n2!.hmac.slice(0, 20)))],
