@@ -9,6 +9,13 @@ import { writeFileAtomic } from '../io/files.js';
 import { KeySource } from '../keys/key-source.js';
 import type { KmsOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
+import {
+  findProjectConfig,
+  type ProjectConfig,
+  resolveSetting,
+  type Setting,
+  type SettingName,
+} from '../workflow/config.js';
 import { CliError, EXIT, usage } from './exit-codes.js';
 import { ignoreKeyFile } from './gitignore.js';
 import type { CliIo } from './io.js';
@@ -32,17 +39,40 @@ export const DEFAULT_STORE = 'secrets.json';
 export const MIN_PASSWORD_BYTES = 8;
 
 export class Context {
+  #project: ProjectConfig | null | undefined;
+
   constructor(readonly io: CliIo) {}
+
+  /** The project file (.ssclient.json, docs/workflow.md), searched for once; null when none. */
+  projectConfig(): ProjectConfig | null {
+    if (this.#project === undefined) {
+      const found = findProjectConfig(this.io.cwd, this.io.env);
+      for (const why of found.ignored) this.note(`note: ${why}`);
+      this.#project = found.config;
+    }
+    return this.#project;
+  }
+
+  /** One setting: flag, then environment, then project file, then undefined (the default). */
+  setting(name: SettingName, opts: GlobalOptions): Setting {
+    const flags: Record<SettingName, string | undefined> = {
+      store: opts.store,
+      key: opts.key,
+      region: opts.region,
+      profile: opts.profile,
+      kmsEndpoint: opts.kmsEndpoint,
+    };
+    return resolveSetting(name, flags[name], this.io.env, this.projectConfig(), this.io.cwd);
+  }
 
   /** A path as given, resolved against the working directory of the invocation. */
   path(p: string): string {
     return isAbsolute(p) ? p : resolve(this.io.cwd, p);
   }
 
-  /** The store file: `-s/--store`, else SSCLIENT_STORE (unless empty), else `secrets.json`. */
+  /** The store file: `-s/--store`, else SSCLIENT_STORE (unless empty), else the project file, else `secrets.json`. */
   storePath(opts: GlobalOptions): string {
-    const env = this.io.env.SSCLIENT_STORE;
-    return opts.store ?? (env !== undefined && env !== '' ? env : DEFAULT_STORE);
+    return this.setting('store', opts).value ?? DEFAULT_STORE;
   }
 
   /** Informational message on stderr (never data). */
@@ -50,19 +80,23 @@ export class Context {
     this.io.stderr.write(`${message}\n`);
   }
 
+  /** KMS settings: flag, then environment, then project file (docs/workflow.md). */
   kmsOptions(opts: GlobalOptions): KmsOptions {
+    const region = this.setting('region', opts).value;
+    const profile = this.setting('profile', opts).value;
+    const endpoint = this.setting('kmsEndpoint', opts).value;
     return {
-      ...(opts.region !== undefined ? { region: opts.region } : {}),
-      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
-      ...(opts.kmsEndpoint !== undefined ? { endpoint: opts.kmsEndpoint } : {}),
+      ...(region !== undefined ? { region } : {}),
+      ...(profile !== undefined ? { profile } : {}),
+      ...(endpoint !== undefined ? { endpoint } : {}),
     };
   }
 
   /**
    * The key source for an existing vault. Precedence (README "Passwords and keys"):
    * `-k` / `-p` / `--password-file` on the command line, then SSCLIENT_KEY, then
-   * SSCLIENT_PASSWORD, then a password prompt on a terminal; off a terminal with none of these it
-   * is an error.
+   * SSCLIENT_PASSWORD, then the project file's key, then a password prompt on a terminal; off a
+   * terminal with none of these it is an error.
    */
   async keySource(opts: GlobalOptions, purpose: { stdinTaken?: boolean } = {}): Promise<KeySource> {
     const explicit = [
@@ -84,6 +118,10 @@ export class Context {
     }
     const envPassword = this.io.env.SSCLIENT_PASSWORD;
     if (envPassword !== undefined) return KeySource.fromPassword(envPassword);
+    const projectKey = this.setting('key', opts);
+    if (projectKey.source.kind === 'project' && projectKey.value !== undefined) {
+      return KeySource.fromFile(this.path(projectKey.value), { kms: this.kmsOptions(opts) });
+    }
     if (this.io.stdinIsTTY) return KeySource.fromPassword(await this.promptPassword(false));
     throw new CliError(
       EXIT.FAILURE,

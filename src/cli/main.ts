@@ -9,7 +9,7 @@ import { registerGitCommands } from './commands/git.js';
 import { registerKmsCommands } from './commands/kms.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
 import { Context } from './context.js';
-import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
+import { CliError, EXIT, exitCodeFor, QuietExit } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -62,7 +62,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // commander has already printed its one-line message to stderr
       return EXIT.USAGE;
     }
-    reportError(io, err, debug);
+    if (!(err instanceof QuietExit)) reportError(io, err, debug);
     return exitCodeFor(err);
   }
 }

@@ -11,7 +11,18 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
+import { openAtRevision } from './git.js';
+import { collect, createKmsVault, exportWrappedKey } from './kms.js';
 import type { Register } from './register.js';
+import {
+  addGetOptions,
+  addSetOptions,
+  GET_FORMATS,
+  getWithWorkflow,
+  setFromFile,
+  withProjectKey,
+  type WorkflowGetOptions,
+} from './workflow.js';
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
   const create = program
@@ -19,9 +30,34 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[store]', 'the vault file to create (default: -s, or secrets.json)')
     .description('create a new vault, protected by a password or a new key file')
     .option('--export-key <path>', 'also write the key as a key file')
-    .option('--no-vcs', 'do not add key files to .gitignore');
+    .option('--no-vcs', 'do not add key files to .gitignore')
+    .option(
+      '--kms <key-id>',
+      'wrap a new key under this KMS key (repeatable: failover order)',
+      collect,
+      [],
+    )
+    .option(
+      '--context <name=value>',
+      'with --kms: an encryption context pair (repeatable)',
+      collect,
+      [],
+    )
+    .option('--kms-file <path>', 'with --kms: the wrapped key file (default: <store>.kms.json)');
   bind(create, async (storeArg: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { exportKey?: string; vcs: boolean }>();
+    const opts = cmd.optsWithGlobals<
+      GlobalOptions & {
+        exportKey?: string;
+        vcs: boolean;
+        kms: string[];
+        context: string[];
+        kmsFile?: string;
+      }
+    >();
+    if (opts.kms.length > 0) return createKmsVault(ctx, opts, storeArg);
+    if (opts.context.length > 0 || opts.kmsFile !== undefined) {
+      throw usage('--context and --kms-file go with --kms');
+    }
     await createVault(ctx, opts, storeArg);
   });
 
@@ -30,8 +66,10 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('<name>', 'the secret name')
     .argument('[value]', 'the value; omitted: a masked prompt on a terminal, else all of stdin')
     .description('add or replace a secret');
+  addSetOptions(set);
   bind(set, async (name: string, value: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions>();
+    const opts = cmd.optsWithGlobals<GlobalOptions & { file?: string }>();
+    if (opts.file !== undefined) return setFromFile(ctx, name, value, { ...opts, file: opts.file });
     let plain: string | undefined = value;
     const stdinTaken = value === undefined && !ctx.io.stdinIsTTY;
     const readValue = async (): Promise<string> => {
@@ -55,15 +93,21 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[name]', 'the secret name')
     .description('print a secret, or all of them with --all')
     .option('-a, --all', 'print every secret')
-    .option('--format <format>', 'with --all: json or text', 'json');
+    .option('--format <format>', `with --all: ${GET_FORMATS.join(', ')}`, 'json')
+    .option('--rev <rev>', 'read the vault as it was at this git revision (docs/git.md)');
+  addGetOptions(get);
   bind(get, async (name: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean; format: string }>();
+    const opts = cmd.optsWithGlobals<WorkflowGetOptions & { rev?: string }>();
     if (opts.all && name !== undefined) throw usage('give a secret name or --all, not both');
     if (!opts.all && name === undefined) throw usage('missing the secret name (or use --all)');
-    if (!['json', 'text'].includes(opts.format)) {
-      throw usage(`unknown format "${opts.format}": use json or text`);
+    if (!GET_FORMATS.includes(opts.format)) {
+      throw usage(`unknown format "${opts.format}": use ${GET_FORMATS.join(', ')}`);
     }
-    const vault = await ctx.open(opts);
+    const rev = opts.rev;
+    const open = (): Promise<SecretsManager> =>
+      rev === undefined ? ctx.open(opts) : openAtRevision(ctx, opts, rev);
+    if (await getWithWorkflow(ctx, name, opts, open)) return;
+    const vault = await open();
     try {
       if (name !== undefined) {
         const bytes = vault.getBytes(name);
@@ -104,9 +148,20 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .command('export-key')
     .argument('<path>', 'where to write the key file')
     .description('write the key that opens the vault as a key file (PEM, mode 0600)')
-    .option('--no-vcs', 'do not add the key file to .gitignore');
+    .option('--no-vcs', 'do not add the key file to .gitignore')
+    .option('--kms <key-id>', 'write a KMS-wrapped key file instead (repeatable)', collect, [])
+    .option(
+      '--context <name=value>',
+      'with --kms: an encryption context pair (repeatable)',
+      collect,
+      [],
+    );
   bind(exportKey, async (path: string, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { vcs: boolean }>();
+    const opts = cmd.optsWithGlobals<
+      GlobalOptions & { vcs: boolean; kms: string[]; context: string[] }
+    >();
+    if (opts.kms.length > 0) return exportWrappedKey(ctx, opts, path);
+    if (opts.context.length > 0) throw usage('--context goes with --kms');
     const vault = await ctx.open(opts);
     try {
       await ctx.confirmOverwrite(path, 'the key file');
@@ -124,9 +179,10 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
 
 async function createVault(
   ctx: Context,
-  opts: GlobalOptions & { exportKey?: string; vcs: boolean },
+  given: GlobalOptions & { exportKey?: string; vcs: boolean },
   storeArg: string | undefined,
 ): Promise<void> {
+  const opts = withProjectKey(ctx, given);
   const store = storeArg ?? ctx.storePath(opts);
   // The key source follows the same precedence as for an existing vault (README "Passwords and
   // keys"): -k / -p / --password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then a prompt.

@@ -1,0 +1,96 @@
+/**
+ * Wiring the merge and diff drivers into a repository (docs/git.md "Install"): one line in the
+ * top-level `.gitattributes` per vault, and `merge.securestore.*` / `diff.securestore.*` in the
+ * repository's own git config. Both steps are idempotent, and undone by {@link uninstallDrivers}.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { fail, ioError } from '../errors.js';
+import { removeFile, writeFileAtomic } from '../io/files.js';
+import { gitOutput, type RepoPath, runGit } from './run-git.js';
+
+/** The driver name used in `.gitattributes` and in git config. */
+export const DRIVER = 'securestore';
+
+/** The `.gitattributes` pattern for a vault: anchored at the top, C-quoted when it has spaces. */
+export function attributePattern(path: string): string {
+  if (/[\x00-\x1f\x7f*?[\]!]/.test(path)) {
+    fail(
+      'ERR_ARGUMENT',
+      `cannot name ${JSON.stringify(path)} in .gitattributes: it holds a glob or control character`,
+    );
+  }
+  const anchored = `/${path}`;
+  return /[\s"\\]/.test(anchored) ? `"${anchored.replace(/["\\]/g, (c) => `\\${c}`)}"` : anchored;
+}
+
+export function attributeLine(path: string): string {
+  return `${attributePattern(path)} merge=${DRIVER} diff=${DRIVER}`;
+}
+
+/** What an install or uninstall changed, for the one-line report. */
+export interface InstallReport {
+  readonly attributes: 'added' | 'present' | 'removed' | 'absent';
+  readonly config: 'set' | 'removed' | 'kept';
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw ioError(err, 'read', path);
+  }
+}
+
+/** The git config entries for the drivers, `command` being how to run ssclient. */
+export function driverConfig(command: string): [string, string][] {
+  return [
+    [`merge.${DRIVER}.name`, 'SecureStore vault: merge secrets by name (ssclient)'],
+    [`merge.${DRIVER}.driver`, `${command} git merge-driver %O %A %B %P`],
+    [`diff.${DRIVER}.textconv`, `${command} git diff-text`],
+  ];
+}
+
+/** Adds the `.gitattributes` line (once) and sets the driver config. */
+export async function installDrivers(where: RepoPath, command: string): Promise<InstallReport> {
+  const file = join(where.top, '.gitattributes');
+  const text = await readText(file);
+  const line = attributeLine(where.path);
+  let attributes: InstallReport['attributes'] = 'present';
+  if (!text.split(/\r?\n/).some((l) => l.trim() === line)) {
+    const separator = text === '' || text.endsWith('\n') ? '' : '\n';
+    await writeFileAtomic(file, `${text}${separator}${line}\n`);
+    attributes = 'added';
+  }
+  for (const [key, value] of driverConfig(command)) {
+    await gitOutput(['config', '--local', key, value], { cwd: where.top });
+  }
+  return { attributes, config: 'set' };
+}
+
+/**
+ * Removes the vault's `.gitattributes` line (the file too, when nothing else is left in it) and,
+ * when no other line uses the drivers, their git config.
+ */
+export async function uninstallDrivers(where: RepoPath): Promise<InstallReport> {
+  const file = join(where.top, '.gitattributes');
+  const text = await readText(file);
+  const line = attributeLine(where.path);
+  const lines = text.split('\n');
+  const kept = lines.filter((l) => l.replace(/\r$/, '').trim() !== line);
+  let attributes: InstallReport['attributes'] = 'absent';
+  if (kept.length !== lines.length) {
+    const rest = kept.join('\n');
+    if (rest.trim() === '') await removeFile(file);
+    else await writeFileAtomic(file, rest);
+    attributes = 'removed';
+  }
+  const stillUsed = kept.some((l) => new RegExp(`\\b(merge|diff)=${DRIVER}\\b`).test(l));
+  if (stillUsed) return { attributes, config: 'kept' };
+  for (const section of [`merge.${DRIVER}`, `diff.${DRIVER}`]) {
+    // Exit status 128 ("no such section") on a second uninstall is fine: idempotent.
+    await runGit(['config', '--local', '--remove-section', section], { cwd: where.top });
+  }
+  return { attributes, config: 'removed' };
+}

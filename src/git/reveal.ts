@@ -1,0 +1,48 @@
+/**
+ * Decrypting old versions of a vault for `--reveal` (diff-text, history). Versions may be under
+ * different keys (a rekey changes the vault iv, and a password's key depends on it), so the key
+ * is derived once per vault iv and checked against each version's sentinel.
+ */
+import { type Blob, decryptBlob, splitKey, type VaultKeys } from '../crypto/blob.js';
+import { zeroize } from '../crypto/primitives.js';
+import { isSecureStoreError } from '../errors.js';
+import { decodeBase64 } from '../format/base64.js';
+import type { VaultDocument } from '../format/vault-codec.js';
+import type { KeySource } from '../keys/key-source.js';
+
+export class VersionDecryptor {
+  readonly #source: KeySource;
+  readonly #keys = new Map<string, VaultKeys | null>();
+
+  constructor(source: KeySource) {
+    this.#source = source;
+  }
+
+  /**
+   * A decryptor for one version: null when the key does not open it (its sentinel fails). A
+   * wrong key file or KMS failure is thrown: that is not about this version.
+   */
+  async opener(doc: VaultDocument): Promise<((blob: Blob) => Buffer | null) | null> {
+    let keys = this.#keys.get(doc.iv);
+    if (keys === undefined) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.#source.keyFor(decodeBase64(doc.iv));
+      } catch (err) {
+        if (isSecureStoreError(err, 'ERR_WRONG_KEY')) return null;
+        throw err;
+      }
+      keys = bytes.length === 32 ? splitKey(bytes) : null;
+      zeroize(bytes);
+      this.#keys.set(doc.iv, keys);
+    }
+    if (keys === null) return null;
+    if (doc.sentinel !== null) {
+      const check = decryptBlob(keys, doc.sentinel);
+      if (check === null) return null;
+      check.fill(0);
+    }
+    const k = keys;
+    return (blob) => decryptBlob(k, blob);
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * Re-keying a vault: every secret re-encrypted under a new key, with a new vault iv and a new
+ * sentinel (docs/git.md "Rekey"). Crash-safe by ordering, so that a crash at any instant leaves a
+ * vault that one of the two keys opens:
+ *
+ * 1. Under the vault's lock, open it with the old key and decrypt every secret.
+ * 2. Build the new vault in memory and check that it decrypts to the same values.
+ * 3. For a key file target: write the new key to `<key>.new` (temporary file, fsync, rename,
+ *    fsync of the directory). The vault still opens with the old key.
+ * 4. Replace the vault atomically (temporary file, fsync, rename). It now opens with the new key,
+ *    which is in `<key>.new` (or is the new password).
+ * 5. Read the vault back from disk and the key from `<key>.new`, and check that every secret
+ *    decrypts to its old value. On a mismatch the old vault bytes are put back.
+ * 6. Rename `<key>.new` over `<key>`. Only now is the old key file replaced.
+ *
+ * A rekey run again after an interruption between 4 and 6 finds that the old key no longer opens
+ * the vault but `<key>.new` does, and finishes step 6 ({@link RekeyResult.resumed}).
+ */
+import { encryptBlob, splitKey } from '../crypto/blob.js';
+import {
+  derivePasswordKey,
+  IV_BYTES,
+  KEY_BYTES,
+  randomBytes,
+  zeroize,
+} from '../crypto/primitives.js';
+import { fail, isSecureStoreError } from '../errors.js';
+import { encodeBase64 } from '../format/base64.js';
+import { encodeKeyFile } from '../format/key-file.js';
+import {
+  compareCodePoints,
+  MAX_VAULT_BYTES,
+  parseVault,
+  serializeVault,
+  type VaultDocument,
+} from '../format/vault-codec.js';
+import { readFileCapped, removeFile, renameDurable, writeFileAtomic } from '../io/files.js';
+import { type LockOptions, withLock } from '../io/lock.js';
+import { KeySource } from '../keys/key-source.js';
+import type { KmsOptions } from '../kms/options.js';
+import { SecretsManager } from '../vault/secrets-manager.js';
+
+/** The suffix of the new key file while a rekey is in progress. */
+export const PENDING_SUFFIX = '.new';
+
+/** What the vault is re-keyed to. */
+export type RekeyTarget =
+  | { readonly kind: 'password'; readonly password: string }
+  /** A new random key, written as a PEM key file at `path`. */
+  | { readonly kind: 'key'; readonly path: string }
+  /**
+   * A new random key, wrapped: `wrap` returns the wrapped key file's contents (for example
+   * through KMS); `kms` are the options used to unwrap it again for the check.
+   */
+  | {
+      readonly kind: 'wrapped';
+      readonly path: string;
+      readonly wrap: (key: Uint8Array) => Promise<string | Uint8Array>;
+      readonly kms?: KmsOptions;
+    };
+
+/** The steps, reported as they complete (the CLI prints one line for each). */
+export type RekeyStep =
+  | { readonly step: 'key-written'; readonly pending: string }
+  | { readonly step: 'vault-written'; readonly secrets: number }
+  | { readonly step: 'verified' }
+  | { readonly step: 'key-replaced'; readonly path: string };
+
+export interface RekeyOptions {
+  readonly onStep?: (step: RekeyStep) => void;
+  readonly lock?: LockOptions;
+}
+
+export interface RekeyResult {
+  /** The number of secrets re-encrypted (or verified, when resumed). */
+  readonly secrets: number;
+  /** True when this run only finished an earlier, interrupted rekey. */
+  readonly resumed: boolean;
+}
+
+/** The file that holds the new key while a rekey to `path` is in progress. */
+export function pendingKeyPath(path: string): string {
+  return `${path}${PENDING_SUFFIX}`;
+}
+
+/**
+ * Re-keys the vault at `vaultPath` from `oldKey` to `target`.
+ * @throws SecureStoreError ERR_WRONG_KEY when neither the old key nor a pending new key opens
+ *   the vault; ERR_INTEGRITY when a secret is damaged (nothing is changed then); ERR_IO…
+ */
+export async function rekeyVault(
+  vaultPath: string,
+  oldKey: KeySource,
+  target: RekeyTarget,
+  options: RekeyOptions = {},
+): Promise<RekeyResult> {
+  const onStep = options.onStep ?? (() => {});
+  return withLock(
+    vaultPath,
+    async () => {
+      const oldBytes = await readFileCapped(vaultPath, MAX_VAULT_BYTES, {
+        code: 'ERR_VAULT_FORMAT',
+        what: 'a vault',
+      });
+      const doc = parseVault(oldBytes, vaultPath);
+      let values: Map<string, Uint8Array>;
+      try {
+        values = await decryptAll(oldBytes, oldKey, vaultPath);
+      } catch (err) {
+        if (isSecureStoreError(err, 'ERR_WRONG_KEY') && target.kind !== 'password') {
+          const resumed = await resume(vaultPath, oldBytes, target, onStep);
+          if (resumed !== null) return resumed;
+        }
+        throw err;
+      }
+      try {
+        return await rekeyUnlocked(vaultPath, oldBytes, doc, values, target, onStep);
+      } finally {
+        for (const v of values.values()) zeroize(v);
+      }
+    },
+    options.lock,
+  );
+}
+
+async function decryptAll(
+  bytes: Uint8Array,
+  source: KeySource,
+  name: string,
+): Promise<Map<string, Uint8Array>> {
+  const vault = await SecretsManager.fromJSON(bytes, source).catch((err: unknown) => {
+    if (isSecureStoreError(err, 'ERR_WRONG_KEY')) {
+      fail('ERR_WRONG_KEY', `the ${source.description} does not open ${name}`, err);
+    }
+    throw err;
+  });
+  try {
+    return vault.getAllBytes();
+  } finally {
+    vault.close();
+  }
+}
+
+/** An interrupted rekey left `<key>.new`, which opens the vault: finish by moving it into place. */
+async function resume(
+  vaultPath: string,
+  bytes: Uint8Array,
+  target: Exclude<RekeyTarget, { kind: 'password' }>,
+  onStep: (step: RekeyStep) => void,
+): Promise<RekeyResult | null> {
+  const pending = pendingKeyPath(target.path);
+  const source = KeySource.fromFile(
+    pending,
+    target.kind === 'wrapped' ? { kms: target.kms ?? {} } : {},
+  );
+  let values: Map<string, Uint8Array>;
+  try {
+    values = await decryptAll(bytes, source, vaultPath);
+  } catch (err) {
+    if (isSecureStoreError(err, 'ERR_NOT_FOUND') || isSecureStoreError(err, 'ERR_WRONG_KEY'))
+      return null;
+    throw err;
+  }
+  for (const v of values.values()) zeroize(v);
+  onStep({ step: 'verified' });
+  await renameDurable(pending, target.path);
+  onStep({ step: 'key-replaced', path: target.path });
+  return { secrets: values.size, resumed: true };
+}
+
+async function rekeyUnlocked(
+  vaultPath: string,
+  oldBytes: Uint8Array,
+  doc: VaultDocument,
+  values: Map<string, Uint8Array>,
+  target: RekeyTarget,
+  onStep: (step: RekeyStep) => void,
+): Promise<RekeyResult> {
+  const iv = randomBytes(IV_BYTES);
+  const key =
+    target.kind === 'password'
+      ? await derivePasswordKey(target.password, iv)
+      : randomBytes(KEY_BYTES);
+  try {
+    const newBytes = Buffer.from(serializeVault(reencrypt(doc, values, key, iv)), 'utf8');
+    // Step 2: the new document, from its bytes, holds the same values (before anything is written).
+    const inMemory = KeySource.fromKey(key);
+    try {
+      await checkSame(newBytes, inMemory, values, 'the re-keyed vault');
+    } finally {
+      inMemory.dispose();
+    }
+
+    let pending: string | null = null;
+    let newSource: KeySource;
+    if (target.kind === 'password') {
+      newSource = KeySource.fromPassword(target.password);
+    } else {
+      pending = pendingKeyPath(target.path);
+      const contents = target.kind === 'key' ? encodeKeyFile(key) : await target.wrap(key);
+      await writeFileAtomic(pending, contents, { mode: 0o600, forceMode: true });
+      onStep({ step: 'key-written', pending });
+      newSource = KeySource.fromFile(
+        pending,
+        target.kind === 'wrapped' ? { kms: target.kms ?? {} } : {},
+      );
+    }
+
+    await writeFileAtomic(vaultPath, newBytes);
+    onStep({ step: 'vault-written', secrets: values.size });
+
+    try {
+      const onDisk = await readFileCapped(vaultPath, MAX_VAULT_BYTES, {
+        code: 'ERR_VAULT_FORMAT',
+        what: 'a vault',
+      });
+      await checkSame(onDisk, newSource, values, vaultPath);
+    } catch (err) {
+      // Put the old vault back: the old key still opens it.
+      await writeFileAtomic(vaultPath, oldBytes);
+      if (pending !== null) await removeFile(pending);
+      throw err;
+    }
+    onStep({ step: 'verified' });
+
+    if (pending !== null && target.kind !== 'password') {
+      await renameDurable(pending, target.path);
+      onStep({ step: 'key-replaced', path: target.path });
+    }
+    return { secrets: values.size, resumed: false };
+  } finally {
+    zeroize(key);
+  }
+}
+
+/** The document under the new key: new iv, new sentinel, every secret re-encrypted, extras kept. */
+function reencrypt(
+  doc: VaultDocument,
+  values: Map<string, Uint8Array>,
+  key: Uint8Array,
+  iv: Uint8Array,
+): VaultDocument {
+  const keys = splitKey(key);
+  const check = randomBytes(32);
+  const sentinel = encryptBlob(keys, check);
+  zeroize(check);
+  const names = [...values.keys()].sort(compareCodePoints);
+  const secrets = new Map(names.map((name) => [name, encryptBlob(keys, values.get(name)!)]));
+  return { iv: encodeBase64(iv), sentinel, secrets, extras: doc.extras };
+}
+
+/** Checks that `bytes`, opened with `source`, hold exactly `expected`. */
+async function checkSame(
+  bytes: Uint8Array,
+  source: KeySource,
+  expected: Map<string, Uint8Array>,
+  name: string,
+): Promise<void> {
+  const actual = await decryptAll(bytes, source, name);
+  try {
+    const same =
+      actual.size === expected.size &&
+      [...expected].every(([n, v]) => {
+        const a = actual.get(n);
+        return a !== undefined && Buffer.from(a).equals(v);
+      });
+    if (!same) {
+      fail('ERR_INTEGRITY', `${name} does not decrypt to the old values; the rekey was undone`);
+    }
+  } finally {
+    for (const v of actual.values()) zeroize(v);
+  }
+}

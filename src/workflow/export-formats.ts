@@ -1,0 +1,124 @@
+/**
+ * `get --all --format dotenv|shell|yaml|csv` (docs/workflow.md "Export formats"). Each format is
+ * written so that its consumer reads back exactly the stored value:
+ *
+ * - `shell`: `export NAME='value'` lines for POSIX shells (sh, bash, dash, zsh). Inside single
+ *   quotes nothing is special, and a `'` is written `'\''`, so any text round-trips.
+ * - `dotenv`: `NAME=value` lines that POSIX shells read exactly (`set -a; . ./.env`) and that the
+ *   dotenv libraries read exactly for every value they can hold: single quotes when the value has
+ *   no `'`, else double quotes when it has none of `"` `\` `$` and backtick, else the shell form.
+ * - `yaml`: a mapping of names to double-quoted strings (no YAML 1.1 "yes"/"no" surprises),
+ *   binary values as `!!binary`, written by the `yaml` library.
+ * - `csv`: RFC 4180, a `name,value` header, every field quoted, CRLF line ends. With
+ *   `escapeFormulas`, a field starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
+ *   leading `'` so that spreadsheets show it as text instead of running it (this changes the value).
+ */
+import { stringify as stringifyYaml } from 'yaml';
+import { fail } from '../errors.js';
+import type { EnvNameOptions } from './env-names.js';
+import {
+  type BinaryMode,
+  decodeText,
+  type EnvValue,
+  type NamedBytes,
+  toEnvValues,
+} from './env-values.js';
+
+export type ExportFormat = 'dotenv' | 'shell' | 'yaml' | 'csv';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['dotenv', 'shell', 'yaml', 'csv'];
+
+export interface ExportOptions extends EnvNameOptions {
+  /** dotenv, shell, csv: what to do with binary values (default: refuse). yaml uses `!!binary`. */
+  readonly binary?: BinaryMode;
+  /** csv: neutralise spreadsheet formulas (see the module comment). */
+  readonly escapeFormulas?: boolean;
+}
+
+export function isExportFormat(format: string): format is ExportFormat {
+  return (EXPORT_FORMATS as readonly string[]).includes(format);
+}
+
+/**
+ * Writes `secrets` (in the order given) in `format`.
+ * @throws SecureStoreError ERR_ARGUMENT (names that are no variables), ERR_NOT_UTF8 (binary).
+ */
+export function formatExport(
+  format: ExportFormat,
+  secrets: readonly NamedBytes[],
+  options: ExportOptions = {},
+): string {
+  switch (format) {
+    case 'shell':
+      return formatShell(toEnvValues(secrets, options));
+    case 'dotenv':
+      return formatDotenv(toEnvValues(secrets, options));
+    case 'yaml':
+      return formatYaml(secrets);
+    case 'csv':
+      return formatCsv(secrets, options);
+  }
+}
+
+/** A POSIX-shell single-quoted word for any text. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+export function formatShell(values: readonly EnvValue[]): string {
+  return values.map((v) => `export ${v.variable}=${shellQuote(v.value)}\n`).join('');
+}
+
+export function formatDotenv(values: readonly EnvValue[]): string {
+  return values.map((v) => `${v.variable}=${dotenvQuote(v.value)}\n`).join('');
+}
+
+function dotenvQuote(value: string): string {
+  if (!value.includes("'")) return `'${value}'`;
+  if (!/["\\$`]/.test(value)) return `"${value}"`;
+  return shellQuote(value);
+}
+
+export function formatYaml(secrets: readonly NamedBytes[]): string {
+  if (secrets.length === 0) return '{}\n';
+  // A Map, not an object: a secret may be called "__proto__".
+  const doc = new Map<string, string | Uint8Array>();
+  for (const s of secrets) doc.set(s.name, decodeText(s.bytes) ?? Uint8Array.from(s.bytes));
+  return stringifyYaml(doc, {
+    customTags: ['binary'],
+    defaultKeyType: 'QUOTE_DOUBLE',
+    defaultStringType: 'QUOTE_DOUBLE',
+    lineWidth: 0,
+  });
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function formatCsv(
+  secrets: readonly NamedBytes[],
+  options: { binary?: BinaryMode; escapeFormulas?: boolean } = {},
+): string {
+  const field = (text: string): string => {
+    const safe = options.escapeFormulas && FORMULA_START.test(text) ? `'${text}` : text;
+    return `"${safe.replaceAll('"', '""')}"`;
+  };
+  const binary: string[] = [];
+  const rows = ['name,value\r\n'];
+  for (const s of secrets) {
+    let value = decodeText(s.bytes);
+    if (value === null) {
+      if (options.binary !== 'base64') {
+        binary.push(s.name);
+        continue;
+      }
+      value = Buffer.from(s.bytes).toString('base64');
+    }
+    rows.push(`${field(s.name)},${field(value)}\r\n`);
+  }
+  if (binary.length > 0) {
+    fail(
+      'ERR_NOT_UTF8',
+      `${binary.map((n) => JSON.stringify(n)).join(', ')} ${binary.length === 1 ? 'is' : 'are'} binary (not UTF-8 text): add --binary base64 to write base64, or leave ${binary.length === 1 ? 'it' : 'them'} out with --only`,
+    );
+  }
+  return rows.join('');
+}

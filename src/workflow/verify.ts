@@ -1,0 +1,224 @@
+/**
+ * `ssclient verify` and the key check of `ssclient list` (docs/workflow.md "verify"). Works on
+ * the parsed document and the vault key directly, so that it can say which secret fails and why
+ * instead of stopping at the first failure, and so that `list` never decrypts a secret.
+ */
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import {
+  type Blob,
+  decryptBlob,
+  decryptBlobs,
+  splitKey,
+  type VaultKeys,
+  verifyBlob,
+} from '../crypto/blob.js';
+import { zeroize } from '../crypto/primitives.js';
+import { fail, SecureStoreError } from '../errors.js';
+import { decodeBase64 } from '../format/base64.js';
+import { decodeKeyFile, MAX_KEY_FILE_BYTES } from '../format/key-file.js';
+import { MAX_VAULT_BYTES, parseVault, type VaultDocument } from '../format/vault-codec.js';
+import { readFileCapped } from '../io/files.js';
+import { type KeySource, looksLikeWrappedKey } from '../keys/key-source.js';
+
+/** Reads and parses a vault file strictly. `display` names it in messages. */
+export async function readVaultDocument(path: string, display: string): Promise<VaultDocument> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileCapped(path, MAX_VAULT_BYTES, {
+      code: 'ERR_VAULT_FORMAT',
+      what: 'a vault',
+    });
+  } catch (err) {
+    if (err instanceof SecureStoreError && err.code === 'ERR_NOT_FOUND') {
+      fail('ERR_NOT_FOUND', `${display} does not exist`, err);
+    }
+    throw err;
+  }
+  return parseVault(bytes, display);
+}
+
+/** The vault keys for `doc` from `source`; the raw key bytes are zeroed. */
+export async function vaultKeys(doc: VaultDocument, source: KeySource): Promise<VaultKeys> {
+  const key = await source.keyFor(decodeBase64(doc.iv));
+  try {
+    if (key.length !== 32) fail('ERR_ARGUMENT', `the key source gave ${key.length} bytes, not 32`);
+    return splitKey(key);
+  } finally {
+    zeroize(key);
+  }
+}
+
+/**
+ * Whether `keys` open the vault, without decrypting any secret: the sentinel is decrypted when
+ * there is one (spec/format.md §4.2); otherwise the secrets' MACs are checked until one verifies.
+ * `unknown` for a vault with neither a sentinel nor a secret.
+ */
+export function checkKey(doc: VaultDocument, keys: VaultKeys): 'ok' | 'wrong' | 'unknown' {
+  if (doc.sentinel !== null) {
+    const plain = decryptBlob(keys, doc.sentinel);
+    if (plain === null) return 'wrong';
+    plain.fill(0);
+    return 'ok';
+  }
+  if (doc.secrets.size === 0) return 'unknown';
+  for (const blob of doc.secrets.values()) if (verifyBlob(keys, blob)) return 'ok';
+  return 'wrong';
+}
+
+/** The message for a key that does not open the vault (as the SecretsManager words it). */
+export function wrongKeyMessage(source: KeySource, display: string): string {
+  return `wrong ${source.type === 'password' ? 'password' : 'key'} for ${display} (${source.description} does not open it)`;
+}
+
+export interface VerifyResult {
+  /** One line per problem, each naming the file. Empty when the vault is sound. */
+  readonly problems: string[];
+  /** Things worth saying that are not problems. */
+  readonly notes: string[];
+  readonly secrets: number;
+}
+
+/**
+ * Checks a vault: strict parse always; with `source`, the key against the sentinel and every
+ * secret's MAC and decryption.
+ */
+export async function verifyVault(
+  path: string,
+  display: string,
+  source: KeySource | null,
+): Promise<VerifyResult> {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  let doc: VaultDocument;
+  try {
+    doc = await readVaultDocument(path, display);
+  } catch (err) {
+    if (err instanceof SecureStoreError && err.code !== 'ERR_NOT_FOUND') {
+      return { problems: [err.message], notes, secrets: 0 };
+    }
+    throw err;
+  }
+  if (doc.sentinel === null) {
+    notes.push(`${display} has no sentinel: a wrong key is only noticed by a secret's MAC`);
+  }
+  if (source === null) return { problems, notes, secrets: doc.secrets.size };
+
+  const keys = await vaultKeys(doc, source);
+  const names = [...doc.secrets.keys()];
+  const blobs: Blob[] = names.map((n) => doc.secrets.get(n)!);
+  const plains = decryptBlobs(keys, blobs);
+  const macOk = plains.map((p, i) => p !== null || verifyBlob(keys, blobs[i]!));
+  for (const p of plains) p?.fill(0);
+  const anySecretVerifies = macOk.some(Boolean);
+  const sentinel = doc.sentinel === null ? null : decryptBlob(keys, doc.sentinel);
+  sentinel?.fill(0);
+
+  if (doc.sentinel !== null && sentinel === null) {
+    if (!anySecretVerifies) {
+      problems.push(
+        `${display}: ${source.description} does not open it (wrong ${source.type === 'password' ? 'password' : 'key'}, or a damaged sentinel)`,
+      );
+      return { problems, notes, secrets: doc.secrets.size };
+    }
+    problems.push(
+      `${display}: the sentinel fails its integrity check: the vault was modified or damaged`,
+    );
+  } else if (doc.sentinel === null && names.length > 0 && !anySecretVerifies) {
+    problems.push(`${display}: ${source.description} does not open it (no secret verifies)`);
+    return { problems, notes, secrets: doc.secrets.size };
+  }
+  names.forEach((name, i) => {
+    if (!macOk[i]) {
+      problems.push(
+        `${display}: secret ${JSON.stringify(name)} fails its integrity check (MAC): the vault was modified or damaged`,
+      );
+    } else if (plains[i] === null) {
+      problems.push(
+        `${display}: secret ${JSON.stringify(name)} does not decrypt (bad padding under a valid MAC)`,
+      );
+    }
+  });
+  return { problems, notes, secrets: doc.secrets.size };
+}
+
+/**
+ * `verify --strict`: plain key files in the vault's directory (and `extraKeys`, the key given)
+ * must not be readable by group or others, and must be ignored by git and not tracked. KMS-wrapped
+ * key files are meant to be committed and are not checked.
+ */
+export async function checkKeyFiles(
+  vaultPath: string,
+  extraKeys: readonly string[],
+  display: (path: string) => string,
+): Promise<string[]> {
+  const dir = dirname(vaultPath);
+  const candidates = new Set<string>(extraKeys);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (entry.isFile() && join(dir, entry.name) !== vaultPath)
+      candidates.add(join(dir, entry.name));
+  }
+  const problems: string[] = [];
+  for (const path of [...candidates].sort()) {
+    if (!(await isPlainKeyFile(path))) continue;
+    const shown = display(path);
+    const mode = (await fs.stat(path)).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      problems.push(
+        `${shown}: key file readable by ${mode & 0o007 ? 'others' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}): run chmod 600 ${shown}`,
+      );
+    }
+    const git = gitStatus(path);
+    if (git === 'tracked') {
+      problems.push(
+        `${shown}: key file is tracked by git: run git rm --cached ${shown} and ignore it`,
+      );
+    } else if (git === 'not-ignored') {
+      problems.push(
+        `${shown}: key file is not ignored by git: add /${basename(path)} to ${display(join(dirname(path), '.gitignore'))}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** A PEM key file, or a 32-byte file named `*.key` (the legacy raw form). */
+async function isPlainKeyFile(path: string): Promise<boolean> {
+  let bytes: Uint8Array;
+  try {
+    const stat = await fs.stat(path);
+    if (!stat.isFile() || stat.size > MAX_KEY_FILE_BYTES) return false;
+    bytes = await fs.readFile(path);
+  } catch {
+    return false;
+  }
+  try {
+    if (looksLikeWrappedKey(bytes)) return false;
+    if (bytes.length === 32) return path.endsWith('.key');
+    if (!Buffer.from(bytes).includes('-----BEGIN PRIVATE KEY-----')) return false;
+    zeroize(decodeKeyFile(bytes, path));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    zeroize(bytes);
+  }
+}
+
+/** Whether git tracks or ignores `path`; `unknown` outside a work tree or without git. */
+function gitStatus(path: string): 'tracked' | 'ignored' | 'not-ignored' | 'unknown' {
+  const cwd = dirname(path);
+  const name = basename(path);
+  const run = (args: string[]): number | null => {
+    const r = spawnSync('git', args, { cwd, stdio: 'ignore', timeout: 10_000 });
+    return r.error ? null : r.status;
+  };
+  const tracked = run(['ls-files', '--error-unmatch', '--', name]);
+  if (tracked === null) return 'unknown';
+  if (tracked === 0) return 'tracked';
+  const ignored = run(['check-ignore', '-q', '--', name]);
+  if (ignored === 0) return 'ignored';
+  if (ignored === 1) return 'not-ignored';
+  return 'unknown';
+}
