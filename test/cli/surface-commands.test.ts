@@ -183,7 +183,7 @@ describe('set, get, delete/remove, export-key', () => {
     });
     await expectRun(['-k', 'k.key', 'get', '-a', '--format', 'xml'], {
       code: 2,
-      stderr: 'error: unknown format "xml": use json or text\n',
+      stderr: 'error: unknown format "xml": use json, text, dotenv, shell, yaml, csv\n',
     });
   });
   it('get -a / --all, --format json|text', async () => {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { tempDir } from '../helpers/cli.js';
-import { mapLimit, runNode } from '../helpers/spawn.js';
+import { mapLimit, runNode } from '../helpers/run-node.js';
 
 const SAVE_LOOP = fileURLToPath(new URL('./save-loop.mjs', import.meta.url));
 const UPDATE_WORKER = fileURLToPath(new URL('./update-worker.mjs', import.meta.url));

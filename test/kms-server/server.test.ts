@@ -665,7 +665,7 @@ describe.skipIf(!local)('authentication (local server)', () => {
       (next: Handler): Handler =>
       async (args) => {
         const { buffer, byteOffset, byteLength } = args.request.body;
-      const text = Buffer.from(buffer, byteOffset, byteLength).toString('utf8');
+        const text = Buffer.from(buffer, byteOffset, byteLength).toString('utf8');
         args.request.body = Buffer.from(text.replace('securestore-test-1', 'securestore-test-2'));
         return next(args);
       };
