@@ -30,8 +30,30 @@ export type ErrorCode =
   | 'ERR_ARGUMENT'
   /** The wrapped (KMS) key file is malformed or uses an unknown provider. */
   | 'ERR_KMS_KEY_FILE'
-  /** KMS refused or failed; `kmsReason` on the error says why. */
-  | 'ERR_KMS';
+  /** KMS failed for a reason not listed below, or several wrappings failed in different ways. */
+  | 'ERR_KMS'
+  /** KMS refused the call: the identity may not use the KMS key, or its credentials were rejected. */
+  | 'ERR_KMS_ACCESS_DENIED'
+  /** The KMS key or alias does not exist (in that region and account). */
+  | 'ERR_KMS_NOT_FOUND'
+  /** The KMS key is disabled or pending deletion. */
+  | 'ERR_KMS_DISABLED'
+  /** KMS cannot decrypt the wrapped key: the encryption context differs or the ciphertext is damaged. */
+  | 'ERR_KMS_CIPHERTEXT'
+  /** The wrapped key was made under another KMS key than the one recorded for it. */
+  | 'ERR_KMS_WRONG_KEY'
+  /** KMS kept throttling the requests, after the SDK's retries. */
+  | 'ERR_KMS_THROTTLED'
+  /** KMS did not answer in time. */
+  | 'ERR_KMS_TIMEOUT'
+  /** The caller's AbortSignal cancelled the KMS call. */
+  | 'ERR_KMS_ABORTED'
+  /** KMS could not be reached (connection refused or reset, DNS, KMS unavailable). */
+  | 'ERR_KMS_UNREACHABLE'
+  /** No AWS credentials were found. */
+  | 'ERR_KMS_NO_CREDENTIALS'
+  /** No AWS region was given or configured. */
+  | 'ERR_KMS_NO_REGION';
 
 /** Base class of every error this package throws. */
 export class SecureStoreError extends Error {

@@ -6,3 +6,16 @@ export { type ErrorCode, isSecureStoreError, SecureStoreError } from './errors.j
 export { type KeyFileOptions, KeySource, type KeySourceType } from './keys/key-source.js';
 export type { KmsClientLike, KmsOptions } from './kms/options.js';
 export { type AuthOptions, SecretsManager } from './vault/secrets-manager.js';
+export { KmsError } from './kms/kms-errors.js';
+export { forgetUnwrappedKeys, unwrapWrappedKey } from './kms/unwrap.js';
+export { addWrapping, type AddWrappingOptions, wrapKey, type WrapKeyOptions } from './kms/wrap.js';
+export {
+  DEFAULT_CONTEXT,
+  defaultWrappedKeyPath,
+  type EncryptionContext,
+  formatWrappedKeyFile,
+  parseWrappedKeyFile,
+  removeWrapping,
+  type WrappedKeyFile,
+  type Wrapping,
+} from './kms/wrapped-key-file.js';

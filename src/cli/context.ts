@@ -3,7 +3,7 @@
  * password is obtained, and opening or updating the vault with errors a person can act on.
  */
 import { promises as fs } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isSecureStoreError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { KeySource } from '../keys/key-source.js';
@@ -70,7 +70,7 @@ export class Context {
     return isAbsolute(p) ? p : resolve(this.io.cwd, p);
   }
 
-  /** The store file: `-s/--store`, else SSCLIENT_STORE, else the project file, else `secrets.json`. */
+  /** The store file: `-s/--store`, else SSCLIENT_STORE (unless empty), else the project file, else `secrets.json`. */
   storePath(opts: GlobalOptions): string {
     return this.setting('store', opts).value ?? DEFAULT_STORE;
   }
@@ -141,6 +141,8 @@ export class Context {
     if (typeof opts.password === 'string') return opts.password;
     if (opts.passwordFile !== undefined) {
       if (opts.passwordFile === '-') {
+        // stdin is the terminal: reading it raw would show the password as it is typed.
+        if (this.io.stdinIsTTY) return this.promptPassword(how.confirm);
         if (how.stdinTaken)
           throw usage('--password-file - and a value on stdin cannot both use stdin');
         return stripOneNewline(decodeUtf8(await this.io.readStdin(), 'the password on stdin'));
@@ -151,7 +153,8 @@ export class Context {
       } catch (err) {
         throw new CliError(
           EXIT.FAILURE,
-          `cannot read the password file ${opts.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+          `cannot read the password file ${opts.passwordFile}: ${describeFsError(err)}`,
+          { cause: err },
         );
       }
       return stripOneNewline(decodeUtf8(bytes, `the password file ${opts.passwordFile}`));
@@ -214,6 +217,7 @@ export class Context {
    * prompt on a terminal, and is refused (exit 17) off one. A missing or empty file is fine.
    */
   async confirmOverwrite(path: string, what: string): Promise<void> {
+    await this.checkTarget(path, what);
     let size: number;
     try {
       size = (await fs.stat(this.path(path))).size;
@@ -229,6 +233,25 @@ export class Context {
     }
     if (!(await this.io.prompter.confirm(`${path} already exists. Overwrite it?`))) {
       throw new CliError(EXIT.REFUSED, `${path} was left as it was`);
+    }
+  }
+
+  /**
+   * Before anything is written: `path` must not be a directory and its directory must exist, so
+   * that a command never fails halfway (a new key file written, then no vault beside it).
+   */
+  async checkTarget(path: string, what: string): Promise<void> {
+    const full = this.path(path);
+    const target = await fs.stat(full).catch(() => null);
+    if (target?.isDirectory()) {
+      throw new CliError(EXIT.FAILURE, `cannot write ${what} to ${path}: it is a directory`);
+    }
+    const parent = await fs.stat(dirname(full)).catch(() => null);
+    if (parent === null || !parent.isDirectory()) {
+      throw new CliError(
+        EXIT.FAILURE,
+        `cannot write ${what} to ${path}: the directory ${dirname(path)} does not exist`,
+      );
     }
   }
 
@@ -263,4 +286,19 @@ export function stripOneNewline(text: string): string {
 /** True when the error is "this file does not exist". */
 export function isNotFound(err: unknown): boolean {
   return isSecureStoreError(err, 'ERR_NOT_FOUND');
+}
+
+/** A file-system error in words (the errno code alone says little to most people). */
+function describeFsError(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return (err as NodeJS.ErrnoException).code ?? String(err);
+  }
 }

@@ -45,6 +45,17 @@ export function exitCodeFor(err: unknown): number {
       case 'ERR_ARGUMENT':
         return EXIT.USAGE;
       case 'ERR_KMS':
+      case 'ERR_KMS_ACCESS_DENIED':
+      case 'ERR_KMS_NOT_FOUND':
+      case 'ERR_KMS_DISABLED':
+      case 'ERR_KMS_CIPHERTEXT':
+      case 'ERR_KMS_WRONG_KEY':
+      case 'ERR_KMS_THROTTLED':
+      case 'ERR_KMS_TIMEOUT':
+      case 'ERR_KMS_ABORTED':
+      case 'ERR_KMS_UNREACHABLE':
+      case 'ERR_KMS_NO_CREDENTIALS':
+      case 'ERR_KMS_NO_REGION':
         return EXIT.KMS;
       case 'ERR_LOCKED':
       case 'ERR_CONFLICT':

@@ -36,12 +36,31 @@ export async function ignoreKeyFile(keyPath: string): Promise<string | null> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(err, 'read', gitignore);
   }
+  const rule = escapeGlob(name);
   const ext = extname(name);
-  const covering = new Set([name, `/${name}`]);
-  if (ext !== '') covering.add(`*${ext}`);
-  if (existing.split(/\r?\n/).some((line) => covering.has(line.trim()))) return null;
+  const covering = new Set([rule, `/${rule}`]);
+  if (ext !== '') {
+    covering.add(`*${escapeGlob(ext)}`);
+    covering.add(`/*${escapeGlob(ext)}`);
+  }
+  if (existing.split('\n').some((line) => covering.has(patternOf(line)))) return null;
   const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
-  const addition = `# SecureStore key file: never commit it\n/${name}\n`;
+  const addition = `# SecureStore key file: never commit it\n/${rule}\n`;
   await writeFileAtomic(gitignore, existing + separator + addition);
   return gitignore;
+}
+
+/**
+ * A file name as a gitignore pattern that matches only that name: the glob characters and a
+ * backslash are escaped, and so are trailing spaces (git drops unescaped ones).
+ */
+export function escapeGlob(name: string): string {
+  const escaped = name.replace(/[\\*?[]/g, (c) => `\\${c}`);
+  const trailing = /( +)$/.exec(escaped)?.[1]?.length ?? 0;
+  return trailing === 0 ? escaped : `${escaped.slice(0, -trailing)}${'\\ '.repeat(trailing)}`;
+}
+
+/** A .gitignore line as git reads it: a final CR and unescaped trailing spaces dropped. */
+function patternOf(line: string): string {
+  return line.replace(/\r$/, '').replace(/(?<!\\) +$/, '');
 }

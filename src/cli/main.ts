@@ -33,6 +33,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     program.outputHelp({ error: true });
     return EXIT.USAGE;
   }
+  if (io.stdinIsTTY && passwordGivenToP(args, program)) {
+    // Never echo it back in an "unknown command" message.
+    io.stderr.write(
+      'error: on a terminal -p takes no value and asks for the password; the word after -p is not a command (not shown)\n',
+    );
+    return EXIT.USAGE;
+  }
   try {
     await program.parseAsync(args, { from: 'user' });
     return EXIT.OK;
@@ -43,6 +50,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         err.code === 'commander.help' ||
         err.code === 'commander.version'
       ) {
+        // `help UNKNOWN`, or global options without a command: the help went to stderr; a
+        // usage error, as in the reference.
+        if (err.exitCode !== 0) {
+          const topic = unknownHelpTopic(args);
+          if (topic !== null) io.stderr.write(`error: unknown command '${topic}'\n`);
+          return EXIT.USAGE;
+        }
         return EXIT.OK;
       }
       // commander has already printed its one-line message to stderr
@@ -73,6 +87,30 @@ function reportError(io: CliIo, err: unknown, debug: boolean): void {
       cause = cause.cause;
     }
   }
+}
+
+/**
+ * On a terminal `-p` is a flag, so in `ssclient -p hunter2 get x` the password would be read as
+ * the command name and printed back in the error. True when a word that is no command follows a
+ * `-p` / `--password` given before the command.
+ */
+function passwordGivenToP(args: readonly string[], program: Command): boolean {
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--' || commands.has(arg)) return false;
+    if (arg === '-p' || arg === '--password') {
+      const next = args[i + 1];
+      return next !== undefined && !next.startsWith('-') && !commands.has(next);
+    }
+  }
+  return false;
+}
+
+/** The word after `help` (for the error message of `help UNKNOWN`). */
+function unknownHelpTopic(args: readonly string[]): string | null {
+  const at = args.indexOf('help');
+  return at >= 0 ? (args[at + 1] ?? null) : null;
 }
 
 /** `--keyfile` and `--key-file` are the reference's aliases of `--key`. */

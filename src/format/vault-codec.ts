@@ -184,10 +184,9 @@ export function documentFromNode(root: JsonNode, source: string): VaultDocument 
   const version = fields.get('version');
   if (version === undefined) bad('"version" is missing');
   if (version?.kind !== 'number' || version.raw !== '3') {
-    const shown = version?.kind === 'number' ? version.raw : JSON.stringify(describe(version));
     fail(
       'ERR_VAULT_VERSION',
-      `${source} has version ${shown}; only SecureStore version 3 (the number 3) is supported`,
+      `${source} has version ${describeVersion(version!)}; only SecureStore version 3 (the number 3) is supported`,
     );
   }
 
@@ -214,10 +213,22 @@ export function documentFromNode(root: JsonNode, source: string): VaultDocument 
   return { iv: ivText, sentinel, secrets, extras };
 }
 
-function describe(node: JsonNode | undefined): string {
-  if (node === undefined) return 'missing';
-  if (node.kind === 'string') return node.value;
-  return node.kind;
+/** The version as written, shortened: a hostile file must not fill the terminal. */
+function describeVersion(node: JsonNode): string {
+  const shorten = (text: string): string =>
+    text.length > 24 ? `${text.slice(0, 20)}… (${text.length} characters)` : text;
+  switch (node.kind) {
+    case 'number':
+      return shorten(node.raw);
+    case 'string':
+      return `${shorten(JSON.stringify(node.value))} (a string)`;
+    case 'literal':
+      return String(node.value);
+    case 'array':
+      return 'an array';
+    case 'object':
+      return 'an object';
+  }
 }
 
 function readBlob(node: JsonNode, what: string, bad: (what: string) => never): Blob {

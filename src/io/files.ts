@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type ErrorCode, fail, ioError, SecureStoreError } from '../errors.js';
+import { isProcessAlive } from './lock.js';
 
 /** Reads a whole file, refusing files over `maxBytes` before reading them. */
 export async function readFileCapped(
@@ -78,6 +79,32 @@ export async function writeFileAtomic(
     throw ioError(err, 'write', path);
   }
   await syncDirectory(dir);
+}
+
+/**
+ * Removes the temporary files that {@link writeFileAtomic} leaves beside `path` when its process
+ * is killed mid-write: `.<name>.<pid>.<12 hex digits>.tmp` whose pid is not a live process on
+ * this host. Call it only while holding the lock on `path`, so that no other writer of `path` is
+ * in the middle of a write. Best effort: failures are ignored. spec/format.md §8.
+ */
+export async function removeAbandonedTempFiles(path: string): Promise<void> {
+  const dir = dirname(path);
+  const name = basename(path);
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(prefix.length));
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    await fs.unlink(join(dir, entry)).catch(() => {});
+  }
 }
 
 /** fsync a directory so that a rename in it survives a power cut. Best effort off Linux. */

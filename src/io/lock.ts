@@ -109,10 +109,11 @@ async function isStale(lockPath: string, holder: Holder | null): Promise<boolean
   if (age > STALE_AFTER_MS) return true;
   if (holder === null) return age > 2_000;
   if (holder.host !== hostname()) return false;
-  return !isAlive(holder.pid);
+  return !isProcessAlive(holder.pid);
 }
 
-function isAlive(pid: number): boolean {
+/** True when a process with this pid exists on this host (EPERM: it exists, not ours). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -126,8 +127,11 @@ async function breakStale(lockPath: string, staleContent: string): Promise<void>
   const mine = JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() });
   if (!(await tryCreate(guard, mine))) {
     try {
-      if (Date.now() - (await fs.stat(guard)).mtimeMs > GUARD_STALE_AFTER_MS)
-        await fs.unlink(guard);
+      // A guard whose holder died mid-break (this host, dead pid) need not wait out its age.
+      const age = Date.now() - (await fs.stat(guard)).mtimeMs;
+      const holder = (await readHolder(guard))?.parsed;
+      const dead = holder != null && holder.host === hostname() && !isProcessAlive(holder.pid);
+      if (dead || age > GUARD_STALE_AFTER_MS) await fs.unlink(guard);
     } catch {
       // someone else finished breaking it
     }

@@ -7,12 +7,13 @@ import { derivePasswordKey, KEY_BYTES, randomBytes, zeroize } from '../crypto/pr
 import { fail } from '../errors.js';
 import { decodeKeyFile, decodeKeyText, MAX_KEY_FILE_BYTES } from '../format/key-file.js';
 import { readFileCapped } from '../io/files.js';
+import type { KmsOptions } from '../kms/options.js';
 
 export type KeySourceType = 'password' | 'key' | 'kms';
 
 /** Options for KMS-wrapped key files; see `KmsOptions` in the KMS module. */
 export interface KeyFileOptions {
-  readonly kms?: import('../kms/options.js').KmsOptions;
+  readonly kms?: KmsOptions;
 }
 
 type Resolver = (vaultIv: Uint8Array) => Promise<Uint8Array>;
@@ -28,6 +29,8 @@ export class KeySource {
   readonly description: string;
   readonly #resolve: Resolver;
   #held: Uint8Array | null;
+  /** Zeroes keys cached on this source's behalf (unwrapped KMS keys). */
+  #releases: (() => void)[] = [];
 
   private constructor(
     type: KeySourceType,
@@ -54,15 +57,12 @@ export class KeySource {
   static fromFile(path: string, options: KeyFileOptions = {}): KeySource {
     if (typeof path !== 'string' || path === '')
       fail('ERR_ARGUMENT', 'keyFile: expected a file path');
-    return new KeySource('key', `key file ${path}`, async () => {
+    const source: KeySource = new KeySource('key', `key file ${path}`, async () => {
       const bytes = await readFileCapped(path, 1024 * 1024, {
         code: 'ERR_KEY_FILE',
         what: 'a key file',
       });
-      if (looksLikeWrappedKey(bytes)) {
-        const { unwrapKeyFile } = await import('../kms/unwrap.js');
-        return unwrapKeyFile(bytes, path, options.kms ?? {});
-      }
+      if (looksLikeWrappedKey(bytes)) return source.#unwrap(bytes, path, options.kms ?? {});
       if (bytes.length > MAX_KEY_FILE_BYTES) {
         fail('ERR_KEY_FILE', `${path} is not a key file (${bytes.length} bytes)`);
       }
@@ -72,21 +72,32 @@ export class KeySource {
         bytes.fill(0);
       }
     });
+    return source;
   }
 
   /** A KMS-wrapped key file (spec/kms-key-file.md), unwrapped through KMS on first use. */
-  static fromKmsFile(
-    path: string,
-    options: import('../kms/options.js').KmsOptions = {},
-  ): KeySource {
-    return new KeySource('kms', `wrapped key file ${path}`, async () => {
-      const bytes = await readFileCapped(path, 1024 * 1024, {
+  static fromKmsFile(path: string, options: KmsOptions = {}): KeySource {
+    if (typeof path !== 'string' || path === '')
+      fail('ERR_ARGUMENT', 'path: expected a wrapped key file path');
+    const source: KeySource = new KeySource('kms', `wrapped key file ${path}`, async () => {
+      const bytes = await readFileCapped(path, 65_536, {
         code: 'ERR_KMS_KEY_FILE',
         what: 'a wrapped key file',
       });
-      const { unwrapKeyFile } = await import('../kms/unwrap.js');
-      return unwrapKeyFile(bytes, path, options);
+      return source.#unwrap(bytes, path, options);
     });
+    return source;
+  }
+
+  /**
+   * spec/kms-key-file.md §7.5: unwraps through the per-process cache (the KMS module is loaded
+   * only now), and remembers how to zero the cached key when this source is disposed.
+   */
+  async #unwrap(bytes: Uint8Array, path: string, options: KmsOptions): Promise<Uint8Array> {
+    const { unwrapKeyFileCached } = await import('../kms/unwrap.js');
+    const { key, release } = await unwrapKeyFileCached(bytes, path, options);
+    this.#releases.push(release);
+    return key;
   }
 
   /**
@@ -140,6 +151,7 @@ export class KeySource {
   dispose(): void {
     zeroize(this.#held);
     this.#held = null;
+    for (const release of this.#releases.splice(0)) release();
   }
 
   [Symbol.dispose](): void {
@@ -147,8 +159,12 @@ export class KeySource {
   }
 }
 
-/** spec/kms-key-file.md §2: a wrapped key file is a JSON object, recognised by its first byte. */
+/**
+ * spec/kms-key-file.md §2: a wrapped key file is a JSON object, recognised by its first byte.
+ * §2.1: a file of exactly 32 bytes is always a raw key, even one that starts with `{`.
+ */
 export function looksLikeWrappedKey(bytes: Uint8Array): boolean {
+  if (bytes.length === KEY_BYTES) return false;
   for (const b of bytes) {
     if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
     return b === 0x7b;

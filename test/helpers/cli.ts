@@ -88,6 +88,7 @@ export function runProcess(
     input: options.input ?? '',
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     timeout: options.timeoutMs ?? 20_000,
+    maxBuffer: 64 * 1024 * 1024,
   });
   if (result.error) throw result.error;
   return {

@@ -11,6 +11,7 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
+import { collect, createKmsVault, exportWrappedKey } from './kms.js';
 import type { Register } from './register.js';
 import {
   addGetOptions,
@@ -28,9 +29,34 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .argument('[store]', 'the vault file to create (default: -s, or secrets.json)')
     .description('create a new vault, protected by a password or a new key file')
     .option('--export-key <path>', 'also write the key as a key file')
-    .option('--no-vcs', 'do not add key files to .gitignore');
+    .option('--no-vcs', 'do not add key files to .gitignore')
+    .option(
+      '--kms <key-id>',
+      'wrap a new key under this KMS key (repeatable: failover order)',
+      collect,
+      [],
+    )
+    .option(
+      '--context <name=value>',
+      'with --kms: an encryption context pair (repeatable)',
+      collect,
+      [],
+    )
+    .option('--kms-file <path>', 'with --kms: the wrapped key file (default: <store>.kms.json)');
   bind(create, async (storeArg: string | undefined, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { exportKey?: string; vcs: boolean }>();
+    const opts = cmd.optsWithGlobals<
+      GlobalOptions & {
+        exportKey?: string;
+        vcs: boolean;
+        kms: string[];
+        context: string[];
+        kmsFile?: string;
+      }
+    >();
+    if (opts.kms.length > 0) return createKmsVault(ctx, opts, storeArg);
+    if (opts.context.length > 0 || opts.kmsFile !== undefined) {
+      throw usage('--context and --kms-file go with --kms');
+    }
     await createVault(ctx, opts, storeArg);
   });
 
@@ -117,9 +143,20 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     .command('export-key')
     .argument('<path>', 'where to write the key file')
     .description('write the key that opens the vault as a key file (PEM, mode 0600)')
-    .option('--no-vcs', 'do not add the key file to .gitignore');
+    .option('--no-vcs', 'do not add the key file to .gitignore')
+    .option('--kms <key-id>', 'write a KMS-wrapped key file instead (repeatable)', collect, [])
+    .option(
+      '--context <name=value>',
+      'with --kms: an encryption context pair (repeatable)',
+      collect,
+      [],
+    );
   bind(exportKey, async (path: string, _o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { vcs: boolean }>();
+    const opts = cmd.optsWithGlobals<
+      GlobalOptions & { vcs: boolean; kms: string[]; context: string[] }
+    >();
+    if (opts.kms.length > 0) return exportWrappedKey(ctx, opts, path);
+    if (opts.context.length > 0) throw usage('--context goes with --kms');
     const vault = await ctx.open(opts);
     try {
       await ctx.confirmOverwrite(path, 'the key file');
@@ -142,24 +179,38 @@ async function createVault(
 ): Promise<void> {
   const opts = withProjectKey(ctx, given);
   const store = storeArg ?? ctx.storePath(opts);
-  if (opts.key !== undefined && (opts.password !== undefined || opts.passwordFile !== undefined)) {
-    throw usage('give either a password or -k/--key, not both');
+  // The key source follows the same precedence as for an existing vault (README "Passwords and
+  // keys"): -k / -p / --password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then a prompt.
+  const envKey = ctx.io.env.SSCLIENT_KEY;
+  const keyPath =
+    opts.key ??
+    (opts.password === undefined && opts.passwordFile === undefined && envKey ? envKey : undefined);
+  if ([opts.key, opts.password, opts.passwordFile].filter((o) => o !== undefined).length > 1) {
+    throw usage('give only one of -p/--password, --password-file and -k/--key');
   }
   await ctx.confirmOverwrite(store, 'the vault');
   if (opts.exportKey !== undefined) await ctx.confirmOverwrite(opts.exportKey, 'the key file');
 
   let source: KeySource;
   let newKey: Uint8Array | null = null;
-  if (opts.key !== undefined) {
+  let keyFileExisted = false;
+  let keyFileMode = 0o600;
+  if (keyPath !== undefined) {
     const size = await fs
-      .stat(ctx.path(opts.key))
+      .stat(ctx.path(keyPath))
       .then((s) => s.size)
       .catch(() => -1);
     if (size <= 0) {
+      await ctx.checkTarget(keyPath, 'the key file');
+      keyFileExisted = size === 0;
+      keyFileMode = await fs
+        .stat(ctx.path(keyPath))
+        .then((s) => s.mode & 0o7777)
+        .catch(() => 0o600);
       newKey = randomBytes(KEY_BYTES);
       source = KeySource.fromKey(newKey);
     } else {
-      source = KeySource.fromFile(ctx.path(opts.key), { kms: ctx.kmsOptions(opts) });
+      source = KeySource.fromFile(ctx.path(keyPath), { kms: ctx.kmsOptions(opts) });
     }
   } else {
     let password = await ctx.password(opts, { confirm: true });
@@ -179,11 +230,24 @@ async function createVault(
   const vault = await SecretsManager.create(source);
   try {
     // The key file is written before the vault, so there is never a vault without its key.
-    if (newKey !== null && opts.key !== undefined) {
-      await ctx.writeKeyFile(opts.key, encodeKeyFile(newKey), !opts.vcs);
+    let wroteKey = false;
+    if (newKey !== null && keyPath !== undefined) {
+      await ctx.writeKeyFile(keyPath, encodeKeyFile(newKey), !opts.vcs);
+      wroteKey = true;
       zeroize(newKey);
     }
-    await vault.saveAs(ctx.path(store));
+    try {
+      await vault.saveAs(ctx.path(store));
+    } catch (err) {
+      // No vault: take back the key made for it (a failed command leaves files as they were).
+      if (wroteKey && keyPath !== undefined) {
+        const path = ctx.path(keyPath);
+        await (keyFileExisted ? fs.writeFile(path, '', { mode: keyFileMode }) : fs.unlink(path))
+          .then(() => (keyFileExisted ? fs.chmod(path, keyFileMode) : undefined))
+          .catch(() => {});
+      }
+      throw err;
+    }
     if (opts.exportKey !== undefined) {
       const key = vault.exportKeyBytes();
       try {

@@ -1,0 +1,195 @@
+/**
+ * The only module that imports `@aws-sdk/client-kms`, and only when a KMS call is made (a dynamic
+ * import), so commands that do not use KMS never load the SDK. Two calls: Encrypt (wrap) and
+ * Decrypt (unwrap). Credentials, region and endpoint come from KmsOptions, else from the SDK's
+ * default chains (AWS_PROFILE, AWS_ACCESS_KEY_ID…, SSO, AWS_REGION, AWS_ENDPOINT_URL_KMS, …).
+ *
+ * Retries: the SDK's standard retry strategy (by default 3 attempts, exponential backoff with
+ * jitter, retrying throttling, 5xx and network errors; AWS_MAX_ATTEMPTS and the profile's
+ * max_attempts change it). Each call, retries included, is bounded by `timeoutMs`.
+ */
+import { fail } from '../errors.js';
+import { type KmsCall, kmsErrorFrom, KmsError } from './kms-errors.js';
+import type { KmsClientLike, KmsOptions } from './options.js';
+
+/** spec: KmsOptions.timeoutMs default. */
+export const DEFAULT_KMS_TIMEOUT_MS = 10_000;
+
+type Sdk = typeof import('@aws-sdk/client-kms');
+let sdkPromise: Promise<Sdk> | null = null;
+
+function loadSdk(): Promise<Sdk> {
+  sdkPromise ??= import('@aws-sdk/client-kms').catch((err: unknown) => {
+    sdkPromise = null;
+    throw new KmsError(
+      'ERR_KMS',
+      'cannot load the AWS SDK (@aws-sdk/client-kms), which KMS-wrapped keys need: install it',
+      { cause: err },
+    );
+  });
+  return sdkPromise;
+}
+
+/** A KMS client for one region, and how to let it go. */
+interface RegionClient {
+  readonly client: KmsClientLike;
+  readonly release: () => void;
+  /** The region the client resolved (for messages), or undefined when it has none. */
+  readonly region: () => Promise<string | undefined>;
+}
+
+async function clientFor(region: string | undefined, options: KmsOptions): Promise<RegionClient> {
+  if (options.client !== undefined) {
+    return { client: options.client, release: () => {}, region: async () => region };
+  }
+  const sdk = await loadSdk();
+  const client = new sdk.KMSClient({
+    ...(region !== undefined ? { region } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+  });
+  return {
+    client,
+    // Close the keep-alive sockets so that a short-lived process exits at once.
+    release: () => client.destroy(),
+    region: () => client.config.region().catch(() => undefined),
+  };
+}
+
+function timeoutOf(options: KmsOptions): number {
+  const ms = options.timeoutMs ?? DEFAULT_KMS_TIMEOUT_MS;
+  if (!Number.isFinite(ms) || ms <= 0) {
+    fail('ERR_ARGUMENT', `timeoutMs: expected a positive number of milliseconds, got ${ms}`);
+  }
+  return ms;
+}
+
+/**
+ * Runs one KMS command with the caller's signal and our timeout, mapping any failure to a
+ * {@link KmsError} that names `kmsKey`.
+ */
+async function callKms<T>(
+  options: KmsOptions,
+  call: Omit<KmsCall, 'timedOut' | 'aborted' | 'timeoutMs'>,
+  run: (sdk: Sdk, client: KmsClientLike, abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeoutMs = timeoutOf(options);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error('KMS call timed out'));
+  }, timeoutMs);
+  timer.unref?.();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let region: RegionClient | undefined;
+  try {
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    const sdk = await loadSdk();
+    region = await clientFor(call.region, options);
+    if (controller.signal.aborted) throw new Error('aborted before the call');
+    return await run(sdk, region.client, controller.signal);
+  } catch (err) {
+    if (err instanceof KmsError) throw err;
+    // A key named without a region went to the SDK's default region: name it in the message.
+    const resolved = call.region ?? (await region?.region());
+    throw kmsErrorFrom(err, {
+      ...call,
+      region: resolved,
+      timedOut,
+      aborted: !timedOut && controller.signal.aborted,
+      timeoutMs,
+    });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    region?.release();
+  }
+}
+
+/** The result of Encrypt: the key ARN KMS reports and the ciphertext. */
+export interface EncryptResult {
+  readonly keyArn: string;
+  readonly ciphertext: Uint8Array;
+}
+
+/**
+ * Encrypts `plaintext` under `keyId` (key id, key ARN, alias name or alias ARN) with `context`.
+ * `region` is where the call goes (undefined: the SDK's chain).
+ * @throws KmsError
+ */
+export async function kmsEncrypt(
+  keyId: string,
+  plaintext: Uint8Array,
+  context: Readonly<Record<string, string>>,
+  region: string | undefined,
+  options: KmsOptions,
+): Promise<EncryptResult> {
+  return callKms(
+    options,
+    { operation: 'Encrypt', kmsKey: keyId, region, endpoint: options.endpoint, file: undefined },
+    async (sdk, client, abortSignal) => {
+      const out = (await client.send(
+        new sdk.EncryptCommand({
+          KeyId: keyId,
+          Plaintext: plaintext,
+          EncryptionContext: { ...context },
+        }),
+        { abortSignal },
+      )) as { KeyId?: string; CiphertextBlob?: Uint8Array };
+      if (typeof out.KeyId !== 'string' || !(out.CiphertextBlob instanceof Uint8Array)) {
+        throw new KmsError(
+          'ERR_KMS',
+          `KMS key ${keyId}: KMS answered Encrypt without a key ARN or ciphertext`,
+          { kmsKey: keyId },
+        );
+      }
+      return { keyArn: out.KeyId, ciphertext: out.CiphertextBlob };
+    },
+  );
+}
+
+/** The result of Decrypt: the key id KMS reports and the plaintext (the caller zeroes it). */
+export interface DecryptResult {
+  readonly keyId: string | undefined;
+  readonly plaintext: Uint8Array;
+}
+
+/**
+ * Decrypts `ciphertext` with `keyArn` named explicitly (spec/kms-key-file.md §7.2) in `region`.
+ * @throws KmsError
+ */
+export async function kmsDecrypt(
+  keyArn: string,
+  ciphertext: Uint8Array,
+  context: Readonly<Record<string, string>>,
+  region: string,
+  file: string,
+  options: KmsOptions,
+): Promise<DecryptResult> {
+  return callKms(
+    options,
+    { operation: 'Decrypt', kmsKey: keyArn, region, endpoint: options.endpoint, file },
+    async (sdk, client, abortSignal) => {
+      const out = (await client.send(
+        new sdk.DecryptCommand({
+          KeyId: keyArn,
+          CiphertextBlob: ciphertext,
+          EncryptionContext: { ...context },
+        }),
+        { abortSignal },
+      )) as { KeyId?: string; Plaintext?: Uint8Array };
+      if (!(out.Plaintext instanceof Uint8Array)) {
+        throw new KmsError(
+          'ERR_KMS',
+          `KMS key ${keyArn}: KMS answered Decrypt without a plaintext`,
+          {
+            kmsKey: keyArn,
+          },
+        );
+      }
+      return { keyId: out.KeyId, plaintext: out.Plaintext };
+    },
+  );
+}

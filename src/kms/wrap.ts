@@ -1,0 +1,125 @@
+/**
+ * Wrapping a vault key under KMS keys (spec/kms-key-file.md §6): the file object that
+ * {@link formatWrappedKeyFile} writes out.
+ */
+import { KEY_BYTES } from '../crypto/primitives.js';
+import { fail } from '../errors.js';
+import { encodeBase64 } from '../format/base64.js';
+import { kmsEncrypt } from './aws-kms.js';
+import { KmsError } from './kms-errors.js';
+import type { KmsOptions } from './options.js';
+import {
+  type EncryptionContext,
+  keyIdOfArn,
+  makeWrappedKeyFile,
+  MAX_WRAPPINGS,
+  regionOfArn,
+  withWrapping,
+  type WrappedKeyFile,
+  type Wrapping,
+  wrappingContext,
+} from './wrapped-key-file.js';
+
+/** Options of {@link wrapKey}. */
+export interface WrapKeyOptions extends KmsOptions {
+  /** The KMS keys to wrap under, in failover order: key ids, key ARNs, alias names or alias ARNs. */
+  readonly keyIds: readonly string[];
+  /** Pairs added to the default context `purpose=securestore-vault-key` (spec §6.2). */
+  readonly context?: EncryptionContext;
+}
+
+/** Options of {@link addWrapping}. */
+export interface AddWrappingOptions extends KmsOptions {
+  /** The KMS key to add: key id, key ARN, alias name or alias ARN. */
+  readonly keyId: string;
+  /** Pairs added to the default context (spec §6.2). */
+  readonly context?: EncryptionContext;
+}
+
+/**
+ * Wraps the 32-byte vault `key` under each of `keyIds` (one `kms:Encrypt` each) and returns the
+ * wrapped key file; write it with `formatWrappedKeyFile`. All or nothing (spec §6.4).
+ * @throws SecureStoreError ERR_ARGUMENT; KmsError (ERR_KMS_*) naming the KMS key that failed.
+ */
+export async function wrapKey(key: Uint8Array, options: WrapKeyOptions): Promise<WrappedKeyFile> {
+  checkKey(key);
+  const keyIds = options?.keyIds;
+  if (!Array.isArray(keyIds) || keyIds.length === 0) {
+    fail('ERR_ARGUMENT', 'keyIds: expected at least one KMS key id');
+  }
+  if (keyIds.length > MAX_WRAPPINGS) {
+    fail('ERR_ARGUMENT', `keyIds: at most ${MAX_WRAPPINGS} KMS keys`);
+  }
+  const context = wrappingContext(options.context);
+  const wrappings: Wrapping[] = [];
+  for (const keyId of keyIds) {
+    const wrapping = await wrapOne(key, keyId, context, options);
+    if (wrappings.some((w) => w.keyArn === wrapping.keyArn)) {
+      fail(
+        'ERR_ARGUMENT',
+        `keyIds: ${keyId} is the same KMS key as another one given (${wrapping.keyArn})`,
+      );
+    }
+    wrappings.push(wrapping);
+  }
+  return makeWrappedKeyFile(wrappings);
+}
+
+/**
+ * A copy of `file` with one more wrapping of `key` (which must be the key the file wraps: the
+ * caller has unwrapped it, or opened the vault with it).
+ * @throws SecureStoreError ERR_ARGUMENT; KmsError
+ */
+export async function addWrapping(
+  file: WrappedKeyFile,
+  key: Uint8Array,
+  options: AddWrappingOptions,
+): Promise<WrappedKeyFile> {
+  checkKey(key);
+  const wrapping = await wrapOne(key, options.keyId, wrappingContext(options.context), options);
+  return withWrapping(file, wrapping);
+}
+
+async function wrapOne(
+  key: Uint8Array,
+  keyId: string,
+  context: EncryptionContext,
+  options: KmsOptions,
+): Promise<Wrapping> {
+  if (typeof keyId !== 'string' || keyId.trim() === '' || keyId !== keyId.trim()) {
+    fail('ERR_ARGUMENT', `KMS key id ${JSON.stringify(keyId)}: expected a key id, ARN or alias`);
+  }
+  // A key or alias ARN names its region; otherwise --region, else the SDK's chain.
+  const region = regionOfArn(keyId) ?? options.region;
+  const out = await kmsEncrypt(keyId, key, context, region, options);
+  if (keyIdOfArn(out.keyArn) === null) {
+    throw new KmsError(
+      'ERR_KMS',
+      `KMS key ${keyId}: KMS reported ${JSON.stringify(out.keyArn)}, which is not a key ARN`,
+      { kmsKey: keyId },
+    );
+  }
+  if (keyId.includes(':key/') && out.keyArn !== keyId) {
+    throw new KmsError(
+      'ERR_KMS_WRONG_KEY',
+      `KMS key ${keyId}: KMS encrypted under ${out.keyArn} instead; check the endpoint and the region`,
+      { kmsKey: keyId },
+    );
+  }
+  return {
+    provider: 'aws-kms',
+    keyArn: out.keyArn,
+    region: regionOfArn(out.keyArn)!,
+    context,
+    ciphertext: encodeBase64(out.ciphertext),
+  };
+}
+
+function checkKey(key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
+    fail(
+      'ERR_ARGUMENT',
+      `key: expected a Uint8Array of ${KEY_BYTES} bytes, got ${key instanceof Uint8Array ? `${key.length} bytes` : typeof key}`,
+    );
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * The `get NAME` / `set NAME VALUE` fast path of src/cli/run.ts: which arguments take it, that
+ * it does exactly what `main` does (real process with the fast path vs `main` in-process
+ * without it), that it never loads commander, and that commands never load what they do not use.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fastPathArgs } from '../../src/cli/run.js';
+import { KeySource, SecretsManager } from '../../src/index.js';
+import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
+
+describe('fastPathArgs: which arguments take the fast path', () => {
+  const yes: [string[], Record<string, string | boolean>, string][] = [
+    [['get', 'a'], {}, 'a'],
+    [['-s', 'v.json', '-k', 'k.key', 'get', 'a'], { store: 'v.json', key: 'k.key' }, 'a'],
+    [['get', 'a', '-k', 'k.key', '--store', 'v.json'], { store: 'v.json', key: 'k.key' }, 'a'],
+    [['--store=v.json', '--keyfile=k.key', 'get', 'a'], { store: 'v.json', key: 'k.key' }, 'a'],
+    [['--key-file', 'k.key', 'get', 'a b'], { key: 'k.key' }, 'a b'],
+    [['-p', 'pw', 'get', 'get'], { password: 'pw' }, 'get'],
+    [
+      ['--password-file', 'pw.txt', 'get', 'x', '--debug'],
+      { passwordFile: 'pw.txt', debug: true },
+      'x',
+    ],
+  ];
+  it.each(yes)('%j takes it (off a terminal)', (argv, opts, name) => {
+    expect(fastPathArgs(argv, false)).toEqual({ command: 'get', opts, name });
+  });
+
+  it('set NAME VALUE takes it, with the options anywhere', () => {
+    expect(fastPathArgs(['-k', 'k.key', 'set', 'a', 'b c'], false)).toEqual({
+      command: 'set',
+      opts: { key: 'k.key' },
+      name: 'a',
+      value: 'b c',
+    });
+    expect(fastPathArgs(['set', '', '', '--store=v.json'], false)).toEqual({
+      command: 'set',
+      opts: { store: 'v.json' },
+      name: '',
+      value: '',
+    });
+  });
+
+  const no: string[][] = [
+    [],
+    ['get'],
+    ['a', 'get'],
+    ['get', 'a', 'b'],
+    ['get', '--all'],
+    ['get', '-a'],
+    ['get', 'a', '--format', 'text'],
+    ['-V'],
+    ['--version', 'get', 'a'],
+    ['-h', 'get', 'a'],
+    ['help', 'get'],
+    ['get', '--', 'a'],
+    ['-sv.json', 'get', 'a'],
+    ['-s', 'a.json', '-s', 'b.json', 'get', 'a'],
+    ['-k', 'a.key', '--keyfile', 'b.key', 'get', 'a'],
+    ['--store=', 'get', 'a'],
+    ['-s', '-k', 'get', 'a'],
+    ['--password-file', '-', 'get', 'a'],
+    ['--region', 'eu-west-1', '-k', 'k.key', 'get', 'a'],
+    ['-k', 'k.key', 'get', '-x'],
+    ['-k'],
+    ['set', 'a'],
+    ['set', 'a', 'b', 'c'],
+    ['set', 'a', '-'],
+    ['set', 'a', '--file', 'x'],
+    ['set', 'a', 'b', '--', 'c'],
+    ['delete', 'a'],
+    ['remove', 'a'],
+    ['create', 'v.json'],
+    ['export-key', 'k.key'],
+  ];
+  it.each(no.map((argv) => [argv]))('%j does not', (argv) => {
+    expect(fastPathArgs(argv, false)).toBeNull();
+  });
+
+  it('on a terminal only a key file qualifies (anything else may prompt)', () => {
+    expect(fastPathArgs(['-k', 'k.key', 'get', 'a'], true)).toEqual({
+      command: 'get',
+      opts: { key: 'k.key' },
+      name: 'a',
+    });
+    expect(fastPathArgs(['-k', 'k.key', 'set', 'a', 'b'], true)).toEqual({
+      command: 'set',
+      opts: { key: 'k.key' },
+      name: 'a',
+      value: 'b',
+    });
+    expect(fastPathArgs(['get', 'a'], true)).toBeNull();
+    expect(fastPathArgs(['set', 'a', 'b'], true)).toBeNull();
+    expect(fastPathArgs(['-p', 'get', 'a'], true)).toBeNull();
+    expect(fastPathArgs(['-k', 'k.key', '-p', 'pw', 'get', 'a'], true)).toBeNull();
+    expect(fastPathArgs(['--password-file', 'pw.txt', 'get', 'a'], true)).toBeNull();
+  });
+});
+
+describe('the fast path does exactly what main does', () => {
+  let dir = '';
+  let cleanup = () => {};
+  const KEY = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
+
+  beforeAll(async () => {
+    const t = tempDir();
+    dir = t.dir;
+    cleanup = t.cleanup;
+    const vault = await SecretsManager.create(KeySource.fromKey(KEY));
+    vault.set('plain', 'hello world');
+    vault.set('multi', 'line one\nline two\r\n');
+    vault.set('empty', '');
+    vault.set('ünï 😀', 'ünïcödé ✓');
+    vault.set('binary', Uint8Array.from([0xff, 0x00, 0xfe]));
+    vault.set('get', 'named like the command');
+    await vault.saveAs(join(dir, 'secrets.json'));
+    await vault.saveAs(join(dir, 'other.json'));
+    await vault.exportKey(join(dir, 'vault.key'));
+    vault.close();
+    writeFileSync(join(dir, 'wrong.key'), Buffer.alloc(32, 7));
+    const pw = await SecretsManager.create({ password: 'correct horse' });
+    pw.set('plain', 'from a password vault');
+    await pw.saveAs(join(dir, 'pw.json'));
+    pw.close();
+    writeFileSync(join(dir, 'pw.txt'), 'correct horse\n');
+  });
+  afterAll(() => cleanup());
+
+  const cases: [string, string[], Record<string, string>?][] = [
+    ['a text value', ['-k', 'vault.key', 'get', 'plain']],
+    ['a multi-line value', ['-k', 'vault.key', 'get', 'multi']],
+    ['an empty value', ['-k', 'vault.key', 'get', 'empty']],
+    ['a unicode name and value', ['-k', 'vault.key', 'get', 'ünï 😀']],
+    ['a binary value (base64:)', ['-k', 'vault.key', 'get', 'binary']],
+    ['a secret named get', ['get', 'get', '--keyfile', 'vault.key']],
+    ['--store= and --key-file=', ['--store=other.json', '--key-file=vault.key', 'get', 'plain']],
+    ['SSCLIENT_STORE', ['-k', 'vault.key', 'get', 'plain'], { SSCLIENT_STORE: 'other.json' }],
+    ['SSCLIENT_KEY', ['get', 'plain'], { SSCLIENT_KEY: 'vault.key' }],
+    ['-p PASSWORD', ['-s', 'pw.json', '-p', 'correct horse', 'get', 'plain']],
+    ['--password-file', ['-s', 'pw.json', '--password-file', 'pw.txt', 'get', 'plain']],
+    [
+      'SSCLIENT_PASSWORD',
+      ['-s', 'pw.json', 'get', 'plain'],
+      { SSCLIENT_PASSWORD: 'correct horse' },
+    ],
+    ['--debug on success', ['--debug', '-k', 'vault.key', 'get', 'plain']],
+    ['a missing secret', ['-k', 'vault.key', 'get', 'nope']],
+    ['a wrong key', ['-k', 'wrong.key', 'get', 'plain']],
+    ['a wrong password', ['-s', 'pw.json', '-p', 'not it', 'get', 'plain']],
+    ['a missing store', ['-s', 'missing.json', '-k', 'vault.key', 'get', 'plain']],
+    ['a missing key file', ['-k', 'missing.key', 'get', 'plain']],
+    ['no key at all', ['get', 'plain']],
+    ['both -p and -k', ['-p', 'x', '-k', 'vault.key', 'get', 'plain']],
+    ['a glob-like name that is not there', ['-k', 'vault.key', 'get', 'db:*']],
+    ['a store that is not a vault', ['-s', 'pw.txt', '-k', 'vault.key', 'get', 'plain']],
+  ];
+  it.each(cases)('%s', async (_what, argv, env = {}) => {
+    const real = runProcess(argv, { cwd: dir, env });
+    const inProcess = await runCli(argv, { cwd: dir, env });
+    expect(real.stderr).toBe(inProcess.stderr);
+    expect(real.stdoutBytes.equals(inProcess.stdoutBytes)).toBe(true);
+    expect(real.code).toBe(inProcess.code);
+  });
+
+  const setCases: [string, string[], Record<string, string>?][] = [
+    ['a new secret', ['-k', 'vault.key', 'set', 'new', 'value']],
+    ['an existing secret', ['set', 'plain', 'changed', '-k', 'vault.key']],
+    ['an empty name and value', ['-k', 'vault.key', 'set', '', '']],
+    ['a unicode name and a multi-line value', ['-k', 'vault.key', 'set', 'ключ 🔑', 'a\nb\r\n']],
+    [
+      'a password vault',
+      ['-p', 'correct horse', 'set', 'plain', 'x'],
+      { SSCLIENT_STORE: 'pw.json' },
+    ],
+    ['a wrong key (nothing written)', ['-k', 'wrong.key', 'set', 'plain', 'x']],
+    ['a missing store', ['-s', 'missing.json', '-k', 'vault.key', 'set', 'a', 'b']],
+  ];
+  it.each(setCases)('set: %s', async (_what, argv, env = {}) => {
+    // The same starting vault for both; the fast path (real process) and main (in-process).
+    for (const f of ['secrets.json', 'pw.json']) copyFileSync(join(dir, f), join(dir, `${f}.orig`));
+    const real = runProcess(argv, { cwd: dir, env });
+    const afterReal = {
+      vault: readFileSync(join(dir, 'secrets.json')),
+      pw: readFileSync(join(dir, 'pw.json')),
+    };
+    for (const f of ['secrets.json', 'pw.json']) copyFileSync(join(dir, `${f}.orig`), join(dir, f));
+    const inProcess = await runCli(argv, { cwd: dir, env });
+    expect(real.stderr).toBe(inProcess.stderr);
+    expect(real.stdout).toBe(inProcess.stdout);
+    expect(real.code).toBe(inProcess.code);
+    // Same secrets afterwards (the new blob has a fresh iv, so compare plaintexts and names).
+    const key = { key: KEY };
+    const a = await SecretsManager.fromJSON(afterReal.vault, key);
+    const b = await SecretsManager.fromFile(join(dir, 'secrets.json'), key);
+    expect([...a.getAllBytes()]).toEqual([...b.getAllBytes()]);
+    const pwA = await SecretsManager.fromJSON(afterReal.pw, { password: 'correct horse' });
+    const pwB = await SecretsManager.fromFile(join(dir, 'pw.json'), { password: 'correct horse' });
+    expect([...pwA.getAllBytes()]).toEqual([...pwB.getAllBytes()]);
+    for (const f of ['secrets.json', 'pw.json']) copyFileSync(join(dir, `${f}.orig`), join(dir, f));
+    for (const m of [a, b, pwA, pwB]) m.close();
+  });
+
+  it('set on a locked vault: the fast path does not wait, main waits for the lock', async () => {
+    copyFileSync(join(dir, 'secrets.json'), join(dir, 'locked.json'));
+    const lock = join(dir, 'locked.json.lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() }));
+    const child = spawn(
+      process.execPath,
+      [BIN, '-s', 'locked.json', '-k', 'vault.key', 'set', 'w', 'v'],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    child.stdin.end();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error('set did not finish within 20 s'));
+      }, 20_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+      setTimeout(() => rmSync(lock), 1_000);
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const vault = await SecretsManager.fromFile(join(dir, 'locked.json'), { key: KEY });
+    expect(vault.get('w')).toBe('v');
+    vault.close();
+  });
+
+  it('prints the values themselves', () => {
+    const get = (name: string) => runProcess(['-k', 'vault.key', 'get', name], { cwd: dir });
+    expect(get('plain').stdout).toBe('hello world\n');
+    expect(get('multi').stdout).toBe('line one\nline two\r\n\n');
+    expect(get('binary').stdout).toBe('base64:/wD+\n');
+    expect(get('nope')).toMatchObject({ code: 1, stdout: '' });
+  });
+
+  // A resolve hook that makes packages unimportable: a command that still works never loaded them.
+  const blocking = (packages: string[]): string[] => {
+    const hooks = `export async function resolve(s, c, next) {
+      if (${JSON.stringify(packages)}.some((p) => s === p || s.startsWith(p + '/'))) throw new Error('blocked ' + s);
+      return next(s, c);
+    }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(
+      `data:text/javascript,${encodeURIComponent(hooks)}`,
+    )});`;
+    return ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
+  };
+  const runBlocked = (packages: string[], argv: string[]) =>
+    runProcess(argv, { cwd: dir, env: { NODE_OPTIONS: blocking(packages).join(' ') } });
+
+  it('the fast path (get and set) never loads commander; failures go through main, which does', () => {
+    const ok = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'plain']);
+    expect(ok).toMatchObject({ code: 0, stdout: 'hello world\n', stderr: '' });
+    const set = runBlocked(['commander'], ['-s', 'other.json', '-k', 'vault.key', 'set', 'f', 'v']);
+    expect(set).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(
+      runBlocked(['commander'], ['-s', 'other.json', '-k', 'vault.key', 'get', 'f']),
+    ).toMatchObject({
+      code: 0,
+      stdout: 'v\n',
+    });
+    const fallback = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'nope']);
+    expect(fallback.code).not.toBe(0);
+    expect(fallback.stderr).toContain('blocked commander');
+  });
+
+  it('get, get --all, set and delete never load the AWS SDK or the prompt library', () => {
+    const blocked = ['@aws-sdk', '@smithy', '@inquirer'];
+    const cp = (argv: string[]) =>
+      runBlocked(blocked, ['-s', 'other.json', '-k', 'vault.key', ...argv]);
+    expect(cp(['get', 'plain'])).toMatchObject({ code: 0, stdout: 'hello world\n', stderr: '' });
+    expect(cp(['get', '--all', '--format', 'text'])).toMatchObject({ code: 0, stderr: '' });
+    expect(cp(['set', 'added', 'value'])).toMatchObject({ code: 0, stderr: '' });
+    expect(cp(['get', 'added'])).toMatchObject({ code: 0, stdout: 'value\n' });
+    expect(cp(['delete', 'added'])).toMatchObject({ code: 0, stderr: '' });
+    expect(cp(['get', 'nope'])).toMatchObject({ code: 1, stdout: '' });
+  });
+});

@@ -1,0 +1,107 @@
+// spec/format.md §3 (blob encryption: HMAC-SHA1 over iv ‖ ciphertext, checked before decrypting) and §4 (sentinel).
+/**
+ * Flipping any single bit of any blob's iv, hmac or payload makes that secret fail with
+ * ERR_INTEGRITY (never a wrong plaintext) while every other secret still reads correctly; a
+ * flipped bit in the sentinel makes the vault refuse the key (ERR_WRONG_KEY).
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseVault } from '../../src/format/vault-codec.js';
+import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
+
+const KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 1) & 0xff);
+const key = (): KeySource => KeySource.fromKey(KEY);
+const VALUES: Record<string, string | Uint8Array> = {
+  empty: '',
+  short: 'hunter2',
+  block: 'exactly16bytes!!',
+  long: 'a longer value that spans several AES blocks: ' + 'x'.repeat(70),
+  binary: Uint8Array.from({ length: 33 }, (_, i) => i * 7),
+};
+const FIELDS = ['iv', 'hmac', 'payload'] as const;
+let text: string;
+
+beforeAll(async () => {
+  const vault = await SecretsManager.create(key());
+  for (const [name, value] of Object.entries(VALUES)) vault.set(name, value);
+  text = vault.toJSON();
+  vault.close();
+});
+
+/** The vault text with bit `bit` of one blob field flipped (same base64 length). */
+function flip(target: string, field: (typeof FIELDS)[number], bit: number): string {
+  const doc = parseVault(Buffer.from(text), 'v');
+  const blob = target === '(sentinel)' ? doc.sentinel! : doc.secrets.get(target)!;
+  const bytes = Buffer.from(blob[field], 'base64');
+  const i = bit % (bytes.length * 8);
+  bytes[i >> 3]! ^= 1 << (i & 7);
+  const flipped = bytes.toString('base64');
+  expect(flipped).not.toBe(blob[field]);
+  const out = text.replace(`"${field}": "${blob[field]}"`, `"${field}": "${flipped}"`);
+  expect(out).not.toBe(text);
+  return out;
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SecureStoreError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+const plain = (v: string | Uint8Array): Buffer =>
+  typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
+
+describe('any single flipped bit', () => {
+  it('in a secret: that secret fails with ERR_INTEGRITY, the others still read', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(VALUES)),
+        fc.constantFrom(...FIELDS),
+        fc.nat(),
+        async (target, field, bit) => {
+          const vault = await SecretsManager.fromJSON(flip(target, field, bit), key());
+          expect(codeOf(() => vault.getBytes(target))).toBe('ERR_INTEGRITY');
+          expect(codeOf(() => vault.get(target))).toBe('ERR_INTEGRITY');
+          expect(codeOf(() => vault.getAllBytes())).toBe('ERR_INTEGRITY');
+          for (const [name, value] of Object.entries(VALUES)) {
+            if (name !== target)
+              expect(Buffer.from(vault.getBytes(name)!).equals(plain(value))).toBe(true);
+          }
+          vault.close();
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('every bit of one secret’s iv, hmac and payload, exhaustively', async () => {
+    const doc = parseVault(Buffer.from(text), 'v');
+    const blob = doc.secrets.get('short')!;
+    for (const field of FIELDS) {
+      const bits = Buffer.from(blob[field], 'base64').length * 8;
+      for (let bit = 0; bit < bits; bit++) {
+        const vault = await SecretsManager.fromJSON(flip('short', field, bit), key());
+        expect(
+          codeOf(() => vault.getBytes('short')),
+          `${field} bit ${bit}`,
+        ).toBe('ERR_INTEGRITY');
+        vault.close();
+      }
+    }
+  });
+
+  it('in the sentinel: the vault refuses the key (ERR_WRONG_KEY) before anything is read', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...FIELDS), fc.nat(), async (field, bit) => {
+        await expect(
+          SecretsManager.fromJSON(flip('(sentinel)', field, bit), key()),
+        ).rejects.toMatchObject({ code: 'ERR_WRONG_KEY' });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

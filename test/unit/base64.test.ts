@@ -1,0 +1,83 @@
+// spec/format.md §5.3 (base64: standard alphabet, "=" padding, one canonical encoding).
+/**
+ * The strict base64 checker accepts exactly the strings Node's encoder produces, and nothing that
+ * Node's lenient decoder would also take (junk, missing padding, non-zero trailing bits).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeBase64,
+  decodedLength,
+  encodeBase64,
+  isCanonicalBase64,
+} from '../../src/format/base64.js';
+
+describe('isCanonicalBase64', () => {
+  it.each([
+    ['', 0],
+    ['AA==', 1],
+    ['AAA=', 2],
+    ['AAAA', 3],
+    ['/+/+', 3],
+    ['AAAAAAAAAAAAAAAAAAAAAA==', 16],
+    ['AAAAAAAAAAAAAAAAAAAAAAAAAAA=', 20],
+    ['QQ==', 1],
+    ['QUI=', 2],
+  ])('accepts %j (%i bytes)', (text, bytes) => {
+    expect(isCanonicalBase64(text)).toBe(true);
+    expect(decodedLength(text)).toBe(bytes);
+    expect(decodeBase64(text).length).toBe(bytes);
+  });
+
+  it.each([
+    ['AA', 'missing padding'],
+    ['AAA', 'missing padding'],
+    ['A===', 'three padding characters'],
+    ['====', 'padding only'],
+    ['AA=A', 'padding in the middle'],
+    ['AB==', 'non-zero bits after the last byte (1 byte)'],
+    ['AAB=', 'non-zero bits after the last byte (2 bytes)'],
+    ['QR==', 'non-zero trailing bits'],
+    ['AA==AA==', 'two padded quads'],
+    ['AA A', 'a space'],
+    ['AAA\n', 'a newline'],
+    ['-_-_', 'the URL-safe alphabet'],
+    ['AA*A', 'a character outside the alphabet'],
+    ['AAÀA', 'a non-ASCII character'],
+    ['AAA\u0000', 'a NUL'],
+    ['AAAAA', 'length not a multiple of four'],
+    ['\uD83D\uDE00AA', 'an astral character'],
+  ])('rejects %j (%s)', (text) => {
+    expect(isCanonicalBase64(text)).toBe(false);
+  });
+
+  it('agrees with Node: canonical exactly when decoding and re-encoding gives the text back', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=- \n*';
+    const text = fc
+      .array(fc.constantFrom(...alphabet.split('')), { maxLength: 16 })
+      .map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        const roundTrips = Buffer.from(t, 'base64').toString('base64') === t;
+        expect(isCanonicalBase64(t)).toBe(roundTrips);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('accepts every encoding of random bytes and decodes it back', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const text = encodeBase64(bytes);
+        expect(isCanonicalBase64(text)).toBe(true);
+        expect(decodedLength(text)).toBe(bytes.length);
+        expect(new Uint8Array(decodeBase64(text))).toEqual(bytes);
+      }),
+    );
+  });
+
+  it('encodes a view of a larger buffer, not the whole buffer', () => {
+    const whole = Uint8Array.from([1, 2, 3, 4, 5, 6]);
+    expect(encodeBase64(whole.subarray(2, 4))).toBe(Buffer.from([3, 4]).toString('base64'));
+  });
+});

@@ -1,0 +1,129 @@
+// spec/format.md §5 (JSON layout: order kept, duplicates refused, numbers kept as written) and §7.
+/**
+ * The strict JSON reader: keeps entries in file order (integer-like names too), refuses
+ * duplicates, keeps numbers as written, refuses what JSON does not allow; and the pretty writer
+ * lays values out as serde_json's pretty printer (= JSON.stringify(value, null, 2)).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type JsonNode, JsonSyntaxError, parseJson, writeJson } from '../../src/format/json.js';
+
+const entries = (node: JsonNode): [string, JsonNode][] => {
+  if (node.kind !== 'object') throw new Error(`not an object: ${node.kind}`);
+  return node.entries;
+};
+
+describe('parseJson', () => {
+  it('keeps object entries in file order, integer-like and __proto__ names included', () => {
+    const node = parseJson('{"b": 1, "10": 2, "2": 3, "__proto__": 4, "a": 5, "": 6}');
+    expect(entries(node).map(([k]) => k)).toEqual(['b', '10', '2', '__proto__', 'a', '']);
+  });
+
+  it('keeps numbers exactly as written', () => {
+    const node = parseJson('[3, 3.0, 3e0, -0, 1E+400, 0.1000, 123456789012345678901234567890]');
+    if (node.kind !== 'array') throw new Error('not an array');
+    expect(node.items).toEqual(
+      ['3', '3.0', '3e0', '-0', '1E+400', '0.1000', '123456789012345678901234567890'].map(
+        (raw) => ({ kind: 'number', raw }),
+      ),
+    );
+  });
+
+  it('decodes every escape, including surrogate pairs written as two \\u escapes', () => {
+    const node = parseJson('"\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\ud83d\\ude00 \\u0000"');
+    expect(node).toEqual({ kind: 'string', value: '" \\ / \b \f \n \r \t é 😀 \u0000' });
+  });
+
+  it.each([
+    ['{"a": 1, "a": 2}', 'duplicate name "a"'],
+    ['{"a": 1, "\\u0061": 2}', 'duplicate name "a"'],
+    ['{"a": 1,}', 'expected a quoted name'],
+    ['[1, 2,]', 'unexpected character "]"'],
+    ['{"a" 1}', 'expected ":"'],
+    ["{'a': 1}", 'expected a quoted name'],
+    ['{a: 1}', 'expected a quoted name'],
+    ['[NaN]', 'unexpected character "N"'],
+    ['[Infinity]', 'unexpected character "I"'],
+    ['[-Infinity]', 'invalid number'],
+    ['[01]', 'expected "," or "]"'],
+    ['[1.]', 'expected "," or "]"'],
+    ['[.5]', 'unexpected character "."'],
+    ['[+1]', 'unexpected character "+"'],
+    ['[0x10]', 'expected "," or "]"'],
+    ['"\t"', 'unescaped control character in a string'],
+    ['"\\x41"', 'invalid escape'],
+    ['"\\u12"', 'invalid \\u escape'],
+    ['"\\u12G4"', 'invalid \\u escape'],
+    ['"abc', 'unterminated string'],
+    ['[tru]', 'invalid literal'],
+    ['[True]', 'unexpected character "T"'],
+    ['{} {}', 'unexpected data after the end of the document'],
+    ['{}x', 'unexpected data after the end of the document'],
+    ['// c\n{}', 'unexpected character "/"'],
+    ['\u00a0{}', 'unexpected character "\u00a0"'],
+    ['', 'unexpected end of the document'],
+    ['[', 'unexpected end of the document'],
+  ])('refuses %j: %s', (text, reason) => {
+    let caught: unknown;
+    try {
+      parseJson(text);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(JsonSyntaxError);
+    expect((caught as JsonSyntaxError).reason).toBe(reason);
+  });
+
+  it('reports the line and column of the problem', () => {
+    let caught: unknown;
+    try {
+      parseJson('{\n  "a": 1,\n  "a": 2\n}');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ line: 3, column: 3 });
+    expect((caught as Error).message).toBe('duplicate name "a" at line 3, column 3');
+  });
+
+  it('refuses nesting deeper than 64 levels without overflowing the stack', () => {
+    expect(() => parseJson(`${'['.repeat(64)}${']'.repeat(64)}`)).not.toThrow();
+    expect(() => parseJson(`${'['.repeat(66)}${']'.repeat(66)}`)).toThrow('nesting is too deep');
+    expect(() => parseJson('['.repeat(1_000_000))).toThrow('nesting is too deep');
+  });
+
+  it('accepts surrounding JSON whitespace only', () => {
+    expect(parseJson(' \t\r\n{}\n ')).toEqual({ kind: 'object', entries: [] });
+  });
+});
+
+describe('writeJson', () => {
+  // Plain JSON values without duplicate keys: our writer must match JSON.stringify(v, null, 2)
+  // (serde_json's pretty printer lays out the same way).
+  const value = fc.letrec((tie) => ({
+    any: fc.oneof(
+      { depthSize: 'small' },
+      fc.string({ unit: 'grapheme' }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('any'), { maxLength: 4 }),
+      fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 6 }), tie('any'), { maxKeys: 4 }),
+    ),
+  })).any;
+
+  it('lays out values as JSON.stringify(value, null, 2), and parses back to the same text', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const text = JSON.stringify(v, null, 2);
+        expect(writeJson(parseJson(text), '')).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('indents nested values from the given indent', () => {
+    expect(writeJson(parseJson('{"a":[1,{}],"b":[]}'), '  ')).toBe(
+      '{\n    "a": [\n      1,\n      {}\n    ],\n    "b": []\n  }',
+    );
+  });
+});

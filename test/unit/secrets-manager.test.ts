@@ -1,0 +1,393 @@
+// spec/format.md §4.2 (vault without sentinel), §8 (writing safely: conflicts, modes, atomic rename, locks), and key zeroing.
+/**
+ * SecretsManager behaviour around writing: a wrong key never takes over a vault that has no
+ * sentinel; close()/Symbol.dispose zero the key; save() refuses when the file changed on disk;
+ * the file's mode is kept; nothing but the vault is left in its directory.
+ */
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseVault } from '../../src/format/vault-codec.js';
+import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
+import { tempDir } from '../helpers/cli.js';
+import { NEGATIVE } from '../helpers/vectors.js';
+
+const tmp = tempDir('ssclient-manager-');
+afterAll(() => tmp.cleanup());
+let counter = 0;
+/** A fresh directory per test, so that directory listings mean something. */
+function freshDir(): string {
+  const dir = join(tmp.dir, String(counter++));
+  mkdirSync(dir);
+  return dir;
+}
+
+const KEY_A = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+const KEY_B = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
+const keyA = (): KeySource => KeySource.fromKey(KEY_A);
+const keyB = (): KeySource => KeySource.fromKey(KEY_B);
+
+async function codeOf(fn: () => unknown): Promise<string | undefined> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof SecureStoreError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+/** Bytes and mtime of a file, to show that it was not touched. */
+function fingerprint(path: string): { bytes: Buffer; mtimeMs: number } {
+  return { bytes: readFileSync(path), mtimeMs: statSync(path).mtimeMs };
+}
+
+/** A vault with secrets under KEY_A, saved without its sentinel (as older writers leave them). */
+async function sentinelLessVault(dir: string, secrets: Record<string, string>): Promise<string> {
+  const vault = await SecretsManager.create(keyA());
+  for (const [name, value] of Object.entries(secrets)) vault.set(name, value);
+  const text = vault.toJSON().replace(/ {2}"sentinel": \{[^}]*\},\n/, '');
+  vault.close();
+  expect(text).not.toContain('sentinel');
+  const path = join(dir, 'vault.json');
+  writeFileSync(path, text);
+  utimesSync(path, 1_000_000_000, 1_000_000_000);
+  return path;
+}
+
+describe('a vault without a sentinel (spec/format.md §4.2)', () => {
+  it('the reference vector: a wrong password can neither read nor write, and the file is untouched', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'vault.json');
+    writeFileSync(path, readFileSync(join(NEGATIVE, 'missing-sentinel-correct-password.json')));
+    utimesSync(path, 1_000_000_000, 1_000_000_000);
+    const before = fingerprint(path);
+
+    const wrong = await SecretsManager.fromFile(path, { password: 'not the password' });
+    expect(wrong.keys()).toEqual(['api_key', 'db_password', 'spaces in name']); // names are not secret
+    expect(await codeOf(() => wrong.get('db_password'))).toBe('ERR_WRONG_KEY');
+    expect(await codeOf(() => wrong.set('db_password', 'taken over'))).toBe('ERR_WRONG_KEY');
+    expect(await codeOf(() => wrong.set('new', 'x'))).toBe('ERR_WRONG_KEY');
+    expect(await codeOf(() => wrong.delete('api_key'))).toBe('ERR_WRONG_KEY');
+    expect(wrong.dirty).toBe(false);
+    await wrong.save(); // nothing changed: writes the same bytes
+    wrong.close();
+    expect(readFileSync(path)).toEqual(before.bytes);
+    expect(
+      await codeOf(() =>
+        SecretsManager.update(path, { password: 'not the password' }, (v) => v.set('x', 'y')),
+      ),
+    ).toBe('ERR_WRONG_KEY');
+    expect(readFileSync(path)).toEqual(before.bytes);
+    expect(readdirSync(dir)).toEqual(['vault.json']);
+
+    // The right password writes, and adds a sentinel, after which a wrong one fails at once.
+    await SecretsManager.update(path, { password: 'correct horse battery staple' }, (v) => {
+      expect(v.get('db_password')).toBe('pgsql123');
+      v.set('new', 'value');
+    });
+    const doc = parseVault(readFileSync(path), path);
+    expect(doc.sentinel).not.toBeNull();
+    expect(
+      await codeOf(() => SecretsManager.fromFile(path, { password: 'not the password' })),
+    ).toBe('ERR_WRONG_KEY');
+  });
+
+  it('a wrong key is refused for every kind of write, with a fixed key', async () => {
+    const dir = freshDir();
+    const path = await sentinelLessVault(dir, { a: '1', b: '2' });
+    const before = fingerprint(path);
+    for (const attempt of [
+      (v: SecretsManager) => v.set('a', 'new'),
+      (v: SecretsManager) => v.set('c', 'new'),
+      (v: SecretsManager) => v.delete('b'),
+    ]) {
+      expect(await codeOf(() => SecretsManager.update(path, keyB(), attempt))).toBe(
+        'ERR_WRONG_KEY',
+      );
+    }
+    // Deleting a name that is not there writes nothing, so it needs no key check.
+    expect(await SecretsManager.update(path, keyB(), (v) => v.delete('zzz'))).toBe(false);
+    expect(fingerprint(path)).toEqual(before);
+    expect(readdirSync(dir)).toEqual(['vault.json']);
+  });
+
+  it('one secret that verifies is enough: the key is right even if another secret is damaged', async () => {
+    const dir = freshDir();
+    const path = await sentinelLessVault(dir, { a: '1', b: '2' });
+    const doc = parseVault(readFileSync(path), path);
+    const damaged = readFileSync(path, 'utf8').replace(
+      doc.secrets.get('a')!.hmac,
+      Buffer.alloc(20, 7).toString('base64'),
+    );
+    writeFileSync(path, damaged);
+    await SecretsManager.update(path, keyA(), (v) => {
+      expect(() => v.get('a')).toThrow(expect.objectContaining({ code: 'ERR_INTEGRITY' }));
+      expect(v.get('b')).toBe('2');
+      v.set('c', '3');
+    });
+    const after = await SecretsManager.fromFile(path, keyA());
+    expect(after.get('c')).toBe('3');
+    after.close();
+    expect(await codeOf(() => SecretsManager.fromFile(path, keyB()))).toBe('ERR_WRONG_KEY');
+  });
+
+  it('an empty vault without a sentinel simply gets one on the first write', async () => {
+    for (const sentinel of ['', '  "sentinel": null,\n']) {
+      const dir = freshDir();
+      const path = join(dir, 'vault.json');
+      const iv = Buffer.alloc(16, 9).toString('base64');
+      writeFileSync(path, `{\n  "version": 3,\n  "iv": "${iv}",\n${sentinel}  "secrets": {}\n}`);
+      await SecretsManager.update(path, keyB(), (v) => v.set('first', 'value'));
+      const doc = parseVault(readFileSync(path), path);
+      expect(doc.iv).toBe(iv);
+      expect(doc.sentinel).not.toBeNull();
+      expect(await codeOf(() => SecretsManager.fromFile(path, keyA()))).toBe('ERR_WRONG_KEY');
+      const vault = await SecretsManager.fromFile(path, keyB());
+      expect(vault.get('first')).toBe('value');
+      vault.close();
+    }
+  });
+});
+
+describe('close() and Symbol.dispose', () => {
+  /** A key source whose key bytes the test can watch (the manager owns what keyFor returns). */
+  function watchedSource(): { source: KeySource; handed: Uint8Array[] } {
+    const source = keyA();
+    const handed: Uint8Array[] = [];
+    const original = source.keyFor.bind(source);
+    source.keyFor = async (iv) => {
+      const key = await original(iv);
+      handed.push(key);
+      return key;
+    };
+    return { source, handed };
+  }
+
+  it('close() zeroes the key the manager holds, and the manager refuses further use', async () => {
+    const { source, handed } = watchedSource();
+    const vault = await SecretsManager.create(source);
+    vault.set('a', '1');
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toEqual(KEY_A);
+    vault.close();
+    expect(handed[0]).toEqual(new Uint8Array(32));
+    for (const use of [
+      () => vault.get('a'),
+      () => vault.getBytes('a'),
+      () => vault.has('a'),
+      () => vault.keys(),
+      () => vault.set('b', '2'),
+      () => vault.delete('a'),
+      () => vault.toJSON(),
+      () => vault.exportKeyBytes(),
+      () => vault.saveAs(join(tmp.dir, 'never.json')),
+      () => vault.exportKey(join(tmp.dir, 'never.key')),
+    ]) {
+      expect(await codeOf(use)).toBe('ERR_ARGUMENT');
+    }
+    vault.close(); // twice is fine
+  });
+
+  it('a `using` block disposes the manager (and zeroes its key) when it ends', async () => {
+    const { source, handed } = watchedSource();
+    const dir = freshDir();
+    {
+      using vault = await SecretsManager.create(source);
+      vault.set('a', '1');
+      await vault.saveAs(join(dir, 'v.json'));
+      expect(handed[0]).toEqual(KEY_A);
+    }
+    expect(handed[0]).toEqual(new Uint8Array(32));
+    // The key source itself is untouched: it opens the vault again.
+    const again = await SecretsManager.fromFile(join(dir, 'v.json'), source);
+    expect(again.get('a')).toBe('1');
+    again[Symbol.dispose]();
+    expect(handed[1]).toEqual(new Uint8Array(32));
+  });
+
+  it('update() closes the manager it opened, also when fn throws', async () => {
+    const { source, handed } = watchedSource();
+    const dir = freshDir();
+    const vault = await SecretsManager.create(keyA());
+    await vault.saveAs(join(dir, 'v.json'));
+    vault.close();
+    await SecretsManager.update(join(dir, 'v.json'), source, (v) => v.set('a', '1'));
+    await expect(
+      SecretsManager.update(join(dir, 'v.json'), source, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(handed).toHaveLength(2);
+    for (const key of handed) expect(key).toEqual(new Uint8Array(32));
+    expect(readdirSync(dir)).toEqual(['v.json']); // the lock was released
+  });
+});
+
+describe('save() and conflicts (spec/format.md §8)', () => {
+  async function newVault(dir: string): Promise<string> {
+    const path = join(dir, 'vault.json');
+    const vault = await SecretsManager.create(keyA());
+    vault.set('a', '1');
+    await vault.saveAs(path);
+    vault.close();
+    return path;
+  }
+
+  it('refuses with ERR_CONFLICT when another writer changed the file, and keeps their change', async () => {
+    const dir = freshDir();
+    const path = await newVault(dir);
+    const mine = await SecretsManager.fromFile(path, keyA());
+    await SecretsManager.update(path, keyA(), (v) => v.set('theirs', 'x'));
+    const theirs = readFileSync(path);
+    mine.set('mine', 'y');
+    await expect(mine.save()).rejects.toMatchObject({
+      code: 'ERR_CONFLICT',
+      message: expect.stringContaining(path),
+    });
+    expect(readFileSync(path)).toEqual(theirs);
+    expect(readdirSync(dir)).toEqual(['vault.json']);
+    mine.close();
+  });
+
+  it('refuses with ERR_CONFLICT when the file was deleted, and does not recreate it', async () => {
+    const dir = freshDir();
+    const path = await newVault(dir);
+    const mine = await SecretsManager.fromFile(path, keyA());
+    rmSync(path);
+    mine.set('b', '2');
+    expect(await codeOf(() => mine.save())).toBe('ERR_CONFLICT');
+    expect(readdirSync(dir)).toEqual([]);
+    mine.close();
+  });
+
+  it('a rewrite with the same bytes is not a conflict; its own saves are not either', async () => {
+    const dir = freshDir();
+    const path = await newVault(dir);
+    const mine = await SecretsManager.fromFile(path, keyA());
+    writeFileSync(path, readFileSync(path)); // touched, same content
+    mine.set('b', '2');
+    await mine.save();
+    mine.set('c', '3');
+    await mine.save();
+    mine.close();
+    const check = await SecretsManager.fromFile(path, keyA());
+    expect(check.keys()).toEqual(['a', 'b', 'c']);
+    check.close();
+  });
+
+  it('save() needs a file: a vault from JSON must use saveAs', async () => {
+    const vault = await SecretsManager.create(keyA());
+    expect(await codeOf(() => vault.save())).toBe('ERR_ARGUMENT');
+    vault.close();
+  });
+
+  it('update() saves only when something changed, and returns what fn returns', async () => {
+    const dir = freshDir();
+    const path = await newVault(dir);
+    utimesSync(path, 1_000_000_000, 1_000_000_000);
+    const before = fingerprint(path);
+    expect(await SecretsManager.update(path, keyA(), (v) => v.get('a'))).toBe('1');
+    expect(fingerprint(path)).toEqual(before);
+    expect(await SecretsManager.update(path, keyA(), (v) => v.delete('a'))).toBe(true);
+    expect(fingerprint(path).bytes).not.toEqual(before.bytes);
+  });
+});
+
+describe('files on disk (spec/format.md §8)', () => {
+  it.each([0o600, 0o640, 0o604])('keeps the vault’s mode %o across save()', async (mode) => {
+    const dir = freshDir();
+    const path = join(dir, 'vault.json');
+    const vault = await SecretsManager.create(keyA());
+    await vault.saveAs(path);
+    chmodSync(path, mode);
+    vault.set('a', '1');
+    await vault.saveAs(path);
+    expect(statSync(path).mode & 0o777).toBe(mode);
+    await SecretsManager.update(path, keyA(), (v) => v.set('b', '2'));
+    expect(statSync(path).mode & 0o777).toBe(mode);
+    vault.close();
+  });
+
+  it('a new vault file gets 0666 less the umask', async () => {
+    const dir = freshDir();
+    const old = process.umask(0o027);
+    try {
+      const vault = await SecretsManager.create(keyA());
+      await vault.saveAs(join(dir, 'vault.json'));
+      vault.close();
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(join(dir, 'vault.json')).mode & 0o777).toBe(0o640);
+  });
+
+  it('saving replaces the file (a new inode: rename, not an in-place rewrite) and leaves nothing else', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'vault.json');
+    const vault = await SecretsManager.create(keyA());
+    await vault.saveAs(path);
+    const inode = statSync(path).ino;
+    vault.set('a', '1');
+    await vault.save();
+    expect(statSync(path).ino).not.toBe(inode);
+    expect(readdirSync(dir)).toEqual(['vault.json']);
+    vault.close();
+  });
+
+  it('a save into a directory that does not exist fails with ERR_NOT_FOUND naming the path', async () => {
+    const vault = await SecretsManager.create(keyA());
+    const path = join(tmp.dir, 'no-such-dir', 'vault.json');
+    await expect(vault.saveAs(path)).rejects.toMatchObject({
+      code: expect.stringMatching(/^ERR_(NOT_FOUND|IO)$/),
+      message: expect.stringContaining('no-such-dir'),
+    });
+    vault.close();
+  });
+});
+
+describe('reading values', () => {
+  it('binary values: getBytes works, get and getAll say ERR_NOT_UTF8, getAllBytes works', async () => {
+    const vault = await SecretsManager.create(keyA());
+    const bytes = Uint8Array.from([0xff, 0x00, 0xc3]);
+    vault.set('bin', bytes);
+    vault.set('text', 'é');
+    expect(vault.getBytes('bin')).toEqual(bytes);
+    expect(await codeOf(() => vault.get('bin'))).toBe('ERR_NOT_UTF8');
+    expect(await codeOf(() => vault.getAll())).toBe('ERR_NOT_UTF8');
+    expect([...vault.getAllBytes()]).toEqual([
+      ['bin', bytes],
+      ['text', Uint8Array.from([0xc3, 0xa9])],
+    ]);
+    expect(vault.get('missing')).toBeNull();
+    expect(vault.getBytes('missing')).toBeNull();
+    vault.close();
+  });
+
+  it('stores only the bytes of a Uint8Array view, and copies them', async () => {
+    const vault = await SecretsManager.create(keyA());
+    const whole = Uint8Array.from([1, 2, 3, 4, 5]);
+    vault.set('view', whole.subarray(1, 3));
+    whole.fill(9);
+    expect(vault.getBytes('view')).toEqual(Uint8Array.from([2, 3]));
+    expect(await codeOf(() => vault.set('n', 5 as unknown as string))).toBe('ERR_ARGUMENT');
+    expect(await codeOf(() => vault.set(5 as unknown as string, 'v'))).toBe('ERR_ARGUMENT');
+    vault.close();
+  });
+
+  it('a value that starts with U+FEFF keeps it', async () => {
+    const vault = await SecretsManager.create(keyA());
+    vault.set('bom', '\uFEFFx');
+    expect(vault.get('bom')).toBe('\uFEFFx');
+    vault.close();
+  });
+});
