@@ -1,9 +1,10 @@
 /** Wildcards (`get 'db:*'`, `--only`, `list`) and values from files (`set --file`, `get --output`). */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { globToRegExp, selectNames } from '../../src/workflow/glob.js';
 import { runProcess, tempDir } from '../helpers/cli.js';
+import { NEGATIVE } from '../helpers/vectors.js';
 import { makeVault } from './helpers.js';
 
 let cleanup = () => {};
@@ -112,6 +113,26 @@ describe('list (keys)', () => {
     );
   });
 
+  it('a vault without a sentinel: the key is checked against a secret MAC', () => {
+    const t = tempDir('ssclient-list-');
+    cleanup = t.cleanup;
+    copyFileSync(
+      join(NEGATIVE, 'missing-sentinel-correct-password.json'),
+      join(t.dir, 'secrets.json'),
+    );
+    const ok = runProcess(['-p', 'correct horse battery staple', 'list'], { cwd: t.dir });
+    expect(ok).toMatchObject({
+      code: 0,
+      stdout: 'api_key\ndb_password\nspaces in name\n',
+      stderr: '',
+    });
+    const wrong = runProcess(['-p', 'not the password', 'list'], { cwd: t.dir });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(
+      'error: wrong password for secrets.json (password does not open it)\n',
+    );
+  });
+
   it('decrypts no secret: a damaged secret does not stop it (get --all fails on it)', async () => {
     const t = tempDir('ssclient-list-');
     cleanup = t.cleanup;
@@ -214,6 +235,10 @@ describe('values from files', () => {
     const missing = runProcess(['-k', 'k.key', 'set', 'v', '--file', 'nope.pem'], { cwd: t.dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('error: nope.pem does not exist\n');
+    mkdirSync(join(t.dir, 'certs'));
+    const dir = runProcess(['-k', 'k.key', 'set', 'v', '--file', 'certs'], { cwd: t.dir });
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toBe('error: cannot read certs: it is a directory\n');
     writeFileSync(join(t.dir, 'out.txt'), 'old', { mode: 0o644 });
     const refused = runProcess(['-k', 'k.key', 'get', 'v', '--output', 'out.txt'], { cwd: t.dir });
     expect(refused.code).toBe(17);
