@@ -1,6 +1,8 @@
 /** Wildcards (`get 'db:*'`, `--only`, `list`) and values from files (`set --file`, `get --output`). */
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { globToRegExp, selectNames } from '../../src/workflow/glob.js';
 import { runProcess, tempDir } from '../helpers/cli.js';
@@ -39,6 +41,37 @@ describe('glob rule (fnmatch, as credstash)', () => {
   ];
   it.each(cases)('%j against %j is %s', (pattern, name, expected) => {
     expect(globToRegExp(pattern).test(name)).toBe(expected);
+  });
+
+  it("agrees with Python's fnmatch.fnmatchcase (what credstash uses) on generated cases", () => {
+    const piece = fc.constantFrom('a', 'b', 'é', ':', '-', '*', '?', '[', ']', '!', '^', '\\', '.');
+    const pairs = fc.sample(
+      fc.tuple(
+        fc.array(piece, { maxLength: 7 }).map((p) => p.join('')),
+        fc
+          .array(fc.constantFrom('a', 'b', 'é', ':', '-', '[', ']', '!', '\\', '.', '*'), {
+            maxLength: 6,
+          })
+          .map((p) => p.join('')),
+      ),
+      { numRuns: 3000, seed: 5 },
+    );
+    const py = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import fnmatch, json, sys\nfor p, n in json.load(sys.stdin): print(int(fnmatch.fnmatchcase(n, p)))',
+      ],
+      { input: JSON.stringify(pairs), encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(py.status).toBe(0);
+    const expected = py.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l === '1');
+    const ours = pairs.map(([p, n]) => globToRegExp(p).test(n));
+    const differ = pairs.filter((_, i) => ours[i] !== expected[i]);
+    expect(differ).toEqual([]);
   });
 
   it('an exact name wins over the glob it looks like', () => {
