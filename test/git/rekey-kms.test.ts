@@ -3,6 +3,7 @@
  * server (or SECURESTORE_TEST_KMS_ENDPOINT): to KMS from a key file, KMS to KMS in place (a new
  * data key), KMS to a password, and a KMS failure that changes nothing.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { parseVault } from '../../src/format/vault-codec.js';
 import { parseWrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
 import { KeySource } from '../../src/keys/key-source.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { tempDir } from '../helpers/cli.js';
+import { BIN, tempDir } from '../helpers/cli.js';
 import { kmsControl, kmsTarget } from '../helpers/kms.js';
 import { runSsclient } from '../kms/process.js';
 
@@ -124,6 +125,55 @@ describe('rekey --kms', () => {
       stderr: 'error: give one of --new-password, --new-key PATH or --kms KEY_ID\n',
     });
   });
+
+  it('after SIGKILL at 8 random moments of a KMS rekey in place, the wrapped file or its .new opens the vault; rekey again finishes', async () => {
+    await makeKeyVault();
+    expect((await ss(['-k', 'old.key', 'rekey', '--kms', target.key1])).code).toBe(0);
+    const args = [BIN, '-k', 'secrets.kms.json', 'rekey', '--kms', target.key1];
+    const spawnRekey = (killAfterMs: number | null): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, args, {
+          cwd: dir,
+          env: { PATH: process.env.PATH, ...env },
+          stdio: 'ignore',
+        });
+        const timer =
+          killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.on('error', reject);
+        child.on('exit', () => {
+          if (timer !== null) clearTimeout(timer);
+          clearTimeout(guard);
+          resolve();
+        });
+      });
+    const started = Date.now();
+    await spawnRekey(null);
+    const window = Math.max(Date.now() - started, 50) * 1.1;
+    let resumed = 0;
+    for (let i = 0; i < 8; i++) {
+      await spawnRekey(window * (0.3 + 0.75 * Math.random()));
+      const withFile = await ss(['-k', 'secrets.kms.json', 'get', '--all', '--format', 'text']);
+      if (withFile.code !== 0) {
+        const pending = await ss([
+          '-k',
+          'secrets.kms.json.new',
+          'get',
+          '--all',
+          '--format',
+          'text',
+        ]);
+        expect(pending.stdout, pending.stderr).toBe('api: a-1\ndb: d-2\n');
+        const resume = await ss(['-k', 'secrets.kms.json', 'rekey', '--kms', target.key1]);
+        expect(resume.stderr).toContain('Finished an interrupted rekey');
+        resumed++;
+      } else {
+        expect(withFile.stdout).toBe('api: a-1\ndb: d-2\n');
+      }
+    }
+    expect((await ss(['-k', 'secrets.kms.json', 'get', 'db'])).stdout).toBe('d-2\n');
+    console.log(`KMS rekey kills that needed a resume: ${resumed} of 8`);
+  }, 120_000);
 
   it.skipIf(!target.local)('a KMS failure while wrapping writes nothing (exit 4)', async () => {
     await makeKeyVault();
