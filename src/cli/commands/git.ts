@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { promises as fs } from 'node:fs';
-import { relative } from 'node:path';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
 import { isSecureStoreError, SecureStoreError } from '../../errors.js';
 import { parseVault, serializeVault, type VaultDocument } from '../../format/vault-codec.js';
 import { vaultDiffText, formatRevealed } from '../../git/diff-text.js';
@@ -45,6 +45,12 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
     const store = ctx.path(ctx.storePath(opts));
     const where = await locateInRepo(store);
     const report = await installDrivers(where, opts.command);
+    const program = await findProgram(ctx, opts.command);
+    if (program !== null) {
+      ctx.note(
+        `warning: git runs the drivers with "${opts.command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
+      );
+    }
     ctx.note(
       report.attributes === 'added'
         ? `Added "${where.path}" to .gitattributes and set the securestore merge and diff drivers in .git/config; commit .gitattributes.`
@@ -134,6 +140,27 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
     const opts = cmd.optsWithGlobals<RekeyOptions>();
     await runRekey(ctx, opts);
   });
+}
+
+/**
+ * The program a driver command starts (its first word), when it cannot be found: on PATH for a
+ * bare name, as a file otherwise. Null when it is found, or when the command is too elaborate to
+ * check (the shell decides).
+ */
+async function findProgram(ctx: Context, command: string): Promise<string | null> {
+  const m = /^(?:'([^']+)'|"([^"$`\\]+)"|([^\s'"$`\\;&|<>()]+))(?:\s|$)/.exec(command.trim());
+  const program = m?.[1] ?? m?.[2] ?? m?.[3];
+  if (program === undefined) return null;
+  const runnable = (p: string) =>
+    fs.access(p, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    );
+  if (program.includes('/')) return (await runnable(ctx.path(program))) ? null : program;
+  for (const dir of (ctx.io.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && (await runnable(join(dir, program)))) return null;
+  }
+  return `${program} (on PATH)`;
 }
 
 // ------------------------------------------------------------------ get --rev
