@@ -41,7 +41,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.USAGE;
   }
   try {
-    await program.parseAsync(args, { from: 'user' });
+    await program.parseAsync(splitCombinedFlags(args, program), { from: 'user' });
     return EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -105,6 +105,48 @@ function passwordGivenToP(args: readonly string[], program: Command): boolean {
     }
   }
   return false;
+}
+
+/**
+ * `get -ak KEY`: commander hands `-ak` to `get`, which knows `-a` but not the global `-k`, while
+ * the reference accepts it. A word `-XY…` whose `-X` is a command's flag (no value) and whose
+ * `-Y` is a global option becomes `-X -Y…`; never the value of an option that takes one.
+ */
+function splitCombinedFlags(args: readonly string[], program: Command): string[] {
+  const global = new Map(program.options.map((o) => [o.short, o]));
+  const commandFlags = new Set(
+    program.commands.flatMap((c) =>
+      c.options.filter((o) => !o.required && !o.optional).map((o) => o.short),
+    ),
+  );
+  const takesValue = new Set(
+    [program, ...program.commands]
+      .flatMap((c) => c.options)
+      .filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.short, o.long]),
+  );
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const first = `-${arg[1]}`;
+    const rest = `-${arg[2]}`;
+    if (
+      /^-[A-Za-z]{2}/.test(arg) &&
+      !takesValue.has(args[i - 1]) &&
+      commandFlags.has(first) &&
+      !global.has(first) &&
+      global.has(rest)
+    ) {
+      out.push(first, `-${arg.slice(2)}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 /** The word after `help` (for the error message of `help UNKNOWN`). */

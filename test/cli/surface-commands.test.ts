@@ -118,6 +118,34 @@ describe('set, get, delete/remove, export-key', () => {
     }
     await expectRun(['-s', 'pw.json', '-p', PW, 'set', 'new name', 'v a l'], { code: 0 });
   });
+  it('set and delete keep the vault iv, the sentinel and every other secret byte for byte', async () => {
+    const t = tempDir('ssclient-surface-');
+    cleanups.push(t.cleanup);
+    copyFileSync(join(VECTORS, '05-unicode-values.json'), join(t.dir, 'secrets.json'));
+    copyFileSync(join(VECTORS, '05-unicode-values.key'), join(t.dir, 'k.key'));
+    type Doc = { iv: string; sentinel: unknown; secrets: Record<string, { iv: string }> };
+    const read = () => JSON.parse(readFileSync(join(t.dir, 'secrets.json'), 'utf8')) as Doc;
+    const before = read();
+    expect(
+      runProcess(['-k', 'k.key', 'set', 'cjk', '秘密の鍵 비밀번호 密码'], { cwd: t.dir }).code,
+    ).toBe(0);
+    const afterSet = read();
+    expect(afterSet.iv).toBe(before.iv);
+    expect(afterSet.sentinel).toEqual(before.sentinel);
+    expect(afterSet.secrets.cjk!.iv).not.toBe(before.secrets.cjk!.iv); // same value, new IV
+    const { cjk: _a, ...othersBefore } = before.secrets;
+    const { cjk: _b, ...othersAfter } = afterSet.secrets;
+    expect(othersAfter).toEqual(othersBefore);
+    expect(runProcess(['-k', 'k.key', 'remove', 'emoji'], { cwd: t.dir }).code).toBe(0);
+    const afterDelete = read();
+    const { emoji: _c, ...rest } = afterSet.secrets;
+    expect(afterDelete.secrets).toEqual(rest);
+    expect(afterDelete.sentinel).toEqual(before.sentinel);
+    // the file keeps the reference layout: 2-space pretty JSON, no trailing newline
+    const text = readFileSync(join(t.dir, 'secrets.json'), 'utf8');
+    expect(text).toBe(JSON.stringify(afterDelete, null, 2));
+  });
+
   it('set with the right password on a vault without a sentinel adds one', async () => {
     const t = tempDir('ssclient-surface-');
     cleanups.push(t.cleanup);
@@ -144,7 +172,7 @@ describe('set, get, delete/remove, export-key', () => {
       stderr: 'error: no secret named "nope" in secrets.json\n',
     });
   });
-  it('get needs a NAME or --all, not both; --format must be json or text', async () => {
+  it('get needs a NAME or --all, not both; --format must be a known format', async () => {
     await expectRun(['-k', 'k.key', 'get'], {
       code: 2,
       stderr: 'error: missing the secret name (or use --all)\n',
@@ -155,7 +183,7 @@ describe('set, get, delete/remove, export-key', () => {
     });
     await expectRun(['-k', 'k.key', 'get', '-a', '--format', 'xml'], {
       code: 2,
-      stderr: 'error: unknown format "xml": use json or text\n',
+      stderr: 'error: unknown format "xml": use json, text, dotenv, shell, yaml, csv\n',
     });
   });
   it('get -a / --all, --format json|text', async () => {

@@ -204,6 +204,26 @@ describe('exact bytes for known shapes', () => {
   });
 });
 
+describe('export-key writes the same bytes as the reference', () => {
+  it.each([
+    ['02-password-exported-key.json', ['-p', 'hunter2hunter2'], '02-password-exported-key.key'],
+    ['17-export-key-later.json', ['-p', 'export me later'], '17-export-key-later.key'],
+    [
+      '12-legacy-binary-key.json',
+      ['-k', join(VECTORS, '12-legacy-binary-key.bin.key')],
+      '12-legacy-binary-key.pem.key',
+    ],
+    ['03-key-only.json', ['--key-file', join(VECTORS, '03-key-only.key')], '03-key-only.key'],
+  ])('%s', (vault, auth, reference) => {
+    const out = join(scratch.dir, `export-${vault}.key`);
+    const r = runProcess(['-s', join(VECTORS, vault), ...auth, 'export-key', out, '--no-vcs'], {
+      cwd: scratch.dir,
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, '', '']);
+    expect(readFileSync(out)).toEqual(readFileSync(join(VECTORS, reference)));
+  });
+});
+
 describe('binary (non-UTF-8) values', () => {
   const key = new Uint8Array(32).map((_, i) => i * 7 + 1);
   const binary = {

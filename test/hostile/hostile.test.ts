@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_VAULT_BYTES } from '../../src/format/vault-codec.js';
 import { SecretsManager, SecureStoreError } from '../../src/index.js';
 import { tempDir } from '../helpers/cli.js';
-import { mapLimit, type ProcessResult, runNode, runSsclient } from '../helpers/spawn.js';
+import { mapLimit, type ProcessResult, runNode, runSsclient } from '../helpers/run-node.js';
 import { FIXTURES } from '../helpers/vectors.js';
 
 const HOSTILE = join(FIXTURES, 'hostile');
