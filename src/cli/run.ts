@@ -1,7 +1,7 @@
 /**
  * The real process's entry point, used by bin/ssclient.js.
  *
- * `ssclient … get NAME` and `ssclient … set NAME VALUE` are what scripts run most, often once
+ * `ssclient … get NAME`, `get --all` and `set NAME VALUE` are what scripts run most, often once
  * per secret, so they have a fast path: when the arguments are exactly that, with only
  * `-s`/`-k`/`-p`/`--password-file` (and `--debug`), the command runs through the same
  * {@link Context} and library calls, and prints through the same formatter, as the commands in
@@ -21,7 +21,7 @@ import { looksLikeWrappedKey } from '../keys/key-source.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import { Context, type GlobalOptions } from './context.js';
 import { type CliIo, processIo } from './io.js';
-import { formatValue, toSecretValue } from './output.js';
+import { formatJson, formatText, formatValue, toSecretValue } from './output.js';
 
 export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
   // The AWS SDK warns on stderr that its 2027 releases will need Node 22: not something a user of
@@ -34,9 +34,13 @@ export async function run(argv: readonly string[] = process.argv.slice(2)): Prom
   return main(argv, io);
 }
 
-/** A plain `get NAME` or `set NAME VALUE`, as {@link fastPathArgs} recognises it. */
+/**
+ * A plain `get NAME`, `get --all [--format json|text]` or `set NAME VALUE`, as
+ * {@link fastPathArgs} recognises it.
+ */
 export type FastCommand =
   | { command: 'get'; opts: GlobalOptions; name: string }
+  | { command: 'get-all'; opts: GlobalOptions; format: 'json' | 'text' }
   | { command: 'set'; opts: GlobalOptions; name: string; value: string };
 
 /** Options that take a value, and the GlobalOptions field each sets (aliases as in main.ts). */
@@ -53,24 +57,38 @@ const VALUE_OPTIONS: Readonly<Record<string, 'store' | 'key' | 'password' | 'pas
 };
 
 /**
- * The command, options and arguments of a plain `get NAME` or `set NAME VALUE`, or null for
- * anything else. Deliberately narrow: any option not listed above, an option given twice, an
- * option value that is empty or starts with `-` (`--password-file -` reads stdin, which a retry
- * through `main` could not read again), an argument that starts with `-`, a missing or extra
- * argument, or a way of writing options that commander reads differently (`-sFILE`) is left to
- * `main`. On a terminal only `-k` qualifies, since anything else may prompt.
+ * The command, options and arguments of a plain `get NAME`, `get --all [--format json|text]` or
+ * `set NAME VALUE`, or null for anything else. Deliberately narrow: any option not listed above,
+ * an option given twice, an option value that is empty or starts with `-` (`--password-file -`
+ * reads stdin, which a retry through `main` could not read again), an argument that starts with
+ * `-`, a missing or extra argument, `--format` without `--all` or with another format, or a way
+ * of writing options that commander reads differently (`-sFILE`, `-ak KEY`) is left to `main`.
+ * On a terminal only `-k` qualifies, since anything else may prompt.
  */
 export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): FastCommand | null {
   const opts: GlobalOptions = {};
   const positional: string[] = [];
+  let all = false;
+  let format: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--debug') {
       opts.debug = true;
       continue;
     }
+    if (arg === '-a' || arg === '--all') {
+      if (all) return null;
+      all = true;
+      continue;
+    }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (flag === '--format') {
+      if (format !== undefined) return null;
+      format = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (format !== 'json' && format !== 'text') return null;
+      continue;
+    }
     const field = Object.hasOwn(VALUE_OPTIONS, flag) ? VALUE_OPTIONS[flag] : undefined;
     if (field !== undefined) {
       if (opts[field] !== undefined) return null;
@@ -85,6 +103,10 @@ export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): Fast
   }
   if (stdinIsTTY && (opts.key === undefined || opts.password !== undefined)) return null;
   const [command, name, value, ...rest] = positional;
+  if (all || format !== undefined) {
+    if (!all || command !== 'get' || name !== undefined) return null;
+    return { command: 'get-all', opts, format: format === 'text' ? 'text' : 'json' };
+  }
   if (name === undefined || rest.length > 0) return null;
   if (command === 'get' && value === undefined) return { command, opts, name };
   if (command === 'set' && value !== undefined) return { command, opts, name, value };
@@ -146,6 +168,15 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<boolean> {
     if (fast.command === 'get') {
       output = await fastGet(ctx, fast.opts, fast.name);
       if (output === null) return false;
+    } else if (fast.command === 'get-all') {
+      // As `get --all` in commands/core.ts: everything is decrypted before anything is printed.
+      const vault = await ctx.open(fast.opts);
+      try {
+        const values = [...vault.getAllBytes()].map(([n, bytes]) => toSecretValue(n, bytes));
+        output = fast.format === 'text' ? formatText(values) : formatJson(values);
+      } finally {
+        vault.close();
+      }
     } else {
       // As the `set` action in commands/core.ts, with one attempt at the lock.
       const store = ctx.storePath(fast.opts);

@@ -33,6 +33,20 @@ describe('fastPathArgs: which arguments take the fast path', () => {
     expect(fastPathArgs(argv, false)).toEqual({ command: 'get', opts, name });
   });
 
+  it('get --all takes it with json (the default) or text', () => {
+    const all = (format: 'json' | 'text', opts: Record<string, string> = {}) => ({
+      command: 'get-all',
+      opts,
+      format,
+    });
+    expect(fastPathArgs(['get', '--all'], false)).toEqual(all('json'));
+    expect(fastPathArgs(['-a', 'get', '-k', 'k.key'], false)).toEqual(
+      all('json', { key: 'k.key' }),
+    );
+    expect(fastPathArgs(['get', '-a', '--format', 'text'], false)).toEqual(all('text'));
+    expect(fastPathArgs(['--format=json', 'get', '--all'], false)).toEqual(all('json'));
+  });
+
   it('set NAME VALUE takes it, with the options anywhere', () => {
     expect(fastPathArgs(['-k', 'k.key', 'set', 'a', 'b c'], false)).toEqual({
       command: 'set',
@@ -53,9 +67,17 @@ describe('fastPathArgs: which arguments take the fast path', () => {
     ['get'],
     ['a', 'get'],
     ['get', 'a', 'b'],
-    ['get', '--all'],
-    ['get', '-a'],
     ['get', 'a', '--format', 'text'],
+    ['get', 'a', '--all'],
+    ['--all'],
+    ['set', 'a', 'b', '--all'],
+    ['get', '--all', '--all'],
+    ['get', '-a', '--format', 'yaml'],
+    ['get', '-a', '--format=csv'],
+    ['get', '-a', '--format'],
+    ['get', '-a', '--format', 'json', '--format', 'text'],
+    ['get', '-a', '--only', 'db:*'],
+    ['get', '-ak', 'k.key'],
     ['-V'],
     ['--version', 'get', 'a'],
     ['-h', 'get', 'a'],
@@ -125,6 +147,14 @@ describe('the fast path does exactly what main does', () => {
     await vault.exportKey(join(dir, 'vault.key'));
     vault.close();
     writeFileSync(join(dir, 'wrong.key'), Buffer.alloc(32, 7));
+    const empty = await SecretsManager.create(KeySource.fromKey(KEY));
+    await empty.saveAs(join(dir, 'empty.json'));
+    empty.close();
+    // One secret's MAC broken: get --all must print nothing and fail.
+    const text = readFileSync(join(dir, 'secrets.json'), 'utf8');
+    const at = text.indexOf('"hmac": "', text.indexOf('"plain"')) + 9;
+    const flipped = text[at] === 'A' ? 'B' : 'A';
+    writeFileSync(join(dir, 'damaged.json'), text.slice(0, at) + flipped + text.slice(at + 1));
     const pw = await SecretsManager.create({ password: 'correct horse' });
     pw.set('plain', 'from a password vault');
     await pw.saveAs(join(dir, 'pw.json'));
@@ -159,6 +189,20 @@ describe('the fast path does exactly what main does', () => {
     ['no key at all', ['get', 'plain']],
     ['both -p and -k', ['-p', 'x', '-k', 'vault.key', 'get', 'plain']],
     ['a glob-like name that is not there', ['-k', 'vault.key', 'get', 'db:*']],
+    ['get --all (json)', ['-k', 'vault.key', 'get', '--all']],
+    ['get -a --format text', ['get', '-a', '--format', 'text', '-k', 'vault.key']],
+    ['get --all --format=json', ['-k', 'vault.key', 'get', '--all', '--format=json']],
+    ['get --all of an empty vault', ['-s', 'empty.json', '-k', 'vault.key', 'get', '--all']],
+    [
+      'get --all --format text, empty',
+      ['-s', 'empty.json', '-k', 'vault.key', 'get', '-a', '--format', 'text'],
+    ],
+    ['get --all with a damaged secret', ['-s', 'damaged.json', '-k', 'vault.key', 'get', '--all']],
+    ['get --all, wrong key', ['-k', 'wrong.key', 'get', '--all']],
+    [
+      'get --all --format yaml (not on the fast path)',
+      ['-k', 'vault.key', 'get', '--all', '--format', 'yaml'],
+    ],
     ['a store that is not a vault', ['-s', 'pw.txt', '-k', 'vault.key', 'get', 'plain']],
   ];
   it.each(cases)('%s', async (_what, argv, env = {}) => {
@@ -247,6 +291,16 @@ describe('the fast path does exactly what main does', () => {
     expect(get('multi').stdout).toBe('line one\nline two\r\n\n');
     expect(get('binary').stdout).toBe('base64:/wD+\n');
     expect(get('nope')).toMatchObject({ code: 1, stdout: '' });
+    const all = runProcess(['-k', 'vault.key', 'get', '--all', '--format', 'text'], { cwd: dir });
+    expect(all.stdout).toBe(
+      'binary: base64:/wD+\nempty: \nget: named like the command\nmulti: line one\nline two\r\n\n' +
+        'plain: hello world\nünï 😀: ünïcödé ✓\n',
+    );
+    const damaged = runProcess(['-s', 'damaged.json', '-k', 'vault.key', 'get', '--all'], {
+      cwd: dir,
+    });
+    expect(damaged).toMatchObject({ code: 1, stdout: '' });
+    expect(damaged.stderr).toMatch(/^error: .*"plain".*integrity/);
   });
 
   // A resolve hook that makes packages unimportable: a command that still works never loaded them.
@@ -263,7 +317,7 @@ describe('the fast path does exactly what main does', () => {
   const runBlocked = (packages: string[], argv: string[], env: Record<string, string> = {}) =>
     runProcess(argv, { cwd: dir, env: { ...env, NODE_OPTIONS: blocking(packages).join(' ') } });
 
-  it('the fast path (get and set) never loads commander; failures go through main, which does', () => {
+  it('the fast path (get, get --all, set) never loads commander; failures go through main, which does', () => {
     const ok = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'plain']);
     expect(ok).toMatchObject({ code: 0, stdout: 'hello world\n', stderr: '' });
     const set = runBlocked(['commander'], ['-s', 'other.json', '-k', 'vault.key', 'set', 'f', 'v']);
@@ -274,6 +328,9 @@ describe('the fast path does exactly what main does', () => {
       code: 0,
       stdout: 'v\n',
     });
+    const all = runBlocked(['commander'], ['-k', 'vault.key', 'get', '--all', '--format', 'text']);
+    expect(all).toMatchObject({ code: 0, stderr: '' });
+    expect(all.stdout).toContain('plain: hello world\n');
     const fallback = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'nope']);
     expect(fallback.code).not.toBe(0);
     expect(fallback.stderr).toContain('blocked commander');
