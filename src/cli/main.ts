@@ -3,13 +3,13 @@
  * It never calls `process.exit`, so it runs in-process in tests exactly as in the real command.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { SecureStoreError } from '../errors.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerGitCommands } from './commands/git.js';
 import { registerKmsCommands } from './commands/kms.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
 import { Context } from './context.js';
-import { CliError, EXIT, exitCodeFor, QuietExit } from './exit-codes.js';
+import { EXIT, exitCodeFor, QuietExit } from './exit-codes.js';
+import { reportError } from './report.js';
 import type { CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -64,28 +64,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (!(err instanceof QuietExit)) reportError(io, err, debug);
     return exitCodeFor(err);
-  }
-}
-
-function reportError(io: CliIo, err: unknown, debug: boolean): void {
-  const colour = io.stderr.isTTY === true && io.env.NO_COLOR === undefined;
-  const prefix = colour ? '\x1b[31merror:\x1b[0m' : 'error:';
-  let message: string;
-  if (err instanceof CliError || err instanceof SecureStoreError) {
-    message = err.message;
-  } else if (err instanceof Error && err.name === 'ExitPromptError') {
-    message = 'interrupted';
-  } else {
-    message = `unexpected failure: ${err instanceof Error ? err.message : String(err)} (run again with --debug for details)`;
-  }
-  io.stderr.write(`${prefix} ${message}\n`);
-  if (debug && err instanceof Error && err.stack) {
-    io.stderr.write(`${err.stack}\n`);
-    let cause = err.cause;
-    while (cause instanceof Error) {
-      io.stderr.write(`caused by: ${cause.stack ?? cause.message}\n`);
-      cause = cause.cause;
-    }
   }
 }
 

@@ -6,22 +6,28 @@
  * `-s`/`-k`/`-p`/`--password-file` (and `--debug`), the command runs through the same
  * {@link Context} and library calls, and prints through the same formatter, as the commands in
  * commands/core.ts, without loading commander or the other commands (measured in
- * docs/benchmarks.md). Anything else, and every failure of the fast path (missing store or
- * secret, wrong key, damaged vault, a lock held by another writer…), goes to {@link main},
- * which then does the whole command itself: every message and exit code comes from one place,
- * and the fast path can only ever produce the successful result `main` would have produced.
+ * docs/benchmarks.md). Anything else goes to {@link main}.
  *
- * That retry is safe because a failed fast path has changed nothing: `get` only reads; `set`
- * fails only before its atomic rename (after it nothing throws), and takes the lock with a
- * single attempt, so a busy vault is waited for by `main`, once. Messages the fast path would
- * print on stderr (notes) are held back until it has succeeded, so a retry never repeats them.
+ * A failure of the fast path that `main` would meet in the same way (a missing store or secret,
+ * a wrong key, a damaged vault: the typed errors of the shared Context and library calls) is
+ * reported here, through the same {@link reportError} and exit codes, so a failing command
+ * does not derive the key twice. Anything else (a lock held by another writer, which `main`
+ * waits for; an unexpected error) goes to `main`, which does the whole command again. That
+ * retry is safe because a failed fast path has changed nothing: `get` only reads; `set` fails
+ * only before its atomic rename (after it nothing throws), and takes the lock with a single
+ * attempt. Messages the fast path would print on stderr (notes) are held back until it has
+ * finished, so a retry never repeats them.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { SecureStoreError } from '../errors.js';
 import { looksLikeWrappedKey } from '../keys/key-source.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import { Context, type GlobalOptions } from './context.js';
+import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
 import { formatJson, formatText, formatValue, toSecretValue } from './output.js';
+import { reportError } from './report.js';
+import { hasGlob } from '../workflow/glob.js';
 
 export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
   // The AWS SDK warns on stderr that its 2027 releases will need Node 22: not something a user of
@@ -29,7 +35,10 @@ export async function run(argv: readonly string[] = process.argv.slice(2)): Prom
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const io = processIo();
   const fast = fastPathArgs(argv, io.stdinIsTTY);
-  if (fast !== null && (await runFast(io, fast))) return 0;
+  if (fast !== null) {
+    const code = await runFast(io, fast);
+    if (code !== null) return code;
+  }
   const { main } = await import('./main.js');
   return main(argv, io);
 }
@@ -149,8 +158,11 @@ export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
   }
 }
 
-/** Runs a fast-path command; false, having printed and changed nothing, on any failure. */
-async function runFast(io: CliIo, fast: FastCommand): Promise<boolean> {
+/**
+ * Runs a fast-path command: its exit code, or null, having printed and changed nothing, when
+ * `main` must run the command instead.
+ */
+async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
   const held: (string | Uint8Array)[] = [];
   const ctx = new Context({
     stdout: io.stdout,
@@ -164,10 +176,9 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<boolean> {
   });
   let output: string | null = null;
   try {
-    if (usesWrappedKey(ctx, fast.opts)) return false;
+    if (usesWrappedKey(ctx, fast.opts)) return null;
     if (fast.command === 'get') {
       output = await fastGet(ctx, fast.opts, fast.name);
-      if (output === null) return false;
     } else if (fast.command === 'get-all') {
       // As `get --all` in commands/core.ts: everything is decrypted before anything is printed.
       const vault = await ctx.open(fast.opts);
@@ -187,20 +198,42 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<boolean> {
         timeoutMs: 0,
       });
     }
-  } catch {
-    return false;
+  } catch (err) {
+    if (!reportedHere(err)) return null;
+    for (const chunk of held) io.stderr.write(chunk);
+    reportError(io, err, fast.opts.debug === true);
+    return exitCodeFor(err);
   }
   for (const chunk of held) io.stderr.write(chunk);
   if (output !== null) io.stdout.write(output);
-  return true;
+  return EXIT.OK;
 }
 
-/** What `get NAME` prints, or null when it would fail. */
-async function fastGet(ctx: Context, opts: GlobalOptions, name: string): Promise<string | null> {
+/** Thrown when the command turns out not to be a plain one after all: `main` runs it. */
+class FallBack extends Error {}
+
+/** Errors that `main` would meet and report exactly so (see the top of this file). */
+function reportedHere(err: unknown): boolean {
+  if (err instanceof CliError) return true;
+  return (
+    err instanceof SecureStoreError && err.code !== 'ERR_LOCKED' && err.code !== 'ERR_CONFLICT'
+  );
+}
+
+/** What `get NAME` prints; as `get` in commands/core.ts, a missing secret is an error. */
+async function fastGet(ctx: Context, opts: GlobalOptions, name: string): Promise<string> {
   const vault = await ctx.open(opts);
   try {
     const bytes = vault.getBytes(name);
-    return bytes === null ? null : formatValue(toSecretValue(name, bytes));
+    if (bytes === null) {
+      // A name with glob characters that is not a secret is a wildcard: main's `get` selects.
+      if (hasGlob(name)) throw new FallBack();
+      throw new CliError(
+        EXIT.FAILURE,
+        `no secret named ${JSON.stringify(name)} in ${ctx.storePath(opts)}`,
+      );
+    }
+    return formatValue(toSecretValue(name, bytes));
   } finally {
     vault.close();
   }

@@ -317,7 +317,7 @@ describe('the fast path does exactly what main does', () => {
   const runBlocked = (packages: string[], argv: string[], env: Record<string, string> = {}) =>
     runProcess(argv, { cwd: dir, env: { ...env, NODE_OPTIONS: blocking(packages).join(' ') } });
 
-  it('the fast path (get, get --all, set) never loads commander; failures go through main, which does', () => {
+  it('the fast path (get, get --all, set) never loads commander, nor when it fails; a busy vault goes through main, which does', () => {
     const ok = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'plain']);
     expect(ok).toMatchObject({ code: 0, stdout: 'hello world\n', stderr: '' });
     const set = runBlocked(['commander'], ['-s', 'other.json', '-k', 'vault.key', 'set', 'f', 'v']);
@@ -331,9 +331,32 @@ describe('the fast path does exactly what main does', () => {
     const all = runBlocked(['commander'], ['-k', 'vault.key', 'get', '--all', '--format', 'text']);
     expect(all).toMatchObject({ code: 0, stderr: '' });
     expect(all.stdout).toContain('plain: hello world\n');
-    const fallback = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'nope']);
-    expect(fallback.code).not.toBe(0);
-    expect(fallback.stderr).toContain('blocked commander');
+    // A missing secret or a wrong key is reported by the fast path itself: the key is derived once.
+    const missing = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'nope']);
+    expect(missing).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error: no secret named "nope" in secrets.json\n',
+    });
+    const wrong = runBlocked(['commander'], ['-p', 'not the password', 'get', 'plain']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: [^\n]*secrets\.json[^\n]*\n$/);
+    // A glob-like name that is not a secret is the workflow's wildcard: main handles it.
+    const glob = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'pl*']);
+    expect(glob.code).not.toBe(0);
+    expect(glob.stderr).toContain('blocked commander');
+    // A held lock: the fast path tries once, then main waits for it.
+    writeFileSync(
+      join(dir, 'secrets.json.lock'),
+      JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() }),
+    );
+    try {
+      const busy = runBlocked(['commander'], ['-k', 'vault.key', 'set', 'plain', 'x']);
+      expect(busy.code).not.toBe(0);
+      expect(busy.stderr).toContain('blocked commander');
+    } finally {
+      rmSync(join(dir, 'secrets.json.lock'), { force: true });
+    }
   });
 
   it('a KMS-wrapped key file (-k or SSCLIENT_KEY) skips the fast path, so a failed KMS call is never made twice', () => {

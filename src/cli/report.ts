@@ -1,0 +1,30 @@
+/**
+ * How a failed command ends: one line on stderr, `error: …` (red on a terminal unless NO_COLOR),
+ * and with `--debug` the stack and its causes. Shared by `main` and the fast path in run.ts, so
+ * every failure reads the same whichever path ran the command.
+ */
+import { SecureStoreError } from '../errors.js';
+import { CliError } from './exit-codes.js';
+import type { CliIo } from './io.js';
+
+export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, debug: boolean): void {
+  const colour = io.stderr.isTTY === true && io.env.NO_COLOR === undefined;
+  const prefix = colour ? '\x1b[31merror:\x1b[0m' : 'error:';
+  let message: string;
+  if (err instanceof CliError || err instanceof SecureStoreError) {
+    message = err.message;
+  } else if (err instanceof Error && err.name === 'ExitPromptError') {
+    message = 'interrupted';
+  } else {
+    message = `unexpected failure: ${err instanceof Error ? err.message : String(err)} (run again with --debug for details)`;
+  }
+  io.stderr.write(`${prefix} ${message}\n`);
+  if (debug && err instanceof Error && err.stack) {
+    io.stderr.write(`${err.stack}\n`);
+    let cause = err.cause;
+    while (cause instanceof Error) {
+      io.stderr.write(`caused by: ${cause.stack ?? cause.message}\n`);
+      cause = cause.cause;
+    }
+  }
+}
