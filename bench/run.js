@@ -388,6 +388,27 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
       ),
     });
   }
+  // The same get through the full command parser: `--format json` (the default, and meaningless
+  // without --all) is an option the fast path of src/cli/run.ts leaves to main.
+  const first = cfg.cliSizes[0];
+  cmds.push({
+    label: '-k KEY get NAME --format json (full parser)',
+    n: first,
+    fn: run(
+      [
+        BIN,
+        '-s',
+        vaults.get(first).path,
+        '-k',
+        keyFile,
+        'get',
+        secretName(probe(first)),
+        '--format',
+        'json',
+      ],
+      (out) => out === `${secretValue(probe(first))}\n`,
+    ),
+  });
   for (const n of [mid, big]) {
     const copy = join(dir, `set-cli-${n}.json`);
     copyFileSync(vaults.get(n).path, copy);

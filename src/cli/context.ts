@@ -62,7 +62,7 @@ export class Context {
       profile: opts.profile,
       kmsEndpoint: opts.kmsEndpoint,
     };
-    return resolveSetting(name, flags[name], this.io.env, this.projectConfig(), this.io.cwd);
+    return resolveSetting(name, flags[name], this.io.env, () => this.projectConfig(), this.io.cwd);
   }
 
   /** A path as given, resolved against the working directory of the invocation. */

@@ -16,6 +16,8 @@
  * single attempt, so a busy vault is waited for by `main`, once. Messages the fast path would
  * print on stderr (notes) are held back until it has succeeded, so a retry never repeats them.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { looksLikeWrappedKey } from '../keys/key-source.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import { Context, type GlobalOptions } from './context.js';
 import { type CliIo, processIo } from './io.js';
@@ -89,6 +91,42 @@ export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): Fast
   return null;
 }
 
+/**
+ * The key file the command will use, or undefined for a password: the same precedence as
+ * `Context.keySource` (-k, then -p/--password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD,
+ * then the project file's key).
+ */
+function keyFilePath(ctx: Context, opts: GlobalOptions): string | undefined {
+  if (opts.key !== undefined) return opts.key;
+  if (opts.password !== undefined || opts.passwordFile !== undefined) return undefined;
+  const envKey = ctx.io.env.SSCLIENT_KEY;
+  if (envKey !== undefined && envKey !== '') return envKey;
+  if (ctx.io.env.SSCLIENT_PASSWORD !== undefined) return undefined;
+  const project = ctx.setting('key', opts);
+  return project.source.kind === 'project' ? project.value : undefined;
+}
+
+/**
+ * True when the command's key is a KMS-wrapped key file (spec/kms-key-file.md): those commands
+ * skip the fast path, because a failed KMS call (an unreachable region can take seconds) would
+ * be made again by the retry through `main`, and commander's few milliseconds do not matter next
+ * to a KMS round trip. The file's first bytes are read, as `KeySource.fromFile` tells them apart.
+ */
+export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
+  const key = keyFilePath(ctx, opts);
+  if (key === undefined || key === '') return false;
+  let fd: number | undefined;
+  try {
+    fd = openSync(ctx.path(key), 'r');
+    const head = Buffer.alloc(64);
+    return looksLikeWrappedKey(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+  } catch {
+    return false; // unreadable: the fast path fails and main reports it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Runs a fast-path command; false, having printed and changed nothing, on any failure. */
 async function runFast(io: CliIo, fast: FastCommand): Promise<boolean> {
   const held: (string | Uint8Array)[] = [];
@@ -100,9 +138,11 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<boolean> {
     env: io.env,
     cwd: io.cwd,
     prompter: io.prompter,
+    ...(io.raiseSignal !== undefined ? { raiseSignal: io.raiseSignal } : {}),
   });
   let output: string | null = null;
   try {
+    if (usesWrappedKey(ctx, fast.opts)) return false;
     if (fast.command === 'get') {
       output = await fastGet(ctx, fast.opts, fast.name);
       if (output === null) return false;

@@ -54,12 +54,16 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const target = await resolveWriteTarget(path);
+  const dir = dirname(target);
+  const temp = join(
+    dir,
+    `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
   let mode = options.mode ?? 0o666;
   if (!options.forceMode) {
     try {
-      mode = (await fs.stat(path)).mode & 0o7777;
+      mode = (await fs.stat(target)).mode & 0o7777;
     } catch {
       // a new file: the given mode, less the umask
     }
@@ -72,7 +76,7 @@ export async function writeFileAtomic(
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await fs.rename(temp, path);
+    await fs.rename(temp, target);
   } catch (err) {
     await handle?.close().catch(() => {});
     await fs.unlink(temp).catch(() => {});
@@ -82,14 +86,29 @@ export async function writeFileAtomic(
 }
 
 /**
+ * The file that writing `path` must replace: symbolic links are followed, so that a vault reached
+ * through a link is updated where it lives instead of the link being replaced by a plain file
+ * (the reference, which rewrites in place, also writes through links). A path that does not
+ * exist (yet) is its own target.
+ */
+export async function resolveWriteTarget(path: string): Promise<string> {
+  try {
+    return await fs.realpath(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
  * Removes the temporary files that {@link writeFileAtomic} leaves beside `path` when its process
  * is killed mid-write: `.<name>.<pid>.<12 hex digits>.tmp` whose pid is not a live process on
  * this host. Call it only while holding the lock on `path`, so that no other writer of `path` is
  * in the middle of a write. Best effort: failures are ignored. spec/format.md §8.
  */
 export async function removeAbandonedTempFiles(path: string): Promise<void> {
-  const dir = dirname(path);
-  const name = basename(path);
+  const target = await resolveWriteTarget(path);
+  const dir = dirname(target);
+  const name = basename(target);
   let entries: string[];
   try {
     entries = await fs.readdir(dir);

@@ -29,7 +29,8 @@ export async function withLock<T>(
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const lockPath = `${path}.lock`;
+  // Beside the file itself, not beside a symbolic link to it: every way to the vault shares one lock.
+  const lockPath = `${await fs.realpath(path).catch(() => path)}.lock`;
   const token = await acquire(lockPath, options.timeoutMs ?? 30_000);
   try {
     return await fn();

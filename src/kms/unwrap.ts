@@ -3,6 +3,7 @@
  * wrappings, the key-id check, and one Decrypt per file per process (§7.5).
  */
 import { KEY_BYTES, sha256, zeroize } from '../crypto/primitives.js';
+import { isSecureStoreError } from '../errors.js';
 import { decodeBase64 } from '../format/base64.js';
 import { kmsDecrypt } from './aws-kms.js';
 import { combineFailures, KmsError } from './kms-errors.js';
@@ -112,6 +113,7 @@ export async function unwrapKeyFileCached(
   const file = parseWrappedKeyFile(bytes, path);
   const id = Buffer.from(sha256(bytes)).toString('hex');
   let entry = cache.get(id);
+  const joined = entry !== undefined;
   if (entry === undefined) {
     const created: CacheEntry = { key: unwrapWrappedKey(file, path, options) };
     entry = created;
@@ -121,7 +123,16 @@ export async function unwrapKeyFileCached(
       if (cache.get(id) === created) cache.delete(id);
     });
   }
-  const key = await entry.key;
+  let key: Uint8Array;
+  try {
+    key = await entry.key;
+  } catch (err) {
+    // Joined another caller's unwrap, which that caller cancelled: not this caller's wish.
+    if (joined && isSecureStoreError(err, 'ERR_KMS_ABORTED') && !options.signal?.aborted) {
+      return unwrapKeyFileCached(bytes, path, options);
+    }
+    throw err;
+  }
   const current = entry;
   // Released (and zeroed) by another holder while this one waited: unwrap again.
   if (cache.get(id) !== current) return unwrapKeyFileCached(bytes, path, options);

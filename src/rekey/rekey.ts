@@ -198,7 +198,12 @@ async function rekeyUnlocked(
     } else {
       pending = pendingKeyPath(target.path);
       const contents = target.kind === 'key' ? encodeKeyFile(key) : await target.wrap(key);
-      await writeFileAtomic(pending, contents, { mode: 0o600, forceMode: true });
+      // A key file is private; a wrapped key file is not secret (only KMS opens it).
+      await writeFileAtomic(
+        pending,
+        contents,
+        target.kind === 'key' ? { mode: 0o600, forceMode: true } : { mode: 0o644 },
+      );
       onStep({ step: 'key-written', pending });
       newSource = KeySource.fromFile(
         pending,

@@ -146,12 +146,12 @@ export function readProjectConfig(path: string): ProjectConfig {
   return { path, settings };
 }
 
-/** The effective value of one setting and where it came from. */
+/** The effective value of one setting and where it came from (`project` may be read lazily). */
 export function resolveSetting(
   name: SettingName,
   flagValue: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-  project: ProjectConfig | null,
+  project: ProjectConfig | null | (() => ProjectConfig | null),
   cwd: string,
 ): Setting {
   if (flagValue !== undefined)
@@ -160,11 +160,13 @@ export function resolveSetting(
     const value = env[variable];
     if (value !== undefined && value !== '') return { value, source: { kind: 'env', variable } };
   }
-  const fromFile = project?.settings[name];
-  if (fromFile !== undefined && project !== null) {
+  // Read only when needed: a flag or variable for every setting means no project file is read.
+  const config = typeof project === 'function' ? project() : project;
+  const fromFile = config?.settings[name];
+  if (fromFile !== undefined && config !== null && config !== undefined) {
     return {
       value: PATH_SETTINGS.has(name) ? displayPath(fromFile, cwd) : fromFile,
-      source: { kind: 'project', path: project.path },
+      source: { kind: 'project', path: config.path },
     };
   }
   return { value: undefined, source: { kind: 'default' } };

@@ -13,7 +13,6 @@
  *   `escapeFormulas`, a field starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
  *   leading `'` so that spreadsheets show it as text instead of running it (this changes the value).
  */
-import { stringify as stringifyYaml } from 'yaml';
 import { fail } from '../errors.js';
 import type { EnvNameOptions } from './env-names.js';
 import {
@@ -42,11 +41,11 @@ export function isExportFormat(format: string): format is ExportFormat {
  * Writes `secrets` (in the order given) in `format`.
  * @throws SecureStoreError ERR_ARGUMENT (names that are no variables), ERR_NOT_UTF8 (binary).
  */
-export function formatExport(
+export async function formatExport(
   format: ExportFormat,
   secrets: readonly NamedBytes[],
   options: ExportOptions = {},
-): string {
+): Promise<string> {
   switch (format) {
     case 'shell':
       return formatShell(toEnvValues(secrets, options));
@@ -78,8 +77,10 @@ function dotenvQuote(value: string): string {
   return shellQuote(value);
 }
 
-export function formatYaml(secrets: readonly NamedBytes[]): string {
+/** YAML via the `yaml` library, loaded only here: it costs more to load than `get` takes. */
+export async function formatYaml(secrets: readonly NamedBytes[]): Promise<string> {
   if (secrets.length === 0) return '{}\n';
+  const { stringify: stringifyYaml } = await import('yaml');
   // A Map, not an object: a secret may be called "__proto__".
   const doc = new Map<string, string | Uint8Array>();
   for (const s of secrets) doc.set(s.name, decodeText(s.bytes) ?? Uint8Array.from(s.bytes));

@@ -68,7 +68,8 @@ export function selectNames(names: readonly string[], patterns: readonly string[
 }
 
 function escapeRegExp(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c;
+  // The regular-expression syntax characters: in "u" mode only these may be escaped.
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 
 /** The inside of a character class: single characters and `a-z` ranges (empty ones dropped). */

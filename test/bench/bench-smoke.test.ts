@@ -123,7 +123,7 @@ describe('npm run bench --quick', () => {
     }
   });
 
-  it('CLI table: node -e 0, get on three sizes, set on two, get --all, with ratios', () => {
+  it('CLI table: node -e 0, get on three sizes and through the full parser, set on two, get --all, with ratios', () => {
     const cli = table(all, 'CLI: `node bin/ssclient.js`');
     expect(cli.headers).toEqual([
       'command',
@@ -141,6 +141,7 @@ describe('npm run bench --quick', () => {
       'ssclient -k KEY get NAME 10',
       'ssclient -k KEY get NAME 100',
       'ssclient -k KEY get NAME 1 000',
+      'ssclient -k KEY get NAME --format json (full parser) 10',
       'ssclient -k KEY set NAME VALUE 100',
       'ssclient -k KEY set NAME VALUE 1 000',
       'ssclient -k KEY get --all 1 000',
@@ -158,8 +159,8 @@ describe('npm run bench --quick', () => {
       expect(row[8]).toBe('2');
     }
     // The recorded reference numbers (FORMAT-NOTES §6) appear where the sizes match, with a ratio.
-    expect(cli.rows.map((r) => r[6])).toEqual(['—', '7.00', '—', '118', '—', '154', '—']);
-    for (const i of [1, 3, 5]) expect(cli.rows[i]![7]).toMatch(NUMBER);
+    expect(cli.rows.map((r) => r[6])).toEqual(['—', '7.00', '—', '118', '—', '—', '154', '—']);
+    for (const i of [1, 3, 6]) expect(cli.rows[i]![7]).toMatch(NUMBER);
   });
 
   it('targets table: every target of issues 2 and 3 with a measured value and a verdict', () => {

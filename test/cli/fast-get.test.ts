@@ -4,13 +4,16 @@
  * without it), that it never loads commander, and that commands never load what they do not use.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastPathArgs } from '../../src/cli/run.js';
+import { Context } from '../../src/cli/context.js';
+import { fastPathArgs, usesWrappedKey } from '../../src/cli/run.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { PtySession } from '../helpers/pty.js';
+import { VECTORS } from '../helpers/vectors.js';
 
 describe('fastPathArgs: which arguments take the fast path', () => {
   const yes: [string[], Record<string, string | boolean>, string][] = [
@@ -257,8 +260,8 @@ describe('the fast path does exactly what main does', () => {
     )});`;
     return ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
   };
-  const runBlocked = (packages: string[], argv: string[]) =>
-    runProcess(argv, { cwd: dir, env: { NODE_OPTIONS: blocking(packages).join(' ') } });
+  const runBlocked = (packages: string[], argv: string[], env: Record<string, string> = {}) =>
+    runProcess(argv, { cwd: dir, env: { ...env, NODE_OPTIONS: blocking(packages).join(' ') } });
 
   it('the fast path (get and set) never loads commander; failures go through main, which does', () => {
     const ok = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'plain']);
@@ -276,6 +279,43 @@ describe('the fast path does exactly what main does', () => {
     expect(fallback.stderr).toContain('blocked commander');
   });
 
+  it('a KMS-wrapped key file (-k or SSCLIENT_KEY) skips the fast path, so a failed KMS call is never made twice', () => {
+    writeFileSync(join(dir, 'wrapped.key'), '\n  {"format": "securestore-kms-wrapped-key"}\n');
+    for (const [argv, env] of [
+      [['-k', 'wrapped.key', 'get', 'plain'], {}],
+      [['get', 'plain'], { SSCLIENT_KEY: 'wrapped.key' }],
+      [['-k', 'wrapped.key', 'set', 'plain', 'x'], {}],
+    ] as const) {
+      const res = runBlocked(['commander'], [...argv], env);
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain('blocked commander');
+    }
+    const ctx = (env: Record<string, string> = {}) =>
+      new Context({
+        stdout: { write: () => true },
+        stderr: { write: () => true },
+        stdinIsTTY: false,
+        readStdin: async () => new Uint8Array(),
+        env,
+        cwd: dir,
+        prompter: {
+          secret: async () => '',
+          confirm: async () => false,
+        },
+      });
+    expect(usesWrappedKey(ctx(), { key: 'wrapped.key' })).toBe(true);
+    expect(usesWrappedKey(ctx(), { key: join(dir, 'wrapped.key') })).toBe(true);
+    expect(usesWrappedKey(ctx({ SSCLIENT_KEY: 'wrapped.key' }), {})).toBe(true);
+    // As Context.keySource: -k, then -p/--password-file, then SSCLIENT_KEY, SSCLIENT_PASSWORD.
+    expect(usesWrappedKey(ctx({ SSCLIENT_KEY: 'wrapped.key' }), { password: 'x' })).toBe(false);
+    expect(usesWrappedKey(ctx({ SSCLIENT_KEY: 'vault.key' }), { key: 'wrapped.key' })).toBe(true);
+    expect(usesWrappedKey(ctx(), { key: 'vault.key' })).toBe(false);
+    expect(usesWrappedKey(ctx(), { key: 'missing.key' })).toBe(false);
+    expect(usesWrappedKey(ctx(), {})).toBe(false);
+    writeFileSync(join(dir, 'brace-later.key'), `${'x'.repeat(40)}{`);
+    expect(usesWrappedKey(ctx(), { key: 'brace-later.key' })).toBe(false);
+  });
+
   it('get, get --all, set and delete never load the AWS SDK or the prompt library', () => {
     const blocked = ['@aws-sdk', '@smithy', '@inquirer'];
     const cp = (argv: string[]) =>
@@ -286,5 +326,139 @@ describe('the fast path does exactly what main does', () => {
     expect(cp(['get', 'added'])).toMatchObject({ code: 0, stdout: 'value\n' });
     expect(cp(['delete', 'added'])).toMatchObject({ code: 0, stderr: '' });
     expect(cp(['get', 'nope'])).toMatchObject({ code: 1, stdout: '' });
+  });
+});
+
+describe('the fast path with a project file (.ssclient.json)', () => {
+  let dir = '';
+  let cleanup = () => {};
+  const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 100);
+
+  beforeAll(async () => {
+    const t = tempDir();
+    dir = t.dir;
+    cleanup = t.cleanup;
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'config'));
+    mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
+    const vault = await SecretsManager.create(KeySource.fromKey(KEY));
+    vault.set('db', 'from the project vault');
+    await vault.saveAs(join(dir, 'config', 'secrets.json'));
+    await vault.exportKey(join(dir, 'config', 'secrets.key'));
+    vault.close();
+    writeFileSync(
+      join(dir, '.ssclient.json'),
+      JSON.stringify({ store: 'config/secrets.json', key: 'config/secrets.key' }),
+    );
+  });
+  afterAll(() => cleanup());
+
+  const same = async (argv: string[], cwd: string, env: Record<string, string> = {}) => {
+    const real = runProcess(argv, { cwd, env });
+    const inProcess = await runCli(argv, { cwd, env });
+    expect(real.stderr).toBe(inProcess.stderr);
+    expect(real.stdout).toBe(inProcess.stdout);
+    expect(real.code).toBe(inProcess.code);
+    return real;
+  };
+
+  it('a bare get NAME reads the store and key the project file names, from any subdirectory', async () => {
+    const sub = join(dir, 'sub', 'deeper');
+    expect(await same(['get', 'db'], sub)).toMatchObject({
+      code: 0,
+      stdout: 'from the project vault\n',
+      stderr: '',
+    });
+    expect((await same(['get', 'nope'], sub)).code).toBe(1);
+    expect((await same(['set', 'db', 'changed'], sub)).code).toBe(0);
+    expect((await same(['get', 'db'], sub)).stdout).toBe('changed\n');
+  });
+
+  it('a note about an ignored project file is printed once, whether the fast path succeeds or falls back', async () => {
+    const other = join(dir, 'sub');
+    writeFileSync(join(other, '.ssclient.json'), '{}');
+    chmodSync(join(other, '.ssclient.json'), 0o666);
+    try {
+      const ok = await same(
+        ['-s', '../config/secrets.json', '-k', '../config/secrets.key', 'get', 'db'],
+        other,
+      );
+      expect(ok.code).toBe(0);
+      const failed = await same(
+        ['-s', '../config/secrets.json', '-k', '../config/secrets.key', 'get', 'x'],
+        other,
+      );
+      expect(failed.code).toBe(1);
+      // Whatever main prints about the file, it appears exactly as often as main prints it.
+      expect(failed.stderr.split('.ssclient.json').length).toBe(
+        ok.stderr.split('.ssclient.json').length,
+      );
+    } finally {
+      rmSync(join(other, '.ssclient.json'));
+    }
+  });
+
+  it('a KMS-wrapped key named by the project file also skips the fast path', () => {
+    writeFileSync(join(dir, 'config', 'wrapped.key'), '{"format": "wrapped"}');
+    writeFileSync(
+      join(dir, 'sub', '.ssclient.json'),
+      JSON.stringify({ key: '../config/wrapped.key' }),
+    );
+    try {
+      const ctx = new Context({
+        stdout: { write: () => true },
+        stderr: { write: () => true },
+        stdinIsTTY: false,
+        readStdin: async () => new Uint8Array(),
+        env: {},
+        cwd: join(dir, 'sub'),
+        prompter: { secret: async () => '', confirm: async () => false },
+      });
+      expect(usesWrappedKey(ctx, {})).toBe(true);
+      expect(usesWrappedKey(ctx, { password: 'pw' })).toBe(false);
+      expect(usesWrappedKey(ctx, { key: '../config/secrets.key' })).toBe(false);
+    } finally {
+      rmSync(join(dir, 'sub', '.ssclient.json'));
+    }
+  });
+});
+
+describe('the fast path on a real terminal (tmux)', () => {
+  const sessions: PtySession[] = [];
+  let dir = '';
+  let cleanup = () => {};
+  beforeAll(() => {
+    const t = tempDir('ssclient-fast-pty-');
+    dir = t.dir;
+    cleanup = t.cleanup;
+    copyFileSync(join(VECTORS, '03-key-only.json'), join(dir, 'secrets.json'));
+    copyFileSync(join(VECTORS, '03-key-only.key'), join(dir, 'k.key'));
+  });
+  afterAll(() => {
+    for (const s of sessions) s.kill();
+    cleanup();
+  });
+  const start = (argv: string[]): PtySession => {
+    const s = PtySession.start(argv, { cwd: dir });
+    sessions.push(s);
+    return s;
+  };
+
+  it('-k KEY set and get: no prompt, the value on the screen, exit 0', async () => {
+    const set = start(['-k', 'k.key', 'set', 'typed', 'on a terminal']);
+    expect(await set.exitCode()).toBe(0);
+    expect(set.screen()).not.toMatch(/Password|error/);
+    const get = start(['-k', 'k.key', 'get', 'typed']);
+    expect(await get.exitCode()).toBe(0);
+    expect(get.screen()).toContain('on a terminal');
+    expect(get.screen()).not.toMatch(/Password|error/);
+  });
+
+  it('-k KEY get of a missing secret: the full CLI reports it in red, once', async () => {
+    const get = start(['-k', 'k.key', 'get', 'missing']);
+    expect(await get.exitCode()).toBe(1);
+    const screen = get.screen(true);
+    expect(screen.split('no secret named "missing"').length).toBe(2);
+    expect(screen).toContain('\x1b[31merror:\x1b[39m no secret named "missing" in secrets.json');
   });
 });

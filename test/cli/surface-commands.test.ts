@@ -172,7 +172,7 @@ describe('set, get, delete/remove, export-key', () => {
       stderr: 'error: no secret named "nope" in secrets.json\n',
     });
   });
-  it('get needs a NAME or --all, not both; --format must be json or text', async () => {
+  it('get needs a NAME or --all, not both; --format must be a known format', async () => {
     await expectRun(['-k', 'k.key', 'get'], {
       code: 2,
       stderr: 'error: missing the secret name (or use --all)\n',

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { tempDir } from '../helpers/cli.js';
-import { mapLimit, runNode } from '../helpers/run-node.js';
+import { mapLimit, runNode, runSsclient } from '../helpers/run-node.js';
 
 const SAVE_LOOP = fileURLToPath(new URL('./save-loop.mjs', import.meta.url));
 const UPDATE_WORKER = fileURLToPath(new URL('./update-worker.mjs', import.meta.url));
@@ -183,6 +183,45 @@ describe('concurrency (spec/format.md §8: locked read-modify-write)', () => {
     vault.close();
     expect(readdirSync(dir)).toEqual(['vault.json']);
   }, 150_000);
+});
+
+describe('concurrency through the CLI', () => {
+  it('8 ssclient processes each running 3 sets at once: all 24 names present', async () => {
+    const dir = join(tmp.dir, 'cli-concurrent');
+    mkdirSync(dir);
+    const path = await newVault(dir);
+    const keyFile = join(dir, 'vault.key');
+    const vault = await SecretsManager.fromFile(path, key());
+    await vault.exportKey(keyFile);
+    vault.close();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, async (_, id) => {
+        const out = [];
+        for (let i = 0; i < 3; i++) {
+          out.push(
+            await runSsclient(['-s', path, '-k', keyFile, 'set', `cli-${id}-${i}`, `v${id}.${i}`], {
+              cwd: dir,
+              timeoutMs: 60_000,
+            }),
+          );
+        }
+        return out;
+      }),
+    );
+    for (const r of results.flat()) {
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        code: 0,
+        stdout: '',
+        stderr: '',
+      });
+    }
+    const check = await SecretsManager.fromFile(path, key());
+    for (let id = 0; id < 8; id++) {
+      for (let i = 0; i < 3; i++) expect(check.get(`cli-${id}-${i}`)).toBe(`v${id}.${i}`);
+    }
+    check.close();
+    expect(readdirSync(dir).sort()).toEqual(['vault.json', 'vault.key']);
+  }, 120_000);
 });
 
 describe('stale locks', () => {

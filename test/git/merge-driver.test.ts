@@ -245,7 +245,8 @@ describe('git install / uninstall', () => {
       'ssclient',
     ]);
     expect(r.stderr).toBe(
-      'Added "config dir/my vault.json" to .gitattributes and set the securestore merge and diff drivers in .git/config; commit .gitattributes.\n',
+      'warning: git runs the drivers with "ssclient", but ssclient (on PATH) was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")\n' +
+        'Added "config dir/my vault.json" to .gitattributes and set the securestore merge and diff drivers in .git/config; commit .gitattributes.\n',
     );
     expect(repo.read('.gitattributes').toString()).toBe(
       '"/config dir/my vault.json" merge=securestore diff=securestore\n',

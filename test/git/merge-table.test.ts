@@ -3,8 +3,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Blob } from '../../src/crypto/blob.js';
 import { isSecureStoreError } from '../../src/errors.js';
-import { compareCodePoints, type VaultDocument } from '../../src/format/vault-codec.js';
-import { checkSameKey, type ConflictKind, mergeVaults } from '../../src/git/merge.js';
+import {
+  compareCodePoints,
+  parseVault,
+  serializeVault,
+  type VaultDocument,
+} from '../../src/format/vault-codec.js';
+import { KeySource } from '../../src/keys/key-source.js';
+import { SecretsManager } from '../../src/vault/secrets-manager.js';
+import { checkSameKey, type ConflictKind, mergeVaults, sameBlob } from '../../src/git/merge.js';
 
 const blob = (n: number): Blob => ({
   iv: `${String.fromCharCode(65 + n).repeat(21)}A==`,
@@ -221,5 +228,80 @@ describe('merge table properties', () => {
         expect(keys).toEqual([...keys].sort(compareCodePoints));
       }),
     );
+  });
+});
+
+describe('merging real vaults (model-based)', () => {
+  type Ops = [string, string | null][];
+  const op = fc.tuple(
+    fc.constantFrom('a', 'b', 'c', 'd', 'ë'),
+    fc.option(fc.string({ maxLength: 8 })),
+  );
+  const ops = fc.array(op, { maxLength: 6 });
+
+  it('the merged document opens with the key, is canonical, and holds the model merge', async () => {
+    const key = KeySource.generate();
+    const seed = await SecretsManager.create(key);
+    seed.set('a', 'base-a');
+    seed.set('b', 'base-b');
+    const baseJson = seed.toJSON();
+    seed.close();
+    const apply = async (changes: Ops) => {
+      const v = await SecretsManager.fromJSON(baseJson, key);
+      const model = new Map(v.getAll());
+      for (const [name, value] of changes) {
+        if (value === null) {
+          v.delete(name);
+          model.delete(name);
+        } else {
+          v.set(name, value);
+          model.set(name, value);
+        }
+      }
+      const json = v.toJSON();
+      v.close();
+      return { json, model };
+    };
+    await fc.assert(
+      fc.asyncProperty(ops, ops, async (oursOps, theirsOps) => {
+        const ours = await apply(oursOps);
+        const theirs = await apply(theirsOps);
+        const base = parseVault(Buffer.from(baseJson), 'base');
+        const outcome = mergeVaults({
+          base,
+          ours: parseVault(Buffer.from(ours.json), 'ours'),
+          theirs: parseVault(Buffer.from(theirs.json), 'theirs'),
+        });
+        const text = serializeVault(outcome.doc);
+        expect(serializeVault(parseVault(Buffer.from(text), 'merged'))).toBe(text);
+        const merged = await SecretsManager.fromJSON(text, key);
+        const values = merged.getAll();
+        merged.close();
+        // A name neither side changed keeps the base's value; a name one side changed holds that
+        // side's value; a conflicting name (changed on both) holds ours.
+        const oursDoc = parseVault(Buffer.from(ours.json), 'ours');
+        const theirsDoc = parseVault(Buffer.from(theirs.json), 'theirs');
+        const changed = (d: VaultDocument, n: string) =>
+          !sameBlob(d.secrets.get(n), base.secrets.get(n));
+        const conflicted = new Set(outcome.conflicts.map((c) => c.name));
+        for (const name of ['a', 'b', 'c', 'd', 'ë']) {
+          const expected = changed(oursDoc, name)
+            ? ours.model.get(name)
+            : changed(theirsDoc, name)
+              ? theirs.model.get(name)
+              : base.secrets.has(name)
+                ? `base-${name}`
+                : undefined;
+          expect(values.get(name), name).toBe(expected);
+          expect(conflicted.has(name), name).toBe(
+            changed(oursDoc, name) &&
+              changed(theirsDoc, name) &&
+              !sameBlob(oursDoc.secrets.get(name), theirsDoc.secrets.get(name)),
+          );
+        }
+      }),
+      { numRuns: 40 },
+    );
+    key.dispose();
   });
 });

@@ -27,6 +27,8 @@ import {
   NotFoundException,
   ReEncryptCommand,
   AlreadyExistsException,
+  ScheduleKeyDeletionCommand,
+  CancelKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +98,14 @@ describe('Encrypt / Decrypt', () => {
     expect(encrypted.KeyId).toBe(arn);
     expect(encrypted.EncryptionAlgorithm).toBe('SYMMETRIC_DEFAULT');
     expect(encrypted.CiphertextBlob).toBeInstanceOf(Uint8Array);
+    expect(encrypted.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    // Encryption is randomised: the same plaintext and context give another blob.
+    const again = await kms.send(
+      new EncryptCommand({ KeyId: target.key1, Plaintext: plaintext, EncryptionContext: context }),
+    );
+    expect(
+      Buffer.from(again.CiphertextBlob ?? []).equals(Buffer.from(encrypted.CiphertextBlob ?? [])),
+    ).toBe(false);
 
     // Without KeyId: the blob names its key. Context pairs in another order are the same context.
     const decrypted = await kms.send(
@@ -433,6 +443,88 @@ describe.skipIf(!local)('key management (local server)', () => {
     expect((await kms.send(new DecryptCommand({ CiphertextBlob }))).Plaintext).toEqual(bytes(1));
   });
 
+  it('follows the AWS key-state machine under any sequence of state calls (model-based)', async () => {
+    type State = 'Enabled' | 'Disabled' | 'PendingDeletion';
+    interface Model {
+      state: State;
+    }
+    interface Real {
+      kms: KMSClient;
+      arn: string;
+    }
+    /** The error name a call must give, or undefined for success, and the state after it. */
+    type Rule = (state: State) => [string | undefined, State];
+    const pendingRefused =
+      (next: State): Rule =>
+      (state) =>
+        state === 'PendingDeletion' ? ['KMSInvalidStateException', state] : [undefined, next];
+    const RULES: Record<string, Rule> = {
+      DisableKey: pendingRefused('Disabled'),
+      EnableKey: pendingRefused('Enabled'),
+      ScheduleKeyDeletion: pendingRefused('PendingDeletion'),
+      CancelKeyDeletion: (state) =>
+        state === 'PendingDeletion' ? [undefined, 'Disabled'] : ['KMSInvalidStateException', state],
+      Encrypt: (state) =>
+        state === 'Enabled'
+          ? [undefined, state]
+          : [state === 'Disabled' ? 'DisabledException' : 'KMSInvalidStateException', state],
+    };
+    const send = (real: Real, operation: string): Promise<unknown> => {
+      const KeyId = real.arn;
+      switch (operation) {
+        case 'DisableKey':
+          return real.kms.send(new DisableKeyCommand({ KeyId }));
+        case 'EnableKey':
+          return real.kms.send(new EnableKeyCommand({ KeyId }));
+        case 'ScheduleKeyDeletion':
+          return real.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+        case 'CancelKeyDeletion':
+          return real.kms.send(new CancelKeyDeletionCommand({ KeyId }));
+        default:
+          return real.kms.send(new EncryptCommand({ KeyId, Plaintext: bytes(1) }));
+      }
+    };
+    class Call implements fc.AsyncCommand<Model, Real> {
+      constructor(readonly operation: string) {}
+      check(): boolean {
+        return true;
+      }
+      async run(model: Model, real: Real): Promise<void> {
+        const [expectedError, next] = RULES[this.operation]?.(model.state) ?? ['?', model.state];
+        const error = await send(real, this.operation).then(
+          () => undefined,
+          (e: unknown) => (e as Error).name,
+        );
+        expect(error, `${this.operation} in ${model.state}`).toBe(expectedError);
+        model.state = next;
+        const { KeyMetadata } = await real.kms.send(new DescribeKeyCommand({ KeyId: real.arn }));
+        expect(KeyMetadata?.KeyState).toBe(next);
+        expect(KeyMetadata?.Enabled).toBe(next === 'Enabled');
+        expect(KeyMetadata?.DeletionDate !== undefined).toBe(next === 'PendingDeletion');
+      }
+      toString(): string {
+        return this.operation;
+      }
+    }
+    const kms = client();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.commands(
+          Object.keys(RULES).map((operation) => fc.constant(new Call(operation))),
+          { maxCommands: 12 },
+        ),
+        async (commands) => {
+          const { arn } = await control.createKey();
+          await fc.asyncModelRun(
+            () => ({ model: { state: 'Enabled' as State }, real: { kms, arn } }),
+            commands,
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   it('keeps regions apart: keys, aliases and ciphertexts', async () => {
     const east = client({ region: 'us-east-1' });
     const west = client({ region: 'eu-west-1' });
@@ -524,7 +616,8 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     // requestTimeout alone only logs a warning in this SDK: throwOnRequestTimeout makes it an error.
     const kms = client({
       maxAttempts: 1,
-      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+      // Long enough for the request to reach the server on a loaded machine.
+      requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
     });
     const { arn } = await control.createKey();
     await control.fault({ key: arn, delayMs: 60_000, times: 1 });
@@ -536,8 +629,8 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     );
     expect((error as Error).name).toBe('TimeoutError');
     expect(await control.counts({ key: arn })).toEqual({ Encrypt: 1 });
-    // The fault was used up: the next request is served.
-    const ok = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }));
+    // The fault was used up: the next request is served (by a client without the short timeout).
+    const ok = await client().send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }));
     expect(ok.KeyId).toBe(arn);
   });
 
@@ -549,7 +642,11 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     const pending = kms.send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }), {
       abortSignal: abort.signal,
     });
-    setTimeout(() => abort.abort(), 100);
+    // Abort once the server holds the request (not after a guessed time).
+    while ((await control.counts({ key: arn }))['Encrypt'] !== 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    abort.abort();
     const error = await rejection(pending);
     expect((error as Error).name).toBe('AbortError');
     expect(await control.counts({ key: arn })).toEqual({ Encrypt: 1 });

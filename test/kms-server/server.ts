@@ -834,6 +834,7 @@ function verifySignature(req: IncomingMessage, auth: ParsedAuth, body: Buffer): 
   const given = Buffer.from(auth.signature, 'hex');
   if (
     typeof amzDate !== 'string' ||
+    !amzDate.startsWith(auth.date) ||
     (claimedHash !== undefined && claimedHash !== payloadHash) ||
     !auth.signedHeaders.includes('host') ||
     given.length !== expected.length ||

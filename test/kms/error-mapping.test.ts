@@ -7,9 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { KmsError } from '../../src/kms/kms-errors.js';
 import type { KmsClientLike } from '../../src/kms/options.js';
-import { unwrapWrappedKey } from '../../src/kms/unwrap.js';
+import {
+  forgetUnwrappedKeys,
+  unwrapKeyFileCached,
+  unwrapWrappedKey,
+} from '../../src/kms/unwrap.js';
 import { wrapKey } from '../../src/kms/wrap.js';
-import { makeWrappedKeyFile, type WrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
+import { KeySource } from '../../src/keys/key-source.js';
+import {
+  formatWrappedKeyFile,
+  makeWrappedKeyFile,
+  removeWrapping,
+  type WrappedKeyFile,
+} from '../../src/kms/wrapped-key-file.js';
 
 const ARN1 = 'arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111';
 const ARN2 = 'arn:aws:kms:eu-west-1:111122223333:key/22222222-2222-2222-2222-222222222222';
@@ -326,5 +336,138 @@ describe('wrapKey', () => {
     expect(err.message).toBe(
       'KMS key alias/missing was not found in us-west-2; check the key id or alias, the region (--region) and the AWS account',
     );
+  });
+});
+
+describe('hostile arguments to the public functions: ERR_ARGUMENT naming the argument, no KMS call', () => {
+  const client = fakeClient(() => ({}));
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      'wrapKey(null)',
+      () => wrapKey(null as never, { keyIds: ['a'], client }),
+      'key: expected a Uint8Array of 32 bytes, got object',
+    ],
+    [
+      'wrapKey(string)',
+      () => wrapKey('k'.repeat(32) as never, { keyIds: ['a'], client }),
+      'key: expected a Uint8Array of 32 bytes, got string',
+    ],
+    [
+      'keyIds as a string',
+      () => wrapKey(KEY, { keyIds: 'alias/a' as never, client }),
+      'keyIds: expected at least one KMS key id',
+    ],
+    [
+      '17 keyIds',
+      () => wrapKey(KEY, { keyIds: Array.from({ length: 17 }, (_, i) => `k${i}`), client }),
+      'keyIds: at most 16 KMS keys',
+    ],
+    [
+      'a key id with spaces',
+      () => wrapKey(KEY, { keyIds: [' alias/a'], client }),
+      'KMS key id " alias/a": expected a key id, ARN or alias',
+    ],
+    [
+      'a key id that is a number',
+      () => wrapKey(KEY, { keyIds: [5 as never], client }),
+      'KMS key id 5: expected a key id, ARN or alias',
+    ],
+    [
+      'a context value that is a number',
+      () => wrapKey(KEY, { keyIds: ['a'], context: { n: 1 as never }, client }),
+      'context: "n" must be a string, got 1',
+    ],
+    [
+      'a context that is an array',
+      () => wrapKey(KEY, { keyIds: ['a'], context: ['x'] as never, client }),
+      'context: expected an object of string values',
+    ],
+    [
+      'timeoutMs NaN',
+      () => wrapKey(KEY, { keyIds: ['a'], timeoutMs: Number.NaN, client }),
+      'timeoutMs: expected a positive number of milliseconds, got NaN',
+    ],
+    [
+      'timeoutMs 0',
+      () => unwrapWrappedKey(ONE, 'v', { timeoutMs: 0, client }),
+      'timeoutMs: expected a positive number of milliseconds, got 0',
+    ],
+  ];
+  it.each(cases)('%s', async (_name, call, message) => {
+    let caught: unknown;
+    try {
+      await call();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    expect([(caught as { code?: string }).code, (caught as Error).message]).toEqual([
+      'ERR_ARGUMENT',
+      message,
+    ]);
+    expect(client.sent).toEqual([]);
+  });
+
+  it('formatWrappedKeyFile and removeWrapping refuse what is not a file or a wrapping', () => {
+    expect(() => formatWrappedKeyFile(null as never)).toThrow(
+      'wrapped key file: expected a JSON object, got null',
+    );
+    expect(() => formatWrappedKeyFile({} as never)).toThrow(
+      'wrapped key file: no "type": "securestore-kms-wrapped-key" member',
+    );
+    for (const which of [0, -1, 1.5, 3, '']) {
+      expect(() => removeWrapping(FILE, which)).toThrow(
+        /^(there is no wrapping number|no wrapping under KMS key)/,
+      );
+    }
+    expect(() => KeySource.fromKmsFile('')).toThrow('path: expected a wrapped key file path');
+  });
+});
+
+describe('the per-process cache (spec §7.5)', () => {
+  it('one Decrypt for concurrent and later unwraps of one file; release forgets the key', async () => {
+    const bytes = new TextEncoder().encode(formatWrappedKeyFile(ONE));
+    const client = fakeClient(() => ({ KeyId: ARN1, Plaintext: Uint8Array.from(KEY) }));
+    const [a, b] = await Promise.all([
+      unwrapKeyFileCached(bytes, 'v', { client }),
+      unwrapKeyFileCached(bytes, 'v', { client }),
+    ]);
+    const c = await unwrapKeyFileCached(bytes, 'v', { client });
+    expect([a.key, b.key, c.key]).toEqual([KEY, KEY, KEY]);
+    expect(client.sent).toHaveLength(1);
+    a.key.fill(0); // each caller owns its copy
+    expect(c.key).toEqual(KEY);
+    a.release();
+    await unwrapKeyFileCached(bytes, 'v', { client });
+    expect(client.sent).toHaveLength(2);
+    forgetUnwrappedKeys();
+  });
+
+  it('a caller that joined an unwrap another caller cancelled unwraps again for itself', async () => {
+    const bytes = new TextEncoder().encode(
+      formatWrappedKeyFile(makeWrappedKeyFile([{ ...ONE.wrappings[0]!, ciphertext: 'BwcH' }])),
+    );
+    let calls = 0;
+    let sent: () => void = () => {};
+    const firstSent = new Promise<void>((resolve) => (sent = resolve));
+    const client: KmsClientLike = {
+      send: (_c, options) => {
+        calls++;
+        sent();
+        if (calls > 1) return Promise.resolve({ KeyId: ARN1, Plaintext: Uint8Array.from(KEY) });
+        return new Promise((_resolve, reject) => {
+          options?.abortSignal?.addEventListener('abort', () => reject(sdkError('AbortError')));
+        });
+      },
+    };
+    const controller = new AbortController();
+    const first = unwrapKeyFileCached(bytes, 'v', { client, signal: controller.signal });
+    const second = unwrapKeyFileCached(bytes, 'v', { client });
+    await firstSent;
+    controller.abort();
+    expect((await failure(first)).code).toBe('ERR_KMS_ABORTED');
+    expect((await second).key).toEqual(KEY);
+    expect(calls).toBe(2);
+    forgetUnwrappedKeys();
   });
 });

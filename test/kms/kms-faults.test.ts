@@ -314,6 +314,61 @@ describe('exactly one Decrypt per wrapped key file per process', () => {
   });
 });
 
+describe('each KMS error, as the real SDK parses it off the wire, maps to its code', () => {
+  const cases: [string, string][] = [
+    ['AccessDeniedException', 'ERR_KMS_ACCESS_DENIED'],
+    ['UnrecognizedClientException', 'ERR_KMS_ACCESS_DENIED'],
+    ['InvalidSignatureException', 'ERR_KMS_ACCESS_DENIED'],
+    ['NotFoundException', 'ERR_KMS_NOT_FOUND'],
+    ['DisabledException', 'ERR_KMS_DISABLED'],
+    ['KMSInvalidStateException', 'ERR_KMS_DISABLED'],
+    ['InvalidCiphertextException', 'ERR_KMS_CIPHERTEXT'],
+    ['IncorrectKeyException', 'ERR_KMS_WRONG_KEY'],
+    ['ThrottlingException', 'ERR_KMS_THROTTLED'],
+    ['KMSInternalException', 'ERR_KMS_UNREACHABLE'],
+    ['KeyUnavailableException', 'ERR_KMS_UNREACHABLE'],
+    ['DependencyTimeoutException', 'ERR_KMS_UNREACHABLE'],
+    ['SomeFutureException', 'ERR_KMS'],
+  ];
+  it.each(cases)('%s → %s', async (error, code) => {
+    const { keyFile, arns } = await kmsVault(['alias/securestore-test-1']);
+    await fault({ operation: 'Decrypt', error });
+    const err = await failure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
+    expect([err.code, err.kmsKey]).toEqual([code, arns[0]]);
+    expect(err.message.startsWith(`KMS key ${arns[0]}`)).toBe(true);
+  });
+
+  it('credentials the server does not know, as a real process: exit 4, one line', async () => {
+    const { arns } = await kmsVault(['alias/securestore-test-1']);
+    const r = await runSsclient(['-k', 'secrets.kms.json', 'get', 'db'], {
+      cwd: dir,
+      env: { ...childEnv, AWS_ACCESS_KEY_ID: 'AKIDINVALID000000000' },
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      4,
+      '',
+      `error: KMS key ${arns[0]}: KMS in us-east-1 rejected the AWS credentials (UnrecognizedClientException); check the profile, the keys or the session token\n`,
+    ]);
+  });
+});
+
+describe('concurrent edits of one wrapped key file', () => {
+  it('two kms add at once both land (the file is edited under its lock)', async () => {
+    await kmsVault(['alias/securestore-test-1']);
+    const a = await control<{ arn: string }>('create-key', {});
+    const b = await control<{ arn: string }>('create-key', {});
+    const [ra, rb] = await Promise.all([
+      runSsclient(['kms', 'add', a.arn], { cwd: dir, env: childEnv }),
+      runSsclient(['kms', 'add', b.arn], { cwd: dir, env: childEnv }),
+    ]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    const list = await runSsclient(['kms', 'list', '--json'], { cwd: dir, env: childEnv });
+    const arns = (JSON.parse(list.stdout) as { keyArn: string }[]).map((w) => w.keyArn);
+    expect(arns).toHaveLength(3);
+    expect(arns.slice(1).sort()).toEqual([a.arn, b.arn].sort());
+  });
+});
+
 /** A port on 127.0.0.1 with nothing listening (taken, then released). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

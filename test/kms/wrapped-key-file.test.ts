@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/cli.js';
 import {
   defaultWrappedKeyPath,
   findWrapping,
+  makeWrappedKeyFile,
   formatWrappedKeyFile,
   MAX_WRAPPINGS,
   parseWrappedKeyFile,
@@ -409,5 +410,59 @@ describe('names and editing helpers', () => {
       code = isSecureStoreError(err) ? err.code : 'other';
     }
     expect(code).toBe('ERR_ARGUMENT');
+  });
+});
+
+describe('property: adding and removing wrappings behaves like a list of distinct keys', () => {
+  const ids = Array.from(
+    { length: 20 },
+    (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+  );
+  const make = (i: number): Wrapping => ({
+    provider: 'aws-kms',
+    keyArn: `arn:aws:kms:us-east-1:111122223333:key/${ids[i]}`,
+    region: 'us-east-1',
+    context: { purpose: 'securestore-vault-key' },
+    ciphertext: Buffer.from([i + 1]).toString('base64'),
+  });
+  const op = fc.oneof(
+    fc.record({ add: fc.nat({ max: 19 }) }),
+    fc.record({ remove: fc.nat({ max: 20 }) }),
+  );
+
+  it('the file always matches the model, stays valid, and round-trips', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        let file = makeWrappedKeyFile([make(0)]);
+        let model = [0];
+        for (const o of ops) {
+          if ('add' in o) {
+            const expectOk = !model.includes(o.add) && model.length < MAX_WRAPPINGS;
+            try {
+              file = withWrapping(file, make(o.add));
+              expect(expectOk).toBe(true);
+              model = [...model, o.add];
+            } catch (err) {
+              expect(expectOk).toBe(false);
+              expect(isSecureStoreError(err, 'ERR_ARGUMENT')).toBe(true);
+            }
+          } else {
+            const expectOk = o.remove >= 1 && o.remove <= model.length && model.length > 1;
+            try {
+              file = removeWrapping(file, o.remove);
+              expect(expectOk).toBe(true);
+              model = model.filter((_, i) => i !== o.remove - 1);
+            } catch (err) {
+              expect(expectOk).toBe(false);
+              expect(isSecureStoreError(err, 'ERR_ARGUMENT')).toBe(true);
+            }
+          }
+          expect(file.wrappings.map((w) => w.keyArn)).toEqual(model.map((i) => make(i).keyArn));
+        }
+        const text = formatWrappedKeyFile(file);
+        expect(formatWrappedKeyFile(parseWrappedKeyFile(bytes(text), 'm'))).toBe(text);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

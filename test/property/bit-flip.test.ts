@@ -4,6 +4,7 @@
  * ERR_INTEGRITY (never a wrong plaintext) while every other secret still reads correctly; a
  * flipped bit in the sentinel makes the vault refuse the key (ERR_WRONG_KEY).
  */
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
@@ -103,5 +104,58 @@ describe('any single flipped bit', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('a blob with a valid MAC but malformed PKCS#7 padding', () => {
+  /** Encrypts `block` (whole blocks, no padding added) and MACs it with the vault key. */
+  function forge(plain: Buffer): { iv: string; hmac: string; payload: string } {
+    const iv = randomBytes(16);
+    const cipher = createCipheriv('aes-128-cbc', KEY.subarray(0, 16), iv).setAutoPadding(false);
+    const payload = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const hmac = createHmac('sha1', KEY.subarray(16, 32)).update(iv).update(payload).digest();
+    return {
+      iv: iv.toString('base64'),
+      hmac: hmac.toString('base64'),
+      payload: payload.toString('base64'),
+    };
+  }
+
+  it.each([
+    ['last byte 0x00', Buffer.concat([Buffer.alloc(15, 0x41), Buffer.from([0x00])])],
+    ['last byte 0x11 (over 16)', Buffer.concat([Buffer.alloc(15, 0x41), Buffer.from([0x11])])],
+    [
+      'last byte 0x05 but the bytes before it differ',
+      Buffer.concat([Buffer.alloc(12, 0x41), Buffer.from([4, 5, 5, 5])]),
+    ],
+    ['two blocks, last byte 0x20', Buffer.concat([Buffer.alloc(31, 0x41), Buffer.from([0x20])])],
+  ])('%s: ERR_INTEGRITY from get, getBytes and getAllBytes, never bytes', async (_label, plain) => {
+    const blob = forge(plain);
+    const doc = parseVault(Buffer.from(text), 'v');
+    const old = doc.secrets.get('short')!;
+    const forged = text
+      .replace(old.iv, blob.iv)
+      .replace(old.hmac, blob.hmac)
+      .replace(old.payload, blob.payload);
+    const vault = await SecretsManager.fromJSON(forged, key());
+    expect(codeOf(() => vault.get('short'))).toBe('ERR_INTEGRITY');
+    expect(codeOf(() => vault.getBytes('short'))).toBe('ERR_INTEGRITY');
+    expect(codeOf(() => vault.getAllBytes())).toBe('ERR_INTEGRITY');
+    expect(vault.get('block')).toBe(VALUES.block);
+    vault.close();
+  });
+
+  it('a forged blob with correct padding decrypts (the forging above is sound)', async () => {
+    const blob = forge(Buffer.concat([Buffer.from('forged'), Buffer.alloc(10, 10)]));
+    const doc = parseVault(Buffer.from(text), 'v');
+    const old = doc.secrets.get('short')!;
+    const forged = text
+      .replace(old.iv, blob.iv)
+      .replace(old.hmac, blob.hmac)
+      .replace(old.payload, blob.payload);
+    const vault = await SecretsManager.fromJSON(forged, key());
+    expect(vault.get('short')).toBe('forged');
+    expect(Buffer.from(vault.getAllBytes().get('short')!).toString()).toBe('forged');
+    vault.close();
   });
 });

@@ -49,8 +49,15 @@ async function roundTrip(entries: [string, Value][]): Promise<void> {
     expect(Buffer.from(bytes).equals(Buffer.from(reopened.getBytes(name)!))).toBe(true);
   }
   // Saving the reopened vault unchanged gives the same bytes.
-  expect(reopened.toJSON()).toBe(readFileSync(path, 'utf8'));
+  const text = readFileSync(path, 'utf8');
+  expect(reopened.toJSON()).toBe(text);
   reopened.close();
+  // So does opening it from JSON.parse's object, which moves integer-like names first and
+  // holds __proto__ as an own property.
+  const viaObject = await SecretsManager.fromObject(JSON.parse(text), key());
+  expect(viaObject.keys()).toEqual(expectedOrder);
+  expect(viaObject.toJSON()).toBe(text);
+  viaObject.close();
 }
 
 const entriesArb = (value: fc.Arbitrary<Value>, minLength: number, maxLength: number) =>

@@ -4,16 +4,20 @@
  * sentinel; close()/Symbol.dispose zero the key; save() refuses when the file changed on disk;
  * the file's mode is kept; nothing but the vault is left in its directory.
  */
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
@@ -215,6 +219,30 @@ describe('close() and Symbol.dispose', () => {
     expect(handed[1]).toEqual(new Uint8Array(32));
   });
 
+  it('a manager that is never closed has its key zeroed once it is garbage-collected', async () => {
+    // In a child with --expose-gc (built library), so that collection can be forced.
+    const dist = new URL('../../dist/index.js', import.meta.url).href;
+    const script = `
+      import { KeySource, SecretsManager } from ${JSON.stringify(dist)};
+      const source = KeySource.fromKey(new Uint8Array(32).fill(7));
+      const handed = [];
+      const original = source.keyFor.bind(source);
+      source.keyFor = async (iv) => { const k = await original(iv); handed.push(k); return k; };
+      await (async () => { const v = await SecretsManager.create(source); v.set('a', '1'); })();
+      const before = handed[0].every((b) => b === 7);
+      for (let i = 0; i < 200 && !handed[0].every((b) => b === 0); i++) {
+        globalThis.gc();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      console.log(JSON.stringify({ before, after: handed[0].every((b) => b === 0) }));`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+      timeout: 30_000,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ before: true, after: true });
+  });
+
   it('update() closes the manager it opened, also when fn throws', async () => {
     const { source, handed } = watchedSource();
     const dir = freshDir();
@@ -285,6 +313,35 @@ describe('save() and conflicts (spec/format.md §8)', () => {
     check.close();
   });
 
+  it('update() of a vault that does not exist is ERR_NOT_FOUND and leaves no lock behind', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'missing.json');
+    await expect(SecretsManager.update(path, keyA(), (v) => v.set('a', '1'))).rejects.toMatchObject(
+      {
+        code: 'ERR_NOT_FOUND',
+        message: expect.stringContaining(path),
+      },
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reads a valid vault whose top-level fields are in another order, and writes them in canonical order', async () => {
+    const vault = await SecretsManager.create(keyA());
+    vault.set('a', '1');
+    const canonical = vault.toJSON();
+    vault.close();
+    const parsed = JSON.parse(canonical) as Record<string, unknown>;
+    const shuffled = JSON.stringify(
+      { secrets: parsed.secrets, sentinel: parsed.sentinel, iv: parsed.iv, version: 3 },
+      null,
+      4,
+    );
+    const reopened = await SecretsManager.fromJSON(shuffled, keyA());
+    expect(reopened.get('a')).toBe('1');
+    expect(reopened.toJSON()).toBe(canonical);
+    reopened.close();
+  });
+
   it('save() needs a file: a vault from JSON must use saveAs', async () => {
     const vault = await SecretsManager.create(keyA());
     expect(await codeOf(() => vault.save())).toBe('ERR_ARGUMENT');
@@ -342,6 +399,62 @@ describe('files on disk (spec/format.md §8)', () => {
     expect(statSync(path).ino).not.toBe(inode);
     expect(readdirSync(dir)).toEqual(['vault.json']);
     vault.close();
+  });
+
+  it('saving through a symbolic link updates the vault it points to and keeps the link', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, 'real'));
+    mkdirSync(join(dir, 'project'));
+    const real = join(dir, 'real', 'vault.json');
+    const link = join(dir, 'project', 'secrets.json');
+    const vault = await SecretsManager.create(keyA());
+    await vault.saveAs(real);
+    vault.close();
+    chmodSync(real, 0o640);
+    symlinkSync('../real/vault.json', link);
+
+    const viaLink = await SecretsManager.fromFile(link, keyA());
+    viaLink.set('a', '1');
+    await viaLink.save();
+    await SecretsManager.update(link, keyA(), (v) => v.set('b', '2'));
+    viaLink.close();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(statSync(real).mode & 0o777).toBe(0o640);
+    const check = await SecretsManager.fromFile(real, keyA());
+    expect(check.keys()).toEqual(['a', 'b']);
+    check.close();
+    expect(readdirSync(join(dir, 'project'))).toEqual(['secrets.json']);
+    expect(readdirSync(join(dir, 'real'))).toEqual(['vault.json']);
+
+    // One lock whichever way the vault is reached: a lock on the real file holds off the link.
+    writeFileSync(
+      `${real}.lock`,
+      JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() }),
+    );
+    await expect(
+      SecretsManager.update(link, keyA(), (v) => v.set('c', '3'), { timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: 'ERR_LOCKED' });
+    rmSync(`${real}.lock`);
+  });
+
+  it('a save removes temporary files left by killed writers of that vault, and only those', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'vault.json');
+    const vault = await SecretsManager.create(keyA());
+    await vault.saveAs(path);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const abandoned = `.vault.json.${dead}.0123456789ab.tmp`;
+    const kept = [
+      `.vault.json.${process.pid}.0123456789ab.tmp`, // a live process (this one)
+      `.other.json.${dead}.0123456789ab.tmp`, // another file's
+      '.vault.json.notes.tmp', // not the pattern
+      `.vault.json.${dead}.0123456789ab.tmp.bak`,
+    ];
+    for (const f of [abandoned, ...kept]) writeFileSync(join(dir, f), 'x');
+    vault.set('a', '1');
+    await vault.save();
+    vault.close();
+    expect(readdirSync(dir).sort()).toEqual([...kept, 'vault.json'].sort());
   });
 
   it('a save into a directory that does not exist fails with ERR_NOT_FOUND naming the path', async () => {

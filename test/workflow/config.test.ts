@@ -1,5 +1,13 @@
 /** The project file `.ssclient.json`, its precedence, and `ssclient config`, as real processes. */
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProcess, tempDir } from '../helpers/cli.js';
@@ -35,6 +43,12 @@ describe('project file', () => {
     const r = runProcess(['get', 'where'], { cwd });
     expect(r).toMatchObject({ code: 0, stdout: 'project\n', stderr: '' });
     expect(runProcess(['list'], { cwd: root }).stdout).toBe('where\n');
+    expect(runProcess(['run', '--', 'sh', '-c', 'echo "$WHERE"'], { cwd }).stdout).toBe(
+      'project\n',
+    );
+    expect(runProcess(['verify'], { cwd }).stdout).toBe(
+      `${join(root, 'vault/secrets.json')}: ok (1 secret; the key opens it and every value decrypts)\n`,
+    );
   });
 
   it('store precedence: -s over SSCLIENT_STORE over the project file', async () => {
@@ -81,6 +95,19 @@ describe('project file', () => {
         cwd: t.dir,
       }).stdout,
     ).toBe('b\n');
+  });
+
+  it('verify in a checkout without the key file: structure only, with a note', async () => {
+    const { root, cwd } = await repo();
+    rmSync(join(root, 'keys', 'k.key'));
+    const r = runProcess(['verify'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `${join(root, 'vault/secrets.json')}: ok (1 secret; structure only: no key given)\n`,
+    );
+    expect(r.stderr).toBe(
+      `note: the key file ${join(root, 'keys/k.key')} (from ${join(root, '.ssclient.json')}) is absent: checking the structure only\n`,
+    );
   });
 
   it('the search stops at the git work tree root', async () => {

@@ -113,16 +113,16 @@ describe('formatters against their consumers', () => {
     );
   });
 
-  it('yaml: the yaml library reads back every name and value (binary as !!binary)', () => {
+  it('yaml: the yaml library reads back every name and value (binary as !!binary)', async () => {
     const value = fc.oneof(
       hostileText.map(utf8),
       fc.uint8Array({ maxLength: 40 }).filter((b) => !isUtf8(b)),
     );
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.uniqueArray(fc.tuple(hostileText, value), { selector: ([n]) => n, maxLength: 8 }),
-        (entries) => {
-          const text = formatYaml(entries.map(([name, bytes]) => ({ name, bytes })));
+        async (entries) => {
+          const text = await formatYaml(entries.map(([name, bytes]) => ({ name, bytes })));
           const back = parseYaml(text, { customTags: ['binary'], mapAsMap: true }) as Map<
             string,
             string | Uint8Array
@@ -139,14 +139,14 @@ describe('formatters against their consumers', () => {
     );
   });
 
-  it('yaml: quoted so that YAML 1.1 readers see strings, not booleans or numbers', () => {
+  it('yaml: quoted so that YAML 1.1 readers see strings, not booleans or numbers', async () => {
     expect(
-      formatYaml([
+      await formatYaml([
         { name: 'yes', bytes: utf8('no') },
         { name: 'n', bytes: utf8('1e3') },
       ]),
     ).toBe('"yes": "no"\n"n": "1e3"\n');
-    expect(formatYaml([])).toBe('{}\n');
+    expect(await formatYaml([])).toBe('{}\n');
   });
 
   it('csv: csv-parse reads back every record (RFC 4180: quoted fields, CRLF)', () => {

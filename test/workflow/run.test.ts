@@ -203,6 +203,28 @@ describe('ssclient run', () => {
     });
   });
 
+  it('an empty vault runs the program unchanged; --only can leave a binary value out', async () => {
+    const empty = await vault([]);
+    expect(
+      runProcess(['-k', 'k.key', 'run', '--', 'sh', '-c', 'echo ok'], { cwd: empty }),
+    ).toMatchObject({
+      code: 0,
+      stdout: 'ok\n',
+      stderr: '',
+    });
+    const dir = await vault([
+      ['blob', Uint8Array.of(0xff)],
+      ['text', 't'],
+    ]);
+    const r = runProcess(
+      ['-k', 'k.key', 'run', '--only', 'text', '--', 'sh', '-c', 'echo "$TEXT"'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r).toMatchObject({ code: 0, stdout: 't\n', stderr: '' });
+  });
+
   it('inherits stdin and stdout', async () => {
     const dir = await vault([['a', '1']]);
     const r = runProcess(['-k', 'k.key', 'run', '--', 'sh', '-c', 'cat; echo "+$A"'], {

@@ -1,9 +1,12 @@
 /** Wildcards (`get 'db:*'`, `--only`, `list`) and values from files (`set --file`, `get --output`). */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { globToRegExp, selectNames } from '../../src/workflow/glob.js';
 import { runProcess, tempDir } from '../helpers/cli.js';
+import { NEGATIVE } from '../helpers/vectors.js';
 import { makeVault } from './helpers.js';
 
 let cleanup = () => {};
@@ -38,6 +41,37 @@ describe('glob rule (fnmatch, as credstash)', () => {
   ];
   it.each(cases)('%j against %j is %s', (pattern, name, expected) => {
     expect(globToRegExp(pattern).test(name)).toBe(expected);
+  });
+
+  it("agrees with Python's fnmatch.fnmatchcase (what credstash uses) on generated cases", () => {
+    const piece = fc.constantFrom('a', 'b', 'é', ':', '-', '*', '?', '[', ']', '!', '^', '\\', '.');
+    const pairs = fc.sample(
+      fc.tuple(
+        fc.array(piece, { maxLength: 7 }).map((p) => p.join('')),
+        fc
+          .array(fc.constantFrom('a', 'b', 'é', ':', '-', '[', ']', '!', '\\', '.', '*'), {
+            maxLength: 6,
+          })
+          .map((p) => p.join('')),
+      ),
+      { numRuns: 3000, seed: 5 },
+    );
+    const py = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import fnmatch, json, sys\nfor p, n in json.load(sys.stdin): print(int(fnmatch.fnmatchcase(n, p)))',
+      ],
+      { input: JSON.stringify(pairs), encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(py.status).toBe(0);
+    const expected = py.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l === '1');
+    const ours = pairs.map(([p, n]) => globToRegExp(p).test(n));
+    const differ = pairs.filter((_, i) => ours[i] !== expected[i]);
+    expect(differ).toEqual([]);
   });
 
   it('an exact name wins over the glob it looks like', () => {
@@ -107,6 +141,26 @@ describe('list (keys)', () => {
     const wrong = runProcess(['-p', 'not the password', 'list'], { cwd: t.dir });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toBe(
+      'error: wrong password for secrets.json (password does not open it)\n',
+    );
+  });
+
+  it('a vault without a sentinel: the key is checked against a secret MAC', () => {
+    const t = tempDir('ssclient-list-');
+    cleanup = t.cleanup;
+    copyFileSync(
+      join(NEGATIVE, 'missing-sentinel-correct-password.json'),
+      join(t.dir, 'secrets.json'),
+    );
+    const ok = runProcess(['-p', 'correct horse battery staple', 'list'], { cwd: t.dir });
+    expect(ok).toMatchObject({
+      code: 0,
+      stdout: 'api_key\ndb_password\nspaces in name\n',
+      stderr: '',
+    });
+    const wrong = runProcess(['-p', 'not the password', 'list'], { cwd: t.dir });
+    expect(wrong.code).toBe(1);
     expect(wrong.stderr).toBe(
       'error: wrong password for secrets.json (password does not open it)\n',
     );
@@ -214,6 +268,10 @@ describe('values from files', () => {
     const missing = runProcess(['-k', 'k.key', 'set', 'v', '--file', 'nope.pem'], { cwd: t.dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('error: nope.pem does not exist\n');
+    mkdirSync(join(t.dir, 'certs'));
+    const dir = runProcess(['-k', 'k.key', 'set', 'v', '--file', 'certs'], { cwd: t.dir });
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toBe('error: cannot read certs: it is a directory\n');
     writeFileSync(join(t.dir, 'out.txt'), 'old', { mode: 0o644 });
     const refused = runProcess(['-k', 'k.key', 'get', 'v', '--output', 'out.txt'], { cwd: t.dir });
     expect(refused.code).toBe(17);

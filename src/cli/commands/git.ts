@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { promises as fs } from 'node:fs';
-import { relative } from 'node:path';
-import { fail, isSecureStoreError, SecureStoreError } from '../../errors.js';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
+import { isSecureStoreError, SecureStoreError } from '../../errors.js';
 import { parseVault, serializeVault, type VaultDocument } from '../../format/vault-codec.js';
 import { vaultDiffText, formatRevealed } from '../../git/diff-text.js';
 import { displayName } from '../../git/fingerprint.js';
@@ -17,11 +17,15 @@ import { VersionDecryptor } from '../../git/reveal.js';
 import { readAtRevision } from '../../git/revisions.js';
 import { locateInRepo } from '../../git/run-git.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
+import { looksLikeWrappedKey } from '../../keys/key-source.js';
+import { wrapKey } from '../../kms/wrap.js';
+import { defaultWrappedKeyPath, formatWrappedKeyFile } from '../../kms/wrapped-key-file.js';
 import { pendingKeyPath, type RekeyStep, type RekeyTarget, rekeyVault } from '../../rekey/rekey.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { ignoreKeyFile } from '../gitignore.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
+import { collect, parseContextPairs } from './kms.js';
 import type { Register } from './register.js';
 
 /** Environment variable holding the new password for `rekey --new-password` off a terminal. */
@@ -41,6 +45,12 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
     const store = ctx.path(ctx.storePath(opts));
     const where = await locateInRepo(store);
     const report = await installDrivers(where, opts.command);
+    const program = await findProgram(ctx, opts.command);
+    if (program !== null) {
+      ctx.note(
+        `warning: git runs the drivers with "${opts.command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
+      );
+    }
     ctx.note(
       report.attributes === 'added'
         ? `Added "${where.path}" to .gitattributes and set the securestore merge and diff drivers in .git/config; commit .gitattributes.`
@@ -109,11 +119,48 @@ export function registerGitCommands(program: Command, ctx: Context, bind: Regist
     )
     .option('--new-password-file <path>', 'read the new password from a file')
     .option('--new-key <path>', 'a new random key, written to this key file')
+    .option(
+      '--kms <key-id>',
+      'a new random key, wrapped under this KMS key (repeatable: failover order)',
+      collect,
+      [],
+    )
+    .option(
+      '--context <name=value>',
+      'with --kms: an encryption context pair (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--kms-file <path>',
+      'with --kms: the wrapped key file (default: the -k wrapped key file, else <store>.kms.json)',
+    )
     .addOption(new Option('--no-vcs', 'do not add new key files to .gitignore'));
   bind(rekey, async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<RekeyOptions>();
     await runRekey(ctx, opts);
   });
+}
+
+/**
+ * The program a driver command starts (its first word), when it cannot be found: on PATH for a
+ * bare name, as a file otherwise. Null when it is found, or when the command is too elaborate to
+ * check (the shell decides).
+ */
+async function findProgram(ctx: Context, command: string): Promise<string | null> {
+  const m = /^(?:'([^']+)'|"([^"$`\\]+)"|([^\s'"$`\\;&|<>()]+))(?:\s|$)/.exec(command.trim());
+  const program = m?.[1] ?? m?.[2] ?? m?.[3];
+  if (program === undefined) return null;
+  const runnable = (p: string) =>
+    fs.access(p, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    );
+  if (program.includes('/')) return (await runnable(ctx.path(program))) ? null : program;
+  for (const dir of (ctx.io.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && (await runnable(join(dir, program)))) return null;
+  }
+  return `${program} (on PATH)`;
 }
 
 // ------------------------------------------------------------------ get --rev
@@ -301,8 +348,9 @@ interface RekeyOptions extends GlobalOptions {
   newPassword?: boolean;
   newPasswordFile?: string;
   newKey?: string;
-  kms?: string;
-  kmsContext?: string[];
+  kms: string[];
+  context: string[];
+  kmsFile?: string;
   vcs: boolean;
 }
 
@@ -340,13 +388,13 @@ function oldKeyPath(ctx: Context, opts: GlobalOptions): string | null {
 
 async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {
   const wantsPassword = opts.newPassword === true || opts.newPasswordFile !== undefined;
-  const kinds = [
-    wantsPassword,
-    opts.newKey !== undefined && opts.kms === undefined,
-    opts.kms !== undefined,
-  ];
+  const wantsKms = opts.kms.length > 0;
+  const kinds = [wantsPassword, opts.newKey !== undefined, wantsKms];
   if (kinds.filter(Boolean).length !== 1) {
     throw usage('give one of --new-password, --new-key PATH or --kms KEY_ID');
+  }
+  if (!wantsKms && (opts.context.length > 0 || opts.kmsFile !== undefined)) {
+    throw usage('--context and --kms-file go with --kms');
   }
   const store = ctx.storePath(opts);
   await ctx.requireStore(store);
@@ -360,23 +408,23 @@ async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {
     target = { kind: 'password', password: await newPassword(ctx, opts) };
     display = 'the new password';
   } else {
-    const path = opts.newKey ?? (oldKey !== null ? relative(ctx.io.cwd, oldKey) : undefined);
-    if (path === undefined) {
-      throw usage('--kms needs --new-key PATH: where to write the wrapped key file');
-    }
+    const path = opts.newKey ?? opts.kmsFile ?? (await defaultKmsFile(ctx, store, oldKey));
     const absolute = ctx.path(path);
     if (absolute === vaultPath) throw usage('the new key file cannot be the vault itself');
-    if (absolute !== oldKey) await ctx.confirmOverwrite(path, 'the key file');
-    if (opts.kms !== undefined) {
-      target = await kmsTarget(ctx, opts, absolute);
-    } else {
-      target = { kind: 'key', path: absolute };
+    if (absolute !== oldKey) {
+      await ctx.confirmOverwrite(path, wantsKms ? 'the wrapped key file' : 'the key file');
     }
     display = path;
-    if (opts.vcs) {
-      for (const p of [absolute, pendingKeyPath(absolute)]) {
-        const changed = await ignoreKeyFile(p);
-        if (changed !== null) ctx.note(`Added ${relative(ctx.io.cwd, p) || p} to ${changed}`);
+    if (wantsKms) {
+      // A wrapped key file is safe to commit (only KMS can open it): no .gitignore rule.
+      target = kmsTarget(ctx, opts, absolute);
+    } else {
+      target = { kind: 'key', path: absolute };
+      if (opts.vcs) {
+        for (const p of [absolute, pendingKeyPath(absolute)]) {
+          const changed = await ignoreKeyFile(p);
+          if (changed !== null) ctx.note(`Added ${relative(ctx.io.cwd, p) || p} to ${changed}`);
+        }
       }
     }
   }
@@ -385,7 +433,9 @@ async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {
   const onStep = (step: RekeyStep): void => {
     switch (step.step) {
       case 'key-written':
-        ctx.note(`Wrote the new key to ${pendingDisplay}; the vault still opens with the old key.`);
+        ctx.note(
+          `Wrote the new ${target.kind === 'wrapped' ? 'wrapped key file' : 'key'} to ${pendingDisplay}; the vault still opens with the old key.`,
+        );
         break;
       case 'vault-written':
         ctx.note(
@@ -427,9 +477,27 @@ async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {
   }
 }
 
-async function kmsTarget(ctx: Context, opts: RekeyOptions, path: string): Promise<RekeyTarget> {
-  void ctx;
-  void opts;
-  void path;
-  return fail('ERR_ARGUMENT', '--kms is not available yet');
+/**
+ * Where `rekey --kms` writes the wrapped key file by default: over the old one when the vault was
+ * opened with a wrapped key file, else `<store>.kms.json` (as `create --kms` does).
+ */
+async function defaultKmsFile(ctx: Context, store: string, oldKey: string | null): Promise<string> {
+  if (oldKey !== null) {
+    const head = await fs.readFile(oldKey).catch(() => null);
+    if (head !== null && looksLikeWrappedKey(head)) return relative(ctx.io.cwd, oldKey);
+  }
+  return defaultWrappedKeyPath(store);
+}
+
+/** The new key wrapped under the `--kms` keys, through KMS, before anything is written. */
+function kmsTarget(ctx: Context, opts: RekeyOptions, path: string): RekeyTarget {
+  const context = parseContextPairs(opts.context);
+  const kms = ctx.kmsOptions(opts);
+  return {
+    kind: 'wrapped',
+    path,
+    kms,
+    wrap: async (key) =>
+      formatWrappedKeyFile(await wrapKey(key, { keyIds: opts.kms, context, ...kms })),
+  };
 }
