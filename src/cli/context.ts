@@ -82,9 +82,16 @@ export class Context {
 
   /** KMS settings: flag, then environment, then project file (docs/workflow.md). */
   kmsOptions(opts: GlobalOptions): KmsOptions {
-    const region = this.setting('region', opts).value;
-    const profile = this.setting('profile', opts).value;
-    const endpoint = this.setting('kmsEndpoint', opts).value;
+    // AWS_REGION, AWS_PROFILE and AWS_ENDPOINT_URL_KMS are the SDK's own defaults: left to the
+    // SDK, so that only a region someone named for ssclient (flag, SSCLIENT_REGION, project
+    // file) counts as explicit, e.g. for the failover order of spec/kms-key-file.md §7.1.
+    const named = (name: 'region' | 'profile' | 'kmsEndpoint'): string | undefined => {
+      const { value, source } = this.setting(name, opts);
+      return source.kind === 'env' && source.variable.startsWith('AWS_') ? undefined : value;
+    };
+    const region = named('region');
+    const profile = named('profile');
+    const endpoint = named('kmsEndpoint');
     return {
       ...(region !== undefined ? { region } : {}),
       ...(profile !== undefined ? { profile } : {}),

@@ -113,6 +113,10 @@ export interface KmsFault {
   times?: number;
   delayMs?: number;
   dropConnection?: boolean;
+  /** HTTP status of the error or rawBody answer (default: AWS's status for the error; 502). */
+  status?: number;
+  /** Answer with this text as text/html instead of KMS JSON (a proxy, a wrong endpoint). */
+  rawBody?: string;
 }
 
 export interface KmsControl {

@@ -669,6 +669,60 @@ describe.skipIf(!local)('faults and counts (local server)', () => {
     expect(result.$metadata.attempts).toBe(2);
   });
 
+  it('answers a non-KMS body (a proxy page): retried on 502, reported as a SyntaxError with its status on 403', async () => {
+    const kms = client();
+    const { arn } = await control.createKey();
+    await control.fault({ key: arn, rawBody: '<html>Bad Gateway</html>', times: 1 });
+    const retried = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }));
+    expect(retried.$metadata.attempts).toBe(2);
+
+    await control.fault({ key: arn, rawBody: '<html>Forbidden</html>', status: 403 });
+    const error = await rejection(
+      kms.send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) })),
+    );
+    // Not JSON: the SDK throws a SyntaxError carrying $metadata, not a KMS exception.
+    expect(error).not.toBeInstanceOf(KMSServiceException);
+    expect((error as Error).name).toBe('SyntaxError');
+    expect((error as KMSServiceException).$metadata.httpStatusCode).toBe(403);
+    expect((error as KMSServiceException).$metadata.attempts).toBe(1);
+    expect(await control.counts({ key: arn })).toEqual({ Encrypt: 3 });
+  });
+
+  it('gives an injected error the status asked for (429 is retried as throttling)', async () => {
+    const kms = client();
+    const { arn } = await control.createKey();
+    await control.fault({ key: arn, error: 'TooManyRequestsException', status: 429, times: 1 });
+    const result = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: bytes(1) }));
+    expect(result.$metadata.attempts).toBe(2);
+  });
+
+  it('serves many concurrent requests', async () => {
+    const kms = client();
+    const plaintexts = Array.from({ length: 40 }, (_, i) => bytes(i, i + 1, i + 2));
+    const blobs = await Promise.all(
+      plaintexts.map((Plaintext, i) =>
+        kms.send(
+          new EncryptCommand({
+            KeyId: i % 2 === 0 ? target.key1 : target.key2,
+            Plaintext,
+            EncryptionContext: { i: String(i) },
+          }),
+        ),
+      ),
+    );
+    const opened = await Promise.all(
+      blobs.map((b, i) =>
+        kms.send(
+          new DecryptCommand({
+            CiphertextBlob: b.CiphertextBlob,
+            EncryptionContext: { i: String(i) },
+          }),
+        ),
+      ),
+    );
+    expect(opened.map((o) => o.Plaintext)).toEqual(plaintexts);
+  });
+
   it('reset clears faults, counts and key states', async () => {
     const kms = client();
     const { arn } = await control.createKey();

@@ -59,6 +59,10 @@ export interface Fault {
   delayMs?: number;
   /** Destroy the connection instead of answering. */
   dropConnection?: boolean;
+  /** The HTTP status of the `error` or `rawBody` answer (default: AWS's for the error; 502). */
+  status?: number;
+  /** Answer with this text as `text/html` instead of KMS JSON (a proxy or a wrong endpoint). */
+  rawBody?: string;
 }
 
 export interface KmsServer {
@@ -922,7 +926,7 @@ function controlRegion(body: Json): string {
 
 function parseFault(body: Json): Fault {
   const fault: Fault = {};
-  for (const field of ['operation', 'region', 'key', 'error', 'message'] as const) {
+  for (const field of ['operation', 'region', 'key', 'error', 'message', 'rawBody'] as const) {
     const value = controlString(body, field);
     if (value !== undefined) fault[field] = value;
   }
@@ -934,6 +938,13 @@ function parseFault(body: Json): Fault {
     }
     fault[field] = value;
   }
+  const status = body['status'];
+  if (status !== undefined) {
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+      throw new ControlError('status: expected an HTTP status between 200 and 599');
+    }
+    fault.status = status;
+  }
   if (body['dropConnection'] !== undefined) {
     if (typeof body['dropConnection'] !== 'boolean') {
       throw new ControlError('dropConnection: expected a boolean');
@@ -943,8 +954,13 @@ function parseFault(body: Json): Fault {
   if (fault.operation !== undefined && !isOperation(fault.operation)) {
     throw new ControlError(`operation: unknown operation ${fault.operation}`);
   }
-  if (fault.error === undefined && fault.delayMs === undefined && fault.dropConnection !== true) {
-    throw new ControlError('fault: give error, delayMs or dropConnection');
+  if (
+    fault.error === undefined &&
+    fault.rawBody === undefined &&
+    fault.delayMs === undefined &&
+    fault.dropConnection !== true
+  ) {
+    throw new ControlError('fault: give error, rawBody, delayMs or dropConnection');
   }
   return fault;
 }
@@ -1061,11 +1077,15 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
         req.socket.destroy();
         return;
       }
+      if (fault.rawBody !== undefined) {
+        send(res, fault.status ?? 502, fault.rawBody, 'text/html');
+        return;
+      }
       if (fault.error !== undefined) {
-        throw new KmsError(
-          fault.error,
-          fault.message ?? defaultFaultMessage(fault.error, operation, keys),
-        );
+        const message = fault.message ?? defaultFaultMessage(fault.error, operation, keys);
+        throw fault.status === undefined
+          ? new KmsError(fault.error, message)
+          : new KmsError(fault.error, message, fault.status);
       }
     }
     const reply = HANDLERS[operation](state, region, json);
