@@ -84,17 +84,20 @@ describe.each(cases)('vault with %s', (_label, content) => {
     ];
     for (const command of commands) {
       const argv = ['-s', 'bad.json', '-k', 'k.key', ...command];
-      const r = runProcess(argv, { cwd: dir });
+      const r = await runCli(argv, { cwd: dir });
       const label = command.join(' ');
       expect(r.code, label).toBe(1);
       expect(r.stdout, label).toBe('');
       expect(r.stderr, label).toMatch(/^error: [^\n]*bad\.json[^\n]*\n$/);
-      const inProcess = await runCli(argv, { cwd: dir });
-      expect([inProcess.code, inProcess.stdout, inProcess.stderr], label).toEqual([
-        1,
-        '',
-        r.stderr,
-      ]);
+      // a reading and a writing command also as real processes (the same line, the same code)
+      if (command[0] === 'get' && command.length === 2) {
+        const p = runProcess(argv, { cwd: dir });
+        expect([p.code, p.stdout, p.stderr], label).toEqual([1, '', r.stderr]);
+      }
+      if (command[0] === 'set') {
+        const p = runProcess(argv, { cwd: dir });
+        expect([p.code, p.stdout, p.stderr], label).toEqual([1, '', r.stderr]);
+      }
     }
     expect(snapshotDir(dir)).toEqual(before);
   });

@@ -101,7 +101,7 @@ export class PtySession {
   }
 
   /** Waits until the screen shows `what` (the screen after `after` characters, if given). */
-  async waitFor(what: string | RegExp, timeoutMs = 15_000): Promise<string> {
+  async waitFor(what: string | RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();
@@ -114,7 +114,7 @@ export class PtySession {
   }
 
   /** Waits until the screen shows `what` `count` times. */
-  async waitForCount(what: string, count: number, timeoutMs = 15_000): Promise<string> {
+  async waitForCount(what: string, count: number, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();
@@ -127,7 +127,7 @@ export class PtySession {
   }
 
   /** Waits for the command to exit and returns its status. */
-  async exitCode(timeoutMs = 15_000): Promise<number> {
+  async exitCode(timeoutMs = 30_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (!existsSync(this.#statusFile)) {
       if (Date.now() > deadline) {
