@@ -32,6 +32,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * @throws SecureStoreError ERR_VAULT_FORMAT or ERR_VAULT_VERSION.
  */
 export function parseVault(bytes: Uint8Array, source: string): VaultDocument {
+  return parseVaultText(decodeVaultBytes(bytes, source), source);
+}
+
+/**
+ * The text of a vault file: refuses files over the size cap, empty files, a byte-order mark and
+ * invalid UTF-8 (spec/format.md §7). Split from {@link parseVault} so that a caller holding the
+ * only reference to a large file's bytes can let them go before the parse allocates the blobs.
+ */
+export function decodeVaultBytes(bytes: Uint8Array, source: string): string {
   if (bytes.length > MAX_VAULT_BYTES) {
     fail('ERR_VAULT_FORMAT', `${source} is larger than the ${MAX_VAULT_BYTES >> 20} MiB limit`);
   }
@@ -39,13 +48,11 @@ export function parseVault(bytes: Uint8Array, source: string): VaultDocument {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     fail('ERR_VAULT_FORMAT', `${source} starts with a byte-order mark; vaults are plain UTF-8`);
   }
-  let text: string;
   try {
-    text = utf8.decode(bytes);
+    return utf8.decode(bytes);
   } catch (err) {
     fail('ERR_VAULT_FORMAT', `${source} is not valid UTF-8`, err);
   }
-  return parseVaultText(text, source);
 }
 
 /**

@@ -61,9 +61,12 @@ export async function writeFileAtomic(
     `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
   let mode = options.mode ?? 0o666;
+  // An existing file's mode is kept exactly; open() applies the umask, so it is set with chmod.
+  let setMode = options.forceMode === true;
   if (!options.forceMode) {
     try {
       mode = (await fs.stat(target)).mode & 0o7777;
+      setMode = true;
     } catch {
       // a new file: the given mode, less the umask
     }
@@ -71,7 +74,7 @@ export async function writeFileAtomic(
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-    if (options.forceMode || mode !== (options.mode ?? 0o666)) await handle.chmod(mode);
+    if (setMode) await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();

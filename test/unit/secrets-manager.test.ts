@@ -361,19 +361,22 @@ describe('save() and conflicts (spec/format.md §8)', () => {
 });
 
 describe('files on disk (spec/format.md §8)', () => {
-  it.each([0o600, 0o640, 0o604])('keeps the vault’s mode %o across save()', async (mode) => {
-    const dir = freshDir();
-    const path = join(dir, 'vault.json');
-    const vault = await SecretsManager.create(keyA());
-    await vault.saveAs(path);
-    chmodSync(path, mode);
-    vault.set('a', '1');
-    await vault.saveAs(path);
-    expect(statSync(path).mode & 0o777).toBe(mode);
-    await SecretsManager.update(path, keyA(), (v) => v.set('b', '2'));
-    expect(statSync(path).mode & 0o777).toBe(mode);
-    vault.close();
-  });
+  it.each([0o600, 0o640, 0o604, 0o666, 0o777])(
+    'keeps the vault’s mode %o across save()',
+    async (mode) => {
+      const dir = freshDir();
+      const path = join(dir, 'vault.json');
+      const vault = await SecretsManager.create(keyA());
+      await vault.saveAs(path);
+      chmodSync(path, mode);
+      vault.set('a', '1');
+      await vault.saveAs(path);
+      expect(statSync(path).mode & 0o777).toBe(mode);
+      await SecretsManager.update(path, keyA(), (v) => v.set('b', '2'));
+      expect(statSync(path).mode & 0o777).toBe(mode);
+      vault.close();
+    },
+  );
 
   it('a new vault file gets 0666 less the umask', async () => {
     const dir = freshDir();
