@@ -1,0 +1,188 @@
+/**
+ * fast-check over command lines: random commands and options (valid, misplaced, unknown, empty,
+ * odd Unicode) run in-process against a directory holding a key-file vault, a password vault and
+ * their key and password files. Whatever the arguments, `main` returns (never throws), the exit
+ * code is one of the documented ones (README "Exit codes"), stderr shows no stack trace without
+ * `--debug` and never a secret's value, and a command that fails leaves every file in the
+ * directory as it was and adds none. KMS and `run` are left out: they need a server or a child
+ * program, and their failures have their own tests (test/kms, test/workflow).
+ */
+import fc from 'fast-check';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeySource } from '../../src/keys/key-source.js';
+import { SecretsManager } from '../../src/vault/secrets-manager.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const SECRET = 'hunter2-fuzz-value';
+const PASSWORD = 'pw-fuzz-12345';
+const scratch = tempDir('ssclient-fuzz-');
+const template = join(scratch.dir, 'template');
+afterAll(() => scratch.cleanup());
+
+beforeAll(async () => {
+  mkdirSync(template);
+  const keyed = await SecretsManager.create(KeySource.fromKey(new Uint8Array(32).fill(9)));
+  keyed.set('db:password', SECRET);
+  keyed.set('api:token', `${SECRET}-2`);
+  keyed.set('bin', new Uint8Array([0, 255, 1]));
+  await keyed.saveAs(join(template, 'secrets.json'));
+  await keyed.exportKey(join(template, 'k.key'));
+  keyed.close();
+  const pw = await SecretsManager.create({ password: PASSWORD });
+  pw.set('db:password', SECRET);
+  await pw.saveAs(join(template, 'other.json'));
+  pw.close();
+  writeFileSync(join(template, 'pw.txt'), `${PASSWORD}\n`);
+  writeFileSync(join(template, 'value.bin'), Buffer.from([0, 1, 2, 255]));
+  writeFileSync(join(template, 'garbage.key'), 'not a key\n');
+});
+
+/** Every file in `dir` (recursively) with its bytes and mode. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      const name = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(path, name);
+      else {
+        const mode = (statSync(path).mode & 0o777).toString(8);
+        out.set(name, `${mode}:${readFileSync(path).toString('base64')}`);
+      }
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+const PREFIXES: string[][] = [
+  ['-k', 'k.key', 'get'],
+  ['-k', 'k.key', 'get', '--all'],
+  ['-k', 'k.key', 'set'],
+  ['-k', 'k.key', 'delete'],
+  ['-k', 'k.key', 'remove'],
+  ['-k', 'k.key', 'list'],
+  ['-k', 'k.key', 'verify'],
+  ['-k', 'k.key', 'export-key'],
+  ['-k', 'garbage.key', 'get'],
+  ['-k', 'missing.key', 'set'],
+  ['-s', 'other.json', '--password-file', 'pw.txt', 'get'],
+  ['-s', 'other.json', '-p', 'wrong-password', 'set'],
+  ['-s', 'missing.json', '-k', 'k.key', 'get'],
+  ['create'],
+  ['config'],
+  ['verify'],
+  ['help'],
+  ['git'],
+  [],
+];
+
+const WORDS = [
+  'get',
+  'set',
+  'delete',
+  'create',
+  'export-key',
+  'list',
+  'verify',
+  'config',
+  'help',
+  'rekey',
+  '-s',
+  'secrets.json',
+  'other.json',
+  'missing.json',
+  '-p',
+  PASSWORD,
+  '-k',
+  '--key',
+  '--keyfile',
+  'k.key',
+  'garbage.key',
+  'missing.key',
+  '--password-file',
+  'pw.txt',
+  '-a',
+  '--all',
+  '--format',
+  'json',
+  'text',
+  'dotenv',
+  'shell',
+  'yaml',
+  'csv',
+  'xml',
+  '--only',
+  'db:*',
+  '*',
+  '--file',
+  'value.bin',
+  '--output',
+  'out.bin',
+  '--force',
+  '--strict',
+  '--no-vcs',
+  '--export-key',
+  'new.key',
+  '--escape-formulas',
+  '--reveal',
+  '--new-key',
+  '--new-password',
+  'db:password',
+  'api:token',
+  'bin',
+  'nope',
+  '',
+  '-',
+  '--',
+  '--unknown',
+  '-x',
+  'é😀',
+  '__proto__',
+  '-V',
+  '--help',
+];
+
+const argv = fc
+  .tuple(
+    fc.constantFrom(...PREFIXES),
+    fc.array(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...WORDS) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+      ),
+      { maxLength: 3 },
+    ),
+    fc.boolean(),
+  )
+  .map(([prefix, rest, debug]) => [...prefix, ...rest, ...(debug ? ['--debug'] : [])]);
+
+const DOCUMENTED = new Set([0, 1, 2, 17, 75]);
+let run = 0;
+const codes = new Map<number, number>();
+
+describe('any command line (fast-check, in-process)', () => {
+  it('returns a documented exit code, prints no stack trace or secret, and a failure changes no file', async () => {
+    await fc.assert(
+      fc.asyncProperty(argv, async (args) => {
+        run += 1;
+        const dir = join(scratch.dir, `r${run}`);
+        cpSync(template, dir, { recursive: true });
+        const before = snapshot(dir);
+        const result = await runCli(args, { cwd: dir, env: { HOME: dir } });
+        const what = `ssclient ${JSON.stringify(args)} → ${result.code}\n${result.stderr}`;
+        expect(DOCUMENTED.has(result.code), what).toBe(true);
+        if (!args.includes('--debug')) expect(result.stderr, what).not.toMatch(/\n\s+at /);
+        expect(result.stderr, what).not.toContain(SECRET);
+        if (result.code !== 0) expect(snapshot(dir), what).toEqual(before);
+        codes.set(result.code, (codes.get(result.code) ?? 0) + 1);
+      }),
+      { numRuns: 250 },
+    );
+    // The runs must reach past argument parsing: successes and vault errors, not only usage.
+    expect(codes.get(0) ?? 0).toBeGreaterThan(20);
+    expect(codes.get(1) ?? 0).toBeGreaterThan(10);
+  }, 240_000);
+});
