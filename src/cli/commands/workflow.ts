@@ -151,7 +151,10 @@ function registerRun(program: Command, ctx: Context, bind: Register): void {
       collect,
       [],
     )
-    .option('--keep-existing', 'variables already in the environment keep their values')
+    .option(
+      '--keep-existing',
+      "variables already in the environment keep their values (default: the vault's values replace them, with a note on stderr)",
+    )
     .addHelpText('after', '\nPut -- before the command: ssclient run -- node server.js --port 80');
   nameOptions(run);
   bind(run, async (command: string, args: string[], _o: unknown, cmd: Command) => {
