@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { TEST_ALIASES, TEST_CREDENTIALS } from '../kms-server/server.js';
+import { KmsError } from '../../src/kms/kms-errors.js';
+import { type Fault, TEST_ALIASES, TEST_CREDENTIALS } from '../kms-server/server.js';
 
 export interface KmsTarget {
   /** Local server URL, or SECURESTORE_TEST_KMS_ENDPOINT. */
@@ -101,23 +102,8 @@ export const kmsControl: KmsControl = controlApi(() => {
   return target.endpoint;
 });
 
-export interface KmsFault {
-  operation?: string;
-  region?: string;
-  /** Only requests that name this key (KeyId fields, or the key inside CiphertextBlob). */
-  key?: string;
-  /** The `__type` to answer with (HTTP 400, or 500/503 for internal and dependency errors). */
-  error?: string;
-  message?: string;
-  /** How many matching requests get the fault (default: all). */
-  times?: number;
-  delayMs?: number;
-  dropConnection?: boolean;
-  /** HTTP status of the error or rawBody answer (default: AWS's status for the error; 502). */
-  status?: number;
-  /** Answer with this text as text/html instead of KMS JSON (a proxy, a wrong endpoint). */
-  rawBody?: string;
-}
+/** A fault for the local server's control API (the server's own type). */
+export type KmsFault = Fault;
 
 export interface KmsControl {
   createKey(o?: { region?: string; alias?: string }): Promise<{ keyId: string; arn: string }>;
@@ -169,4 +155,15 @@ function controlApi(endpoint: () => string): KmsControl {
       await control('reset');
     },
   };
+}
+
+/** The KmsError that `promise` rejects with; anything else (or no rejection) fails the test. */
+export async function kmsFailure(promise: Promise<unknown>): Promise<KmsError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof KmsError) return err;
+    throw err;
+  }
+  throw new Error('expected a KmsError, and the promise resolved');
 }

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.js';
-import { KmsError } from '../../src/kms/kms-errors.js';
 import type { KmsClientLike } from '../../src/kms/options.js';
 import {
   forgetUnwrappedKeys,
@@ -20,6 +19,7 @@ import {
   removeWrapping,
   type WrappedKeyFile,
 } from '../../src/kms/wrapped-key-file.js';
+import { kmsFailure } from '../helpers/kms.js';
 
 const ARN1 = 'arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111';
 const ARN2 = 'arn:aws:kms:eu-west-1:111122223333:key/22222222-2222-2222-2222-222222222222';
@@ -66,16 +66,6 @@ function sdkError(name: string, extra: Record<string, unknown> = {}): Error {
   err.name = name;
   Object.assign(err, extra);
   return err;
-}
-
-async function failure(promise: Promise<unknown>): Promise<KmsError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof KmsError) return err;
-    throw err;
-  }
-  throw new Error('no error');
 }
 
 const ONE = makeWrappedKeyFile([FILE.wrappings[0]!]);
@@ -172,7 +162,7 @@ describe('each KMS failure of Decrypt: its own code, one line naming the key, ex
     const client = fakeClient(() => {
       throw thrown;
     });
-    const err = await failure(unwrapWrappedKey(ONE, 'v.kms.json', { client }));
+    const err = await kmsFailure(unwrapWrappedKey(ONE, 'v.kms.json', { client }));
     expect(err.code).toBe(code);
     expect(err.message).toBe(message);
     expect(err.kmsKey).toBe(ARN1);
@@ -202,7 +192,7 @@ describe('spec §7.3: the key id KMS reports must be the recorded one', () => {
   it('another key id: ERR_KMS_WRONG_KEY, and the plaintext KMS returned is zeroed', async () => {
     const returned = Uint8Array.from(KEY);
     const client = fakeClient(() => ({ KeyId: ARN2, Plaintext: returned }));
-    const err = await failure(unwrapWrappedKey(ONE, 'v.kms.json', { client }));
+    const err = await kmsFailure(unwrapWrappedKey(ONE, 'v.kms.json', { client }));
     expect(err.code).toBe('ERR_KMS_WRONG_KEY');
     expect(err.message).toBe(
       `KMS key ${ARN1}: KMS decrypted the wrapped key in v.kms.json with ${ARN2} instead; restore the file from version control`,
@@ -213,7 +203,7 @@ describe('spec §7.3: the key id KMS reports must be the recorded one', () => {
   it('a plaintext that is not 32 bytes is refused and zeroed', async () => {
     const returned = new Uint8Array(16).fill(5);
     const client = fakeClient(() => ({ KeyId: ARN1, Plaintext: returned }));
-    const err = await failure(unwrapWrappedKey(ONE, 'v.kms.json', { client }));
+    const err = await kmsFailure(unwrapWrappedKey(ONE, 'v.kms.json', { client }));
     expect(err.code).toBe('ERR_KMS_KEY_FILE');
     expect(exitCodeFor(err)).toBe(EXIT.FAILURE);
     expect(returned.every((b) => b === 0)).toBe(true);
@@ -240,14 +230,14 @@ describe('failover (spec §7.1, §7.4)', () => {
     const denied = fakeClient(() => {
       throw sdkError('AccessDeniedException');
     });
-    const same = await failure(unwrapWrappedKey(FILE, 'v.kms.json', { client: denied }));
+    const same = await kmsFailure(unwrapWrappedKey(FILE, 'v.kms.json', { client: denied }));
     expect(same.code).toBe('ERR_KMS_ACCESS_DENIED');
     expect(same.failures.map((f) => f.kmsKey)).toEqual([ARN1, ARN2]);
 
     const mixed = fakeClient((s) => {
       throw s.input.KeyId === ARN1 ? sdkError('DisabledException') : sdkError('NotFoundException');
     });
-    const err = await failure(unwrapWrappedKey(FILE, 'v.kms.json', { client: mixed }));
+    const err = await kmsFailure(unwrapWrappedKey(FILE, 'v.kms.json', { client: mixed }));
     expect(err.code).toBe('ERR_KMS');
     expect(err.message).toBe(
       `cannot unwrap the key in v.kms.json: none of its 2 wrappings worked: (1) KMS key ${ARN1} is disabled; enable it in KMS in us-east-1, or use another wrapping; (2) KMS key ${ARN2} was not found in eu-west-1; check the key id or alias, the region (--region) and the AWS account`,
@@ -259,7 +249,7 @@ describe('failover (spec §7.1, §7.4)', () => {
     const controller = new AbortController();
     controller.abort();
     const client = fakeClient(() => ({ KeyId: ARN1, Plaintext: Uint8Array.from(KEY) }));
-    const err = await failure(
+    const err = await kmsFailure(
       unwrapWrappedKey(FILE, 'v.kms.json', { client, signal: controller.signal }),
     );
     expect(err.code).toBe('ERR_KMS_ABORTED');
@@ -274,7 +264,7 @@ describe('failover (spec §7.1, §7.4)', () => {
           options?.abortSignal?.addEventListener('abort', () => reject(sdkError('AbortError')));
         }),
     };
-    const err = await failure(unwrapWrappedKey(ONE, 'v.kms.json', { client, timeoutMs: 50 }));
+    const err = await kmsFailure(unwrapWrappedKey(ONE, 'v.kms.json', { client, timeoutMs: 50 }));
     expect(err.code).toBe('ERR_KMS_TIMEOUT');
     expect(err.message).toBe(
       `KMS key ${ARN1}: KMS in us-east-1 did not answer within 50 ms; check the network and the endpoint`,
@@ -329,7 +319,7 @@ describe('wrapKey', () => {
     const client = fakeClient(() => {
       throw sdkError('NotFoundException');
     });
-    const err = await failure(
+    const err = await kmsFailure(
       wrapKey(KEY, { keyIds: ['alias/missing'], client, region: 'us-west-2' }),
     );
     expect(err.code).toBe('ERR_KMS_NOT_FOUND');
@@ -465,7 +455,7 @@ describe('the per-process cache (spec §7.5)', () => {
     const second = unwrapKeyFileCached(bytes, 'v', { client });
     await firstSent;
     controller.abort();
-    expect((await failure(first)).code).toBe('ERR_KMS_ABORTED');
+    expect((await kmsFailure(first)).code).toBe('ERR_KMS_ABORTED');
     expect((await second).key).toEqual(KEY);
     expect(calls).toBe(2);
     forgetUnwrappedKeys();

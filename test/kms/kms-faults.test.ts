@@ -9,13 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from '../../src/crypto/primitives.js';
-import {
-  formatWrappedKeyFile,
-  KeySource,
-  KmsError,
-  SecretsManager,
-  wrapKey,
-} from '../../src/index.js';
+import { formatWrappedKeyFile, KeySource, SecretsManager, wrapKey } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
 import { tempDir } from '../helpers/cli.js';
 import {
@@ -26,6 +20,7 @@ import {
   TEST_CREDENTIALS,
 } from '../kms-server/server.js';
 import { runSsclient } from './process.js';
+import { kmsFailure } from '../helpers/kms.js';
 
 let server: KmsServer;
 let kms: KmsOptions;
@@ -74,16 +69,6 @@ beforeEach(async () => {
   ({ dir, cleanup } = tempDir('kms-faults-'));
 });
 afterEach(() => cleanup());
-
-async function failure(promise: Promise<unknown>): Promise<KmsError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof KmsError) return err;
-    throw err;
-  }
-  throw new Error('no error');
-}
 
 /** A vault with secret db=hunter2 and its wrapped key file under `keyIds`. */
 async function kmsVault(
@@ -142,13 +127,15 @@ describe('key states', () => {
     const { keyId, arn } = await control<{ keyId: string; arn: string }>('create-key', {});
     const { vault, keyFile } = await kmsVault([keyId]);
     await control('key-state', { key: arn, state: 'Disabled' });
-    const err = await failure(SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms)));
+    const err = await kmsFailure(
+      SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms)),
+    );
     expect([err.code, err.message]).toEqual([
       'ERR_KMS_DISABLED',
       `KMS key ${arn} is disabled; enable it in KMS in us-east-1, or use another wrapping`,
     ]);
     await control('key-state', { key: arn, state: 'PendingDeletion' });
-    const pending = await failure(
+    const pending = await kmsFailure(
       SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms)),
     );
     expect([pending.code, pending.message]).toEqual([
@@ -191,7 +178,7 @@ describe('the KMS server down, slow or throttling', () => {
     const { keyFile } = await kmsVault(['alias/securestore-test-1']);
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const err = await failure(
+    const err = await kmsFailure(
       KeySource.fromKmsFile(keyFile, { endpoint }).keyFor(new Uint8Array(16)),
     );
     expect(err.code).toBe('ERR_KMS_UNREACHABLE');
@@ -222,7 +209,7 @@ describe('the KMS server down, slow or throttling', () => {
   it('server slow: ERR_KMS_TIMEOUT after timeoutMs', async () => {
     const { keyFile, arns } = await kmsVault(['alias/securestore-test-1']);
     await fault({ operation: 'Decrypt', delayMs: 60_000 });
-    const err = await failure(
+    const err = await kmsFailure(
       KeySource.fromKmsFile(keyFile, { ...kms, timeoutMs: 300 }).keyFor(new Uint8Array(16)),
     );
     expect([err.code, err.message]).toEqual([
@@ -239,7 +226,7 @@ describe('the KMS server down, slow or throttling', () => {
       new Uint8Array(16),
     );
     setTimeout(() => controller.abort(), 100);
-    expect((await failure(pending)).code).toBe('ERR_KMS_ABORTED');
+    expect((await kmsFailure(pending)).code).toBe('ERR_KMS_ABORTED');
   });
 
   it('throttled twice, then answered: the SDK retries with backoff and the open succeeds', async () => {
@@ -256,7 +243,7 @@ describe('the KMS server down, slow or throttling', () => {
     const { keyFile, arns } = await kmsVault(['alias/securestore-test-1']);
     await control('reset-counts');
     await fault({ operation: 'Decrypt', error: 'ThrottlingException' });
-    const err = await failure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
+    const err = await kmsFailure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
     expect([err.code, err.message]).toEqual([
       'ERR_KMS_THROTTLED',
       `KMS key ${arns[0]}: KMS in us-east-1 is throttling requests (still after 3 attempts); retry later or raise the KMS request quota`,
@@ -333,7 +320,7 @@ describe('each KMS error, as the real SDK parses it off the wire, maps to its co
   it.each(cases)('%s → %s', async (error, code) => {
     const { keyFile, arns } = await kmsVault(['alias/securestore-test-1']);
     await fault({ operation: 'Decrypt', error });
-    const err = await failure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
+    const err = await kmsFailure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
     expect([err.code, err.kmsKey]).toEqual([code, arns[0]]);
     expect(err.message.startsWith(`KMS key ${arns[0]}`)).toBe(true);
   });

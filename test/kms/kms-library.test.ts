@@ -13,7 +13,6 @@ import {
   addWrapping,
   formatWrappedKeyFile,
   KeySource,
-  KmsError,
   parseWrappedKeyFile,
   removeWrapping,
   SecretsManager,
@@ -22,7 +21,7 @@ import {
 } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
 import { tempDir } from '../helpers/cli.js';
-import { kmsTarget } from '../helpers/kms.js';
+import { kmsFailure, kmsTarget } from '../helpers/kms.js';
 
 const target = kmsTarget();
 const kms: KmsOptions = { endpoint: target.endpoint, region: target.region };
@@ -38,16 +37,6 @@ beforeEach(() => {
   ({ dir, cleanup } = tempDir('kms-lib-'));
 });
 afterEach(() => cleanup());
-
-async function failure(promise: Promise<unknown>): Promise<KmsError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof KmsError) return err;
-    throw err;
-  }
-  throw new Error('no error');
-}
 
 /** A new vault with one secret, its key wrapped under `keyIds`; returns the paths and key. */
 async function kmsVault(keyIds: string[]): Promise<{
@@ -139,7 +128,9 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
         { ...f.wrappings[0]!, context: { purpose: 'securestore-vault-key', vault: 'x' } },
       ],
     }));
-    const err = await failure(SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms)));
+    const err = await kmsFailure(
+      SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms)),
+    );
     expect(err.code).toBe('ERR_KMS_CIPHERTEXT');
     expect(err.message).toBe(
       `KMS key ${file.wrappings[0]!.keyArn} cannot decrypt the wrapped key in ${keyFile}: its encryption context or ciphertext was changed; restore the file from version control`,
@@ -152,7 +143,7 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
     const original = readFileSync(keyFile);
     rewrite(keyFile, (f) => ({ ...f, wrappings: [{ ...f.wrappings[0]!, context: {} }] }));
     expect(
-      (await failure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)))).code,
+      (await kmsFailure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)))).code,
     ).toBe('ERR_KMS_CIPHERTEXT');
     writeFileSync(keyFile, original);
     rewrite(keyFile, (f) => {
@@ -161,7 +152,7 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
       return { ...f, wrappings: [{ ...f.wrappings[0]!, ciphertext: blob.toString('base64') }] };
     });
     expect(
-      (await failure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)))).code,
+      (await kmsFailure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)))).code,
     ).toBe('ERR_KMS_CIPHERTEXT');
   });
 
@@ -178,7 +169,9 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
         { ...b, ciphertext: a.ciphertext },
       ],
     }));
-    const err = await failure(SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms)));
+    const err = await kmsFailure(
+      SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms)),
+    );
     expect(err.code).toBe('ERR_KMS_WRONG_KEY');
     expect(err.failures.map((f) => [f.code, f.kmsKey])).toEqual([
       ['ERR_KMS_WRONG_KEY', a.keyArn],
@@ -205,7 +198,7 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
 
   it('a KMS key that does not exist: ERR_KMS_NOT_FOUND naming it', async () => {
     const missing = `alias/securestore-missing-${Date.now()}`;
-    const err = await failure(wrapKey(randomBytes(32), { keyIds: [missing], ...kms }));
+    const err = await kmsFailure(wrapKey(randomBytes(32), { keyIds: [missing], ...kms }));
     expect(err.code).toBe('ERR_KMS_NOT_FOUND');
     expect(err.message).toBe(
       `KMS key ${missing} was not found in ${target.region}; check the key id or alias, the region (--region) and the AWS account`,
