@@ -85,6 +85,21 @@ interface FileState {
   digest: Uint8Array | null;
 }
 
+/** A secret's plaintext as UTF-8 text; the bytes are zeroed either way. */
+function textOf(name: string, bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (err) {
+    fail(
+      'ERR_NOT_UTF8',
+      `secret ${JSON.stringify(name)} is binary, not UTF-8 text; read it as bytes`,
+      err,
+    );
+  } finally {
+    bytes.fill(0);
+  }
+}
+
 export class SecretsManager {
   #doc: VaultDocument;
   #key: Uint8Array | null;
@@ -228,18 +243,7 @@ export class SecretsManager {
    */
   get(name: string): string | null {
     const bytes = this.#decrypt(name);
-    if (bytes === null) return null;
-    try {
-      return utf8.decode(bytes);
-    } catch (err) {
-      fail(
-        'ERR_NOT_UTF8',
-        `secret ${JSON.stringify(name)} is binary, not UTF-8 text; read it as bytes`,
-        err,
-      );
-    } finally {
-      bytes.fill(0);
-    }
+    return bytes === null ? null : textOf(name, bytes);
   }
 
   /** The secret `name` as bytes, or `null` when there is no such secret. */
@@ -277,19 +281,13 @@ export class SecretsManager {
    * @throws SecureStoreError ERR_INTEGRITY, or ERR_NOT_UTF8 naming a binary secret.
    */
   getAll(): Map<string, string> {
+    const all = this.getAllBytes();
     const out = new Map<string, string>();
-    for (const [name, bytes] of this.getAllBytes()) {
-      try {
-        out.set(name, utf8.decode(bytes));
-      } catch (err) {
-        fail(
-          'ERR_NOT_UTF8',
-          `secret ${JSON.stringify(name)} is binary, not UTF-8 text; read it as bytes`,
-          err,
-        );
-      } finally {
-        bytes.fill(0);
-      }
+    try {
+      for (const [name, bytes] of all) out.set(name, textOf(name, bytes));
+    } catch (err) {
+      for (const bytes of all.values()) bytes.fill(0); // the ones not yet decoded
+      throw err;
     }
     return out;
   }
