@@ -81,44 +81,68 @@ export function decryptBlob(keys: VaultKeys, blob: Blob): Buffer | null {
  * is then checked and removed per blob, after its MAC has verified.
  */
 export function decryptBlobs(keys: VaultKeys, blobs: readonly Blob[]): (Buffer | null)[] {
-  if (blobs.length === 0) return [];
-  const starts: number[] = new Array<number>(blobs.length);
-  let total = 0;
-  for (let i = 0; i < blobs.length; i++) {
-    starts[i] = total;
-    total += IV_BYTES + decodedLength(blobs[i]!.payload);
-  }
-  const stream = Buffer.allocUnsafe(total);
-  const macs = Buffer.allocUnsafe(blobs.length * HMAC_BYTES);
-  const valid: boolean[] = new Array<boolean>(blobs.length);
-  for (let i = 0; i < blobs.length; i++) {
-    const blob = blobs[i]!;
-    const start = starts[i]!;
-    const end = i + 1 < blobs.length ? starts[i + 1]! : total;
-    stream.write(blob.iv, start, IV_BYTES, 'base64');
-    stream.write(blob.payload, start + IV_BYTES, end - start - IV_BYTES, 'base64');
-    macs.write(blob.hmac, i * HMAC_BYTES, HMAC_BYTES, 'base64');
-    valid[i] = constantTimeEqual(
-      hmacSha1(keys.hmac, stream.subarray(start, end)),
-      macs.subarray(i * HMAC_BYTES, (i + 1) * HMAC_BYTES),
-    );
-  }
-  const plain = aesCbcDecryptRaw(keys.aes, stream.subarray(0, IV_BYTES), stream.subarray(IV_BYTES));
   const out: (Buffer | null)[] = new Array<Buffer | null>(blobs.length);
-  for (let i = 0; i < blobs.length; i++) {
-    const from = starts[i]!; // plain is offset by the first iv: ciphertext i starts here
-    const to = (i + 1 < blobs.length ? starts[i + 1]! : total) - IV_BYTES;
-    out[i] = valid[i] ? unpad(plain.subarray(from, to)) : null;
-  }
-  plain.fill(0);
+  forEachDecrypted(keys, blobs, (i, plain) => {
+    out[i] = plain === null ? null : Buffer.from(plain);
+  });
   return out;
 }
 
-/** Removes PKCS#7 padding into a fresh buffer; null when the padding is malformed. */
+/**
+ * Like {@link decryptBlobs}, without a copy per blob: `visit(i, plaintext)` sees each blob's
+ * plaintext (or `null` when its MAC or padding fails) as a view into one buffer that is zeroed
+ * as soon as the last visit returns, so `visit` must copy or decode what it keeps.
+ */
+export function forEachDecrypted(
+  keys: VaultKeys,
+  blobs: readonly Blob[],
+  visit: (index: number, plaintext: Buffer | null) => void,
+): void {
+  const n = blobs.length;
+  if (n === 0) return;
+  const starts = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    starts[i] = total;
+    total += IV_BYTES + decodedLength(blobs[i]!.payload);
+  }
+  starts[n] = total;
+  const stream = Buffer.allocUnsafe(total);
+  const stored = Buffer.allocUnsafe(n * HMAC_BYTES);
+  const computed = Buffer.allocUnsafe(n * HMAC_BYTES);
+  for (let i = 0; i < n; i++) {
+    const blob = blobs[i]!;
+    const start = starts[i]!;
+    const end = starts[i + 1]!;
+    stream.write(blob.iv, start, IV_BYTES, 'base64');
+    stream.write(blob.payload, start + IV_BYTES, end - start - IV_BYTES, 'base64');
+    stored.write(blob.hmac, i * HMAC_BYTES, HMAC_BYTES, 'base64');
+    hmacSha1(keys.hmac, stream.subarray(start, end)).copy(computed, i * HMAC_BYTES);
+  }
+  // One constant-time comparison of every MAC at once; blob by blob only when one differs.
+  const allValid = constantTimeEqual(stored, computed);
+  const plain = aesCbcDecryptRaw(keys.aes, stream.subarray(0, IV_BYTES), stream.subarray(IV_BYTES));
+  try {
+    for (let i = 0; i < n; i++) {
+      const valid =
+        allValid ||
+        constantTimeEqual(
+          stored.subarray(i * HMAC_BYTES, (i + 1) * HMAC_BYTES),
+          computed.subarray(i * HMAC_BYTES, (i + 1) * HMAC_BYTES),
+        );
+      // plain is offset by the first iv: ciphertext i starts at starts[i]
+      visit(i, valid ? unpad(plain.subarray(starts[i]!, starts[i + 1]! - IV_BYTES)) : null);
+    }
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/** The block without its PKCS#7 padding (a view); null when the padding is malformed. */
 function unpad(block: Buffer): Buffer | null {
   const n = block.length;
   const pad = n === 0 ? 0 : block[n - 1]!;
   if (pad < 1 || pad > BLOCK_BYTES || pad > n) return null;
   for (let j = n - pad; j < n; j++) if (block[j] !== pad) return null;
-  return Buffer.from(block.subarray(0, n - pad));
+  return block.subarray(0, n - pad);
 }

@@ -29,6 +29,20 @@ export function isCanonicalBase64(text: string): boolean {
   return (last & (end === n - 1 ? 0x03 : 0x0f)) === 0;
 }
 
+/**
+ * For text already known to be alphabet characters followed by at most two `=` (as the vault
+ * reader's pattern matches them): true when it is canonical, a whole number of quads with the
+ * bits unused before the padding zero. The same verdict as {@link isCanonicalBase64} on such text.
+ */
+export function hasCanonicalPadding(text: string): boolean {
+  const n = text.length;
+  if (n % 4 !== 0) return false;
+  if (n === 0 || text.charCodeAt(n - 1) !== 0x3d) return true;
+  const twoPads = text.charCodeAt(n - 2) === 0x3d;
+  const last = VALUE[text.charCodeAt(twoPads ? n - 3 : n - 2)]! - 1;
+  return (last & (twoPads ? 0x0f : 0x03)) === 0;
+}
+
 /** Number of bytes a canonical base64 string decodes to. */
 export function decodedLength(text: string): number {
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;

@@ -6,7 +6,7 @@
 import type { Blob } from '../crypto/blob.js';
 import { BLOCK_BYTES, HMAC_BYTES, IV_BYTES } from '../crypto/primitives.js';
 import { fail } from '../errors.js';
-import { decodedLength, isCanonicalBase64 } from './base64.js';
+import { decodedLength, hasCanonicalPadding, isCanonicalBase64 } from './base64.js';
 import { type JsonNode, JsonReader, JsonSyntaxError, writeJson } from './json.js';
 
 /** spec/format.md §7.1: larger files are refused before they are read into memory. */
@@ -115,7 +115,7 @@ export function parseVaultText(text: string, source: string): VaultDocument {
  * A CLI process runs this once, cold, so per-character JavaScript loops would dominate.
  */
 const FAST_ENTRY =
-  /[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*\{[ \t\n\r]*"iv"[ \t\n\r]*:[ \t\n\r]*"([A-Za-z0-9+/]{21}[AQgw]==)"[ \t\n\r]*,[ \t\n\r]*"hmac"[ \t\n\r]*:[ \t\n\r]*"([A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=)"[ \t\n\r]*,[ \t\n\r]*"payload"[ \t\n\r]*:[ \t\n\r]*"((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/][AQgw]==)?)"[ \t\n\r]*\}[ \t\n\r]*([,}])/y;
+  /[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*\{[ \t\n\r]*"iv"[ \t\n\r]*:[ \t\n\r]*"([A-Za-z0-9+/]{21}[AQgw]==)"[ \t\n\r]*,[ \t\n\r]*"hmac"[ \t\n\r]*:[ \t\n\r]*"([A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=)"[ \t\n\r]*,[ \t\n\r]*"payload"[ \t\n\r]*:[ \t\n\r]*"([A-Za-z0-9+/]*={0,2})"[ \t\n\r]*\}[ \t\n\r]*([,}])/y;
 
 /** Reads the `secrets` object: `"name": { "iv": …, "hmac": …, "payload": … }, …`. */
 function readSecrets(reader: JsonReader, bad: (what: string) => never): Map<string, Blob> {
@@ -128,7 +128,8 @@ function readSecrets(reader: JsonReader, bad: (what: string) => never): Map<stri
   for (;;) {
     FAST_ENTRY.lastIndex = reader.pos;
     const m = FAST_ENTRY.exec(reader.text);
-    const n = m === null ? 0 : decodedLength(m[4]!);
+    // The pattern checks the payload's alphabet; its length and padding bits are checked here.
+    const n = m === null || !hasCanonicalPadding(m[4]!) ? 0 : decodedLength(m[4]!);
     if (m !== null && n !== 0 && n % BLOCK_BYTES === 0 && !secrets.has(m[1]!)) {
       secrets.set(m[1]!, { iv: m[2]!, hmac: m[3]!, payload: m[4]! });
       reader.pos = FAST_ENTRY.lastIndex;

@@ -6,7 +6,7 @@
 import {
   type Blob,
   decryptBlob,
-  decryptBlobs,
+  forEachDecrypted,
   encryptBlob,
   splitKey,
   type VaultKeys,
@@ -85,7 +85,7 @@ interface FileState {
   digest: Uint8Array | null;
 }
 
-/** A secret's plaintext as UTF-8 text; the bytes are zeroed either way. */
+/** A secret's plaintext as UTF-8 text. */
 function textOf(name: string, bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
@@ -95,8 +95,6 @@ function textOf(name: string, bytes: Uint8Array): string {
       `secret ${JSON.stringify(name)} is binary, not UTF-8 text; read it as bytes`,
       err,
     );
-  } finally {
-    bytes.fill(0);
   }
 }
 
@@ -243,14 +241,19 @@ export class SecretsManager {
    */
   get(name: string): string | null {
     const bytes = this.#decrypt(name);
-    return bytes === null ? null : textOf(name, bytes);
+    if (bytes === null) return null;
+    try {
+      return textOf(name, bytes);
+    } finally {
+      bytes.fill(0);
+    }
   }
 
   /** The secret `name` as bytes, or `null` when there is no such secret. */
   getBytes(name: string): Uint8Array | null {
     const bytes = this.#decrypt(name);
     if (bytes === null) return null;
-    const copy = Uint8Array.from(bytes);
+    const copy = new Uint8Array(bytes);
     bytes.fill(0);
     return copy;
   }
@@ -261,17 +264,12 @@ export class SecretsManager {
    * @throws SecureStoreError ERR_INTEGRITY naming the first secret that fails its MAC.
    */
   getAllBytes(): Map<string, Uint8Array> {
-    const names = this.keys();
-    const blobs = names.map((name) => this.#doc.secrets.get(name)!);
-    const plains = decryptBlobs(this.#keys!, blobs);
     const out = new Map<string, Uint8Array>();
-    for (let i = 0; i < names.length; i++) {
-      const plain = plains[i];
-      if (plain === null || plain === undefined) {
-        plains.forEach((p) => p?.fill(0));
-        this.#integrityFailure(names[i]!);
-      }
-      out.set(names[i]!, new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
+    try {
+      this.#forEachPlaintext((name, plain) => out.set(name, new Uint8Array(plain)));
+    } catch (err) {
+      for (const bytes of out.values()) bytes.fill(0);
+      throw err;
     }
     return out;
   }
@@ -281,15 +279,22 @@ export class SecretsManager {
    * @throws SecureStoreError ERR_INTEGRITY, or ERR_NOT_UTF8 naming a binary secret.
    */
   getAll(): Map<string, string> {
-    const all = this.getAllBytes();
     const out = new Map<string, string>();
-    try {
-      for (const [name, bytes] of all) out.set(name, textOf(name, bytes));
-    } catch (err) {
-      for (const bytes of all.values()) bytes.fill(0); // the ones not yet decoded
-      throw err;
-    }
+    this.#forEachPlaintext((name, plain) => out.set(name, textOf(name, plain)));
     return out;
+  }
+
+  /**
+   * Decrypts every secret in one batch and shows each plaintext to `fn`, in name order, as a
+   * view that is zeroed once the batch is done. ERR_INTEGRITY names the first secret that fails.
+   */
+  #forEachPlaintext(fn: (name: string, plaintext: Uint8Array) => void): void {
+    const names = this.keys();
+    const blobs = names.map((name) => this.#doc.secrets.get(name)!);
+    forEachDecrypted(this.#keys!, blobs, (i, plain) => {
+      if (plain === null) this.#integrityFailure(names[i]!);
+      fn(names[i]!, plain);
+    });
   }
 
   has(name: string): boolean {

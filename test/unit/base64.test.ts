@@ -9,6 +9,7 @@ import {
   decodeBase64,
   decodedLength,
   encodeBase64,
+  hasCanonicalPadding,
   isCanonicalBase64,
 } from '../../src/format/base64.js';
 
@@ -79,5 +80,39 @@ describe('isCanonicalBase64', () => {
   it('encodes a view of a larger buffer, not the whole buffer', () => {
     const whole = Uint8Array.from([1, 2, 3, 4, 5, 6]);
     expect(encodeBase64(whole.subarray(2, 4))).toBe(Buffer.from([3, 4]).toString('base64'));
+  });
+});
+
+describe('hasCanonicalPadding (the vault reader’s check after its pattern)', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  // What the reader's pattern lets through: alphabet characters, then at most two "=".
+  const shaped = fc
+    .tuple(
+      fc.array(fc.constantFrom(...ALPHABET), { maxLength: 40 }),
+      fc.constantFrom('', '=', '=='),
+    )
+    .map(([chars, pad]) => chars.join('') + pad);
+
+  it('agrees with isCanonicalBase64 on every such string', () => {
+    fc.assert(
+      fc.property(shaped, (text) => {
+        expect(hasCanonicalPadding(text)).toBe(isCanonicalBase64(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it.each([
+    ['', true],
+    ['AA==', true],
+    ['AB==', false],
+    ['AAE=', true],
+    ['AAF=', false],
+    ['AAAA', true],
+    ['AAA', false],
+    ['A===', false],
+    ['=', false],
+  ])('%j → %s', (text, expected) => {
+    expect(hasCanonicalPadding(text)).toBe(expected);
   });
 });
