@@ -1,0 +1,127 @@
+/**
+ * fast-check over KMS command lines, as real processes against the KMS test server (the SDK reads
+ * its settings from the process environment, so these cannot run in-process): `create --kms`,
+ * `-k secrets.kms.json get|set|delete`, `kms list|add|remove|rewrap`, `export-key --kms` and
+ * `rekey --kms`, with real and unknown key ids, odd contexts, regions and endpoints. Whatever the
+ * arguments: a documented exit code (README "Exit codes"; 4 for KMS), no stack trace, no secret
+ * value on stderr, and a failed command leaves every file as it was.
+ */
+import fc from 'fast-check';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
+import { kmsTarget } from '../helpers/kms.js';
+import { runSsclient } from './process.js';
+
+const target = kmsTarget();
+const SECRET = 'hunter2-kms-fuzz';
+const scratch = tempDir('kms-fuzz-');
+const template = join(scratch.dir, 'template');
+afterAll(() => scratch.cleanup());
+
+const env = (): Record<string, string> => ({ ...target.env, HOME: scratch.dir });
+
+beforeAll(async () => {
+  mkdirSync(template);
+  const ok = async (argv: string[]): Promise<void> => {
+    const r = await runSsclient(argv, { cwd: template, env: env() });
+    if (r.code !== 0) throw new Error(`setup: ssclient ${argv.join(' ')}: ${r.stderr}`);
+  };
+  await ok(['create', '--kms', target.key1, '--export-key', 'plain.key']);
+  await ok(['-k', 'secrets.kms.json', 'set', 'db:password', SECRET]);
+  await ok(['-k', 'plain.key', 'set', 'api:token', `${SECRET}-2`]);
+}, 60_000);
+
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const mode = (statSync(path).mode & 0o777).toString(8);
+    out.set(name, `${mode}:${readFileSync(path).toString('base64')}`);
+  }
+  return out;
+}
+
+const PREFIXES: string[][] = [
+  ['-k', 'secrets.kms.json', 'get'],
+  ['-k', 'secrets.kms.json', 'set'],
+  ['-k', 'secrets.kms.json', 'delete'],
+  ['-k', 'secrets.kms.json', 'get', '--all'],
+  ['kms', 'list'],
+  ['kms', 'add'],
+  ['-k', 'plain.key', 'kms', 'add'],
+  ['kms', 'remove'],
+  ['kms', 'rewrap'],
+  ['-k', 'plain.key', 'kms', 'rewrap'],
+  ['-k', 'plain.key', 'export-key', '--kms'],
+  ['-k', 'secrets.kms.json', 'rekey', '--kms'],
+  ['create', '--kms'],
+  ['-s', 'new.json', 'create', '--kms'],
+];
+
+const WORDS = [
+  target.key1,
+  target.key2,
+  'alias/does-not-exist',
+  'arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000',
+  'not a key',
+  '',
+  '--kms',
+  '--context',
+  'vault=fuzz',
+  'purpose=other',
+  '=x',
+  'novalue',
+  '--region',
+  'us-east-1',
+  'eu-west-9',
+  '--profile',
+  'missing-profile',
+  '--kms-file',
+  'other.kms.json',
+  'secrets.kms.json',
+  'plain.key',
+  'out.kms.json',
+  'db:password',
+  'api:token',
+  '0',
+  '1',
+  '7',
+  '-1',
+  '--force',
+  '--debug',
+  '--unknown',
+  '--',
+];
+
+const argv = fc
+  .tuple(fc.constantFrom(...PREFIXES), fc.array(fc.constantFrom(...WORDS), { maxLength: 3 }))
+  .map(([prefix, rest]) => [...prefix, ...rest]);
+
+const DOCUMENTED = new Set([0, 1, 2, 4, 17, 75]);
+let run = 0;
+const codes = new Map<number, number>();
+
+describe('any KMS command line (fast-check, real processes)', () => {
+  it('returns a documented exit code, prints no stack trace or secret, and a failure changes no file', async () => {
+    await fc.assert(
+      fc.asyncProperty(argv, async (args) => {
+        run += 1;
+        const dir = join(scratch.dir, `r${run}`);
+        cpSync(template, dir, { recursive: true });
+        const before = snapshot(dir);
+        const result = await runSsclient(args, { cwd: dir, env: env(), timeoutMs: 60_000 });
+        const what = `ssclient ${JSON.stringify(args)} → ${result.code}\n${result.stderr}`;
+        codes.set(result.code, (codes.get(result.code) ?? 0) + 1);
+        expect(DOCUMENTED.has(result.code), what).toBe(true);
+        if (!args.includes('--debug')) expect(result.stderr, what).not.toMatch(/\n\s+at /);
+        expect(result.stderr, what).not.toContain(SECRET);
+        if (result.code !== 0) expect(snapshot(dir), what).toEqual(before);
+      }),
+      { numRuns: 60 },
+    );
+    // The runs must reach KMS and succeed, not only fail at argument parsing.
+    expect(codes.get(0) ?? 0).toBeGreaterThan(2);
+  }, 300_000);
+});
