@@ -61,13 +61,19 @@ async function logOf(where: RepoPath): Promise<LogRecord[]> {
   return records;
 }
 
-/** The history of secret `name` in the vault at `where`, newest first. */
-export async function secretHistory(where: RepoPath, name: string): Promise<HistoryEntry[]> {
+/**
+ * The history of secret `name` in the vault at `where`, newest first, and the commits (newest
+ * first) whose version of the vault does not parse, which the history skips.
+ */
+export async function secretHistory(
+  where: RepoPath,
+  name: string,
+): Promise<{ entries: HistoryEntry[]; unreadable: string[] }> {
   const log = await logOf(where);
   const ids = [...new Set(log.flatMap((r) => [r.commit, ...r.parents]))];
   const contents = await readBlobs(where, ids);
   // A commit without the file has no secrets; one whose file does not parse (committed in the
-  // middle of a conflict, say) is skipped rather than guessed at.
+  // middle of a conflict, say) is skipped rather than guessed at, and reported.
   const docs = new Map<string, VaultDocument | null>();
   ids.forEach((id, i) => {
     const bytes = contents[i];
@@ -81,12 +87,29 @@ export async function secretHistory(where: RepoPath, name: string): Promise<Hist
     }
     docs.set(id, doc);
   });
+  // A parent whose version does not parse stands for the nearest readable version before it
+  // (along first parents), so a change made while repairing a broken commit is still listed.
+  const parentsOf = new Map(log.map((r) => [r.commit, r.parents]));
+  const readableFrom = (id: string): VaultDocument | null => {
+    const seen = new Set<string>();
+    for (let at: string | undefined = id; at !== undefined && !seen.has(at);) {
+      seen.add(at);
+      const doc = docs.get(at);
+      if (doc !== null && doc !== undefined) return doc;
+      at = parentsOf.get(at)?.[0];
+    }
+    return null;
+  };
   const entries: HistoryEntry[] = [];
+  const unreadable: string[] = [];
   for (const record of log) {
     const doc = docs.get(record.commit) ?? null;
-    if (doc === null) continue;
+    if (doc === null) {
+      unreadable.push(record.commit);
+      continue;
+    }
     const now = doc.secrets.get(name);
-    const parents = record.parents.map((p) => docs.get(p) ?? null);
+    const parents = record.parents.map(readableFrom);
     if (parents.includes(null)) continue;
     const before = parents.map((p) => p?.secrets.get(name));
     if (before.length > 0 && before.some((b) => sameBlob(b, now))) continue;
@@ -104,5 +127,5 @@ export async function secretHistory(where: RepoPath, name: string): Promise<Hist
       blob: now ?? null,
     });
   }
-  return entries;
+  return { entries, unreadable };
 }

@@ -151,6 +151,30 @@ describe('history and get --rev', () => {
     );
   });
 
+  it('skips a version that is not a valid vault, says so, and compares across it', async () => {
+    await createVault(repo, { TOKEN: 'v1' });
+    commit('add the token', 'Ada', '2026-05-01T09:00:00Z');
+    const good = repo.read('secrets.json');
+    repo.write('secrets.json', '{"version": 3, <<<<<<< HEAD\n');
+    commit('commit a conflict by mistake', 'Bob', '2026-05-02T09:00:00Z');
+    repo.write('secrets.json', good);
+    await setSecrets(repo, { TOKEN: 'v2' });
+    commit('repair and rotate', 'Bob', '2026-05-03T09:00:00Z');
+    const [repair, broken, add] = repo
+      .git(['log', '--format=%H'])
+      .stdout.trim()
+      .split('\n')
+      .map((h) => h.slice(0, 10));
+    const r = repo.ss(['-k', 'secrets.key', 'history', 'TOKEN', '--reveal']);
+    expect(r).toMatchObject({
+      code: 0,
+      stdout:
+        `${repair}  2026-05-03T09:00:00+00:00  Bob <bob@example.com>  changed  repair and rotate\n    "v2"\n` +
+        `${add}  2026-05-01T09:00:00+00:00  Ada <ada@example.com>  added  add the token\n    "v1"\n`,
+      stderr: `note: skipped a version of secrets.json that is not a valid vault (${broken}); changes are compared across it\n`,
+    });
+  });
+
   it('lists a secret once across a merge, at the commit that changed it', async () => {
     await createVault(repo, { TOKEN: 'v1' });
     expect(repo.ss(['git', 'install', '--command', SSCLIENT_COMMAND]).code).toBe(0);

@@ -316,7 +316,13 @@ async function printHistory(
   const file = ctx.path(store);
   const where = await locateInRepo(file);
   const decryptor = opts.reveal ? new VersionDecryptor(await ctx.keySource(opts)) : null;
-  const entries = await secretHistory(where, name);
+  const { entries, unreadable } = await secretHistory(where, name);
+  if (unreadable.length > 0) {
+    const ids = unreadable.map((id) => id.slice(0, 10)).join(', ');
+    ctx.note(
+      `note: skipped ${unreadable.length === 1 ? 'a version' : `${unreadable.length} versions`} of ${store} that ${unreadable.length === 1 ? 'is' : 'are'} not a valid vault (${ids}); changes are compared across ${unreadable.length === 1 ? 'it' : 'them'}`,
+    );
+  }
   if (entries.length === 0) {
     throw new CliError(
       EXIT.FAILURE,
