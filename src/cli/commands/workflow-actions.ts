@@ -91,7 +91,7 @@ export async function getAction(
     return;
   }
   try {
-    if (!opts.force) await ctx.confirmOverwrite(opts.output, 'it');
+    if (!opts.force) await ctx.confirmOverwrite(opts.output, 'the output');
     await writeFileAtomic(ctx.path(opts.output), out, { mode: 0o600, forceMode: true });
   } finally {
     for (const s of secrets) s.bytes.fill(0);
