@@ -117,7 +117,9 @@ export function readProjectConfig(path: string): ProjectConfig {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    return fail('ERR_ARGUMENT', `${path} is not valid JSON: ${(err as Error).message}`, err);
+    // V8's message quotes the text around the error, newlines included: keep it to one line.
+    const why = (err as Error).message.replace(/\s+/g, ' ').slice(0, 160);
+    return fail('ERR_ARGUMENT', `${path} is not valid JSON: ${why}`, err);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     fail('ERR_ARGUMENT', `${path} must hold a JSON object of settings`);

@@ -128,6 +128,7 @@ describe('project file', () => {
 
   const invalid: [string, string, string][] = [
     ['not JSON', '{store: x}', 'is not valid JSON: '],
+    ['not JSON, over lines (still one error line)', 'not json\n{\n', 'is not valid JSON: '],
     ['an array', '["store"]', 'must hold a JSON object of settings'],
     [
       'an unknown setting',
