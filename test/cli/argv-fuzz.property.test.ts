@@ -8,12 +8,13 @@
  * program, and their failures have their own tests (test/kms, test/workflow).
  */
 import fc from 'fast-check';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySource } from '../../src/keys/key-source.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { checkCommandLine } from '../helpers/command-line.js';
 
 const SECRET = 'hunter2-fuzz-value';
 const PASSWORD = 'pw-fuzz-12345';
@@ -38,24 +39,6 @@ beforeAll(async () => {
   writeFileSync(join(template, 'value.bin'), Buffer.from([0, 1, 2, 255]));
   writeFileSync(join(template, 'garbage.key'), 'not a key\n');
 });
-
-/** Every file in `dir` (recursively) with its bytes and mode. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string, rel: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      const name = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(path, name);
-      else {
-        const mode = (statSync(path).mode & 0o777).toString(8);
-        out.set(name, `${mode}:${readFileSync(path).toString('base64')}`);
-      }
-    }
-  };
-  walk(dir, '');
-  return out;
-}
 
 const PREFIXES: string[][] = [
   ['-k', 'k.key', 'get'],
@@ -178,16 +161,15 @@ describe('any command line (fast-check, in-process)', () => {
     await fc.assert(
       fc.asyncProperty(argv, async (args) => {
         run += 1;
-        const dir = join(scratch.dir, `r${run}`);
-        cpSync(template, dir, { recursive: true });
-        const before = snapshot(dir);
-        const result = await runCli(args, { cwd: dir, env: { HOME: dir } });
-        const what = `ssclient ${JSON.stringify(args)} → ${result.code}\n${result.stderr}`;
-        expect(DOCUMENTED.has(result.code), what).toBe(true);
-        if (!args.includes('--debug')) expect(result.stderr, what).not.toMatch(/\n\s+at /);
-        expect(result.stderr, what).not.toContain(SECRET);
-        if (result.code !== 0) expect(snapshot(dir), what).toEqual(before);
-        seen.set(JSON.stringify(args), result.code);
+        const code = await checkCommandLine({
+          template,
+          dir: join(scratch.dir, `r${run}`),
+          args,
+          run: (argv, cwd) => runCli(argv, { cwd, env: { HOME: cwd } }),
+          documented: DOCUMENTED,
+          secret: SECRET,
+        });
+        seen.set(JSON.stringify(args), code);
       }),
       { numRuns: 250, examples: EXAMPLES.map(([args]) => [args]) },
     );
