@@ -69,9 +69,11 @@ export function decryptBlob(keys: VaultKeys, blob: Blob): Buffer | null {
 }
 
 /**
- * Verifies and decrypts many blobs at once (for "every secret": `get --all`, `run`, exports),
- * several times faster than one {@link decryptBlob} per secret. Returns, per blob, its plaintext
- * or `null` when its MAC (or padding) fails; never a wrong plaintext.
+ * Verifies and decrypts many blobs at once (for "every secret": `get --all`, `run`, exports,
+ * `verify`), several times faster than one {@link decryptBlob} per secret. `visit(i, plaintext)`
+ * sees each blob's plaintext, or `null` when its MAC (or padding) fails, never a wrong plaintext,
+ * as a view into one buffer that is zeroed as soon as the last visit returns: `visit` must copy or
+ * decode what it keeps.
  *
  * How: every blob's `iv ‖ ciphertext` is decoded into one buffer, so each MAC is one contiguous
  * update. Then one AES-128-CBC decryption (OpenSSL's, no padding) runs over the buffer after the
@@ -79,19 +81,6 @@ export function decryptBlob(keys: VaultKeys, blob: Blob): Buffer | null {
  * first ciphertext block is that blob's own iv, so every blob decrypts exactly as it would alone,
  * and the blocks that come from decrypting an iv are skipped. PKCS#7 padding (spec/format.md §3)
  * is then checked and removed per blob, after its MAC has verified.
- */
-export function decryptBlobs(keys: VaultKeys, blobs: readonly Blob[]): (Buffer | null)[] {
-  const out: (Buffer | null)[] = new Array<Buffer | null>(blobs.length);
-  forEachDecrypted(keys, blobs, (i, plain) => {
-    out[i] = plain === null ? null : Buffer.from(plain);
-  });
-  return out;
-}
-
-/**
- * Like {@link decryptBlobs}, without a copy per blob: `visit(i, plaintext)` sees each blob's
- * plaintext (or `null` when its MAC or padding fails) as a view into one buffer that is zeroed
- * as soon as the last visit returns, so `visit` must copy or decode what it keeps.
  */
 export function forEachDecrypted(
   keys: VaultKeys,

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import {
   type Blob,
   decryptBlob,
-  decryptBlobs,
+  forEachDecrypted,
   splitKey,
   type VaultKeys,
   verifyBlob,
@@ -108,9 +108,11 @@ export async function verifyVault(
   const keys = await vaultKeys(doc, source);
   const names = [...doc.secrets.keys()];
   const blobs: Blob[] = names.map((n) => doc.secrets.get(n)!);
-  const plains = decryptBlobs(keys, blobs);
-  const macOk = plains.map((p, i) => p !== null || verifyBlob(keys, blobs[i]!));
-  for (const p of plains) p?.fill(0);
+  const decrypts: boolean[] = [];
+  forEachDecrypted(keys, blobs, (i, plain) => {
+    decrypts[i] = plain !== null;
+  });
+  const macOk = decrypts.map((ok, i) => ok || verifyBlob(keys, blobs[i]!));
   const anySecretVerifies = macOk.some(Boolean);
   const sentinel = doc.sentinel === null ? null : decryptBlob(keys, doc.sentinel);
   sentinel?.fill(0);
@@ -134,7 +136,7 @@ export async function verifyVault(
       problems.push(
         `${display}: secret ${JSON.stringify(name)} fails its integrity check (MAC): the vault was modified or damaged`,
       );
-    } else if (plains[i] === null) {
+    } else if (!decrypts[i]) {
       problems.push(
         `${display}: secret ${JSON.stringify(name)} does not decrypt (bad padding under a valid MAC)`,
       );

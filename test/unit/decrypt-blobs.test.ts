@@ -1,5 +1,5 @@
 /**
- * decryptBlobs (one CBC pass over many blobs) must agree with decryptBlob on every blob, and a
+ * forEachDecrypted (one CBC pass over many blobs) must agree with decryptBlob on every blob, and a
  * blob whose bytes were changed must come back null while its neighbours still decrypt.
  * spec/format.md §3.
  */
@@ -7,14 +7,24 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decryptBlob,
-  decryptBlobs,
   encryptBlob,
+  forEachDecrypted,
   splitKey,
   type Blob,
+  type VaultKeys,
 } from '../../src/crypto/blob.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 
 const keys = splitKey(randomBytes(32));
+
+/** Every plaintext forEachDecrypted shows, copied out before it zeroes its buffer. */
+function decryptBlobs(k: VaultKeys, blobs: readonly Blob[]): (Buffer | null)[] {
+  const out: (Buffer | null)[] = [];
+  forEachDecrypted(k, blobs, (i, plain) => {
+    out[i] = plain === null ? null : Buffer.from(plain);
+  });
+  return out;
+}
 
 function flipBit(b64: string, bit: number): string {
   const bytes = Buffer.from(b64, 'base64');
@@ -23,7 +33,7 @@ function flipBit(b64: string, bit: number): string {
   return bytes.toString('base64');
 }
 
-describe('decryptBlobs', () => {
+describe('forEachDecrypted', () => {
   it('equals decryptBlob for every blob, including empty and multi-block values', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 20 }), (values) => {
