@@ -16,17 +16,14 @@ for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i + 1;
  */
 export function isCanonicalBase64(text: string): boolean {
   const n = text.length;
-  if (n % 4 !== 0) return false;
-  if (n === 0) return true;
   let end = n;
-  if (text.charCodeAt(n - 1) === 0x3d) end = text.charCodeAt(n - 2) === 0x3d ? n - 2 : n - 1;
+  if (n > 0 && text.charCodeAt(n - 1) === 0x3d)
+    end = text.charCodeAt(n - 2) === 0x3d ? n - 2 : n - 1;
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c > 127 || VALUE[c] === 0) return false;
   }
-  if (end === n) return true;
-  const last = VALUE[text.charCodeAt(end - 1)]! - 1;
-  return (last & (end === n - 1 ? 0x03 : 0x0f)) === 0;
+  return hasCanonicalPadding(text);
 }
 
 /**
