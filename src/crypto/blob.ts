@@ -71,7 +71,8 @@ export function decryptBlob(keys: VaultKeys, blob: Blob): Buffer | null {
 /**
  * Verifies and decrypts many blobs at once (for "every secret": `get --all`, `run`, exports,
  * `verify`), several times faster than one {@link decryptBlob} per secret. `visit(i, plaintext)`
- * sees each blob's plaintext, or `null` when its MAC (or padding) fails, never a wrong plaintext,
+ * sees each blob's plaintext, or `null` when its MAC (or padding) fails, never a wrong plaintext
+ * (`macValid` tells the two failures apart),
  * as a view into one buffer that is zeroed as soon as the last visit returns: `visit` must copy or
  * decode what it keeps.
  *
@@ -85,7 +86,7 @@ export function decryptBlob(keys: VaultKeys, blob: Blob): Buffer | null {
 export function forEachDecrypted(
   keys: VaultKeys,
   blobs: readonly Blob[],
-  visit: (index: number, plaintext: Buffer | null) => void,
+  visit: (index: number, plaintext: Buffer | null, macValid: boolean) => void,
 ): void {
   const n = blobs.length;
   if (n === 0) return;
@@ -120,7 +121,7 @@ export function forEachDecrypted(
           computed.subarray(i * HMAC_BYTES, (i + 1) * HMAC_BYTES),
         );
       // plain is offset by the first iv: ciphertext i starts at starts[i]
-      visit(i, valid ? unpad(plain.subarray(starts[i]!, starts[i + 1]! - IV_BYTES)) : null);
+      visit(i, valid ? unpad(plain.subarray(starts[i]!, starts[i + 1]! - IV_BYTES)) : null, valid);
     }
   } finally {
     plain.fill(0);

@@ -145,19 +145,6 @@ export async function unwrapKeyFileCached(
   };
 }
 
-/**
- * Unwraps the key in a wrapped key file's bytes (cached per process, see
- * {@link unwrapKeyFileCached}); the caller zeroes the returned copy.
- * @throws SecureStoreError ERR_KMS_KEY_FILE; KmsError
- */
-export async function unwrapKeyFile(
-  bytes: Uint8Array,
-  path: string,
-  options: KmsOptions,
-): Promise<Uint8Array> {
-  return (await unwrapKeyFileCached(bytes, path, options)).key;
-}
-
 /** Zeroes and forgets every key unwrapped in this process. */
 export function forgetUnwrappedKeys(): void {
   const entries = [...cache.values()];

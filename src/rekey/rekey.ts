@@ -194,7 +194,9 @@ async function rekeyUnlocked(
     let pending: string | null = null;
     let newSource: KeySource;
     if (target.kind === 'password') {
-      newSource = KeySource.fromPassword(target.password);
+      // The key just derived from the password and this iv: deriving it again (PBKDF2) for the
+      // check below would only repeat the same computation.
+      newSource = KeySource.fromKey(key);
     } else {
       pending = pendingKeyPath(target.path);
       const contents = target.kind === 'key' ? encodeKeyFile(key) : await target.wrap(key);
@@ -225,6 +227,8 @@ async function rekeyUnlocked(
       await writeFileAtomic(vaultPath, oldBytes);
       if (pending !== null) await removeFile(pending);
       throw err;
+    } finally {
+      newSource.dispose();
     }
     onStep({ step: 'verified' });
 

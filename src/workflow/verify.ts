@@ -109,10 +109,11 @@ export async function verifyVault(
   const names = [...doc.secrets.keys()];
   const blobs: Blob[] = names.map((n) => doc.secrets.get(n)!);
   const decrypts: boolean[] = [];
-  forEachDecrypted(keys, blobs, (i, plain) => {
+  const macOk: boolean[] = [];
+  forEachDecrypted(keys, blobs, (i, plain, macValid) => {
     decrypts[i] = plain !== null;
+    macOk[i] = macValid;
   });
-  const macOk = decrypts.map((ok, i) => ok || verifyBlob(keys, blobs[i]!));
   const anySecretVerifies = macOk.some(Boolean);
   const sentinel = doc.sentinel === null ? null : decryptBlob(keys, doc.sentinel);
   sentinel?.fill(0);

@@ -12,8 +12,8 @@ import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '.
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
 import { openAtRevision } from './git.js';
-import { collect, createKmsVault, exportWrappedKey } from './kms.js';
-import type { Register } from './register.js';
+import { createKmsVault, exportWrappedKey } from './kms.js';
+import { collect, type Register } from './register.js';
 import {
   addGetOptions,
   addSetOptions,

@@ -7,7 +7,12 @@ import { Option } from 'commander';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { isSecureStoreError, SecureStoreError } from '../../errors.js';
-import { parseVault, serializeVault, type VaultDocument } from '../../format/vault-codec.js';
+import {
+  MAX_VAULT_BYTES,
+  parseVault,
+  serializeVault,
+  type VaultDocument,
+} from '../../format/vault-codec.js';
 import { vaultDiffText, formatRevealed } from '../../git/diff-text.js';
 import { displayName } from '../../git/fingerprint.js';
 import { secretHistory } from '../../git/history.js';
@@ -25,8 +30,8 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { ignoreKeyFile } from '../gitignore.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
-import { collect, parseContextPairs } from './kms.js';
-import type { Register } from './register.js';
+import { parseContextPairs } from './kms.js';
+import { collect, type Register } from './register.js';
 
 /** Environment variable holding the new password for `rekey --new-password` off a terminal. */
 export const NEW_PASSWORD_ENV = 'SSCLIENT_NEW_PASSWORD';
@@ -195,7 +200,7 @@ export async function openAtRevision(
 // ------------------------------------------------------------------ merge driver
 
 async function readVersion(path: string, label: string): Promise<VaultDocument | null> {
-  const bytes = await readFileCapped(path, 256 * 1024 * 1024, {
+  const bytes = await readFileCapped(path, MAX_VAULT_BYTES, {
     code: 'ERR_VAULT_FORMAT',
     what: 'a vault',
   });
@@ -268,7 +273,7 @@ async function printDiffText(
   opts: GlobalOptions & { reveal?: boolean },
   path: string,
 ): Promise<void> {
-  const bytes = await readFileCapped(ctx.path(path), 256 * 1024 * 1024, {
+  const bytes = await readFileCapped(ctx.path(path), MAX_VAULT_BYTES, {
     code: 'ERR_VAULT_FORMAT',
     what: 'a vault',
   });

@@ -22,12 +22,7 @@ import {
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { usage } from '../exit-codes.js';
-import type { Register } from './register.js';
-
-/** Commander's collector for repeatable options (`--kms A --kms B`). */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { collect, type Register } from './register.js';
 
 /** `--context name=value` pairs as an encryption context; a name given twice is an error. */
 export function parseContextPairs(pairs: readonly string[]): EncryptionContext {

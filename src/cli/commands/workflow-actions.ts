@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { isSecureStoreError } from '../../errors.js';
+import { compareCodePoints } from '../../format/vault-codec.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import type { KeySource } from '../../keys/key-source.js';
 import type { SecretsManager } from '../../vault/secrets-manager.js';
@@ -28,9 +29,9 @@ import {
   verifyVault,
   wrongKeyMessage,
 } from '../../workflow/verify.js';
-import type { Context, GlobalOptions } from '../context.js';
+import { type Context, DEFAULT_STORE, type GlobalOptions } from '../context.js';
 import { CliError, EXIT, QuietExit, usage } from '../exit-codes.js';
-import { formatJson, formatText, toSecretValue } from '../output.js';
+import { formatJson, formatText, formatValue, toSecretValue } from '../output.js';
 import type { NameOptions, WorkflowGetOptions } from './workflow.js';
 
 /** A value read with `--file` may be at most this large (the vault itself is capped at 256 MiB). */
@@ -70,7 +71,7 @@ export async function getAction(
       const bytes = secrets[0]!.bytes;
       // With --output (a file, or "-" for stdout) one value is its exact bytes; without, it
       // prints as the reference prints it.
-      out = opts.output !== undefined ? bytes : formatSingle(name, bytes);
+      out = opts.output !== undefined ? bytes : formatValue(toSecretValue(name, bytes));
     } else if (exportFormat) {
       out = await formatExport(opts.format as ExportFormat, secrets, {
         style: opts.envNameStyle as EnvNameStyle,
@@ -96,11 +97,6 @@ export async function getAction(
   } finally {
     for (const s of secrets) s.bytes.fill(0);
   }
-}
-
-function formatSingle(name: string, bytes: Uint8Array): string {
-  const value = toSecretValue(name, bytes);
-  return `${'text' in value ? value.text : `base64:${Buffer.from(value.bytes).toString('base64')}`}\n`;
 }
 
 /** The names `--only` selects (all when none given); a pattern that selects nothing is an error. */
@@ -236,7 +232,7 @@ export async function listAction(
     if (checkKey(doc, keys) === 'wrong')
       throw new CliError(EXIT.FAILURE, wrongKeyMessage(source, store));
     // Same order as get --all: UTF-8 byte order of the names.
-    const all = [...doc.secrets.keys()].sort(compareUtf8);
+    const all = [...doc.secrets.keys()].sort(compareCodePoints);
     names = opts.only.length === 0 ? all : selectNames(all, opts.only);
   } finally {
     source.dispose();
@@ -246,10 +242,6 @@ export async function listAction(
       ? `${JSON.stringify(names, null, 2)}\n`
       : names.map((n) => `${n}\n`).join(''),
   );
-}
-
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** `verify [--strict]`. */
@@ -335,7 +327,7 @@ export async function configAction(
     project?.path ?? 'none',
     project ? 'found upward from the working directory' : '',
   ]);
-  rows.push(['store', store.value ?? 'secrets.json', describeSource(store.source)]);
+  rows.push(['store', store.value ?? DEFAULT_STORE, describeSource(store.source)]);
   for (const name of SETTING_NAMES) {
     if (name === 'store') continue;
     const s = settings.get(name)!;

@@ -9,7 +9,7 @@ import type { SecretsManager } from '../../vault/secrets-manager.js';
 import { hasGlob } from '../../workflow/glob.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { usage } from '../exit-codes.js';
-import type { Register } from './register.js';
+import { collect, type Register } from './register.js';
 
 /** The export formats (src/workflow/export-formats.ts); listed here so that loading is lazy. */
 const EXPORT_FORMATS = ['dotenv', 'shell', 'yaml', 'csv'];
@@ -18,8 +18,6 @@ const EXPORT_FORMATS = ['dotenv', 'shell', 'yaml', 'csv'];
 export const GET_FORMATS: readonly string[] = ['json', 'text', ...EXPORT_FORMATS];
 
 const actions = () => import('./workflow-actions.js');
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export interface NameOptions {
   envNameStyle: string;
