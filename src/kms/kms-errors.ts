@@ -79,6 +79,15 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
   const name = typeof e.name === 'string' ? e.name : '';
   const sysCode = typeof e.code === 'string' ? e.code : '';
   const text = typeof e.message === 'string' ? e.message : '';
+  // Each reached by the SDK's error name or, from other layers, by a system code or message.
+  const noCredentials = {
+    code: 'ERR_KMS_NO_CREDENTIALS' as const,
+    message: `${key}: no AWS credentials found; use --profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
+  };
+  const timedOut = {
+    code: 'ERR_KMS_TIMEOUT' as const,
+    message: `${key}: KMS${where} did not answer in time; check the network and the endpoint`,
+  };
 
   // Our own signals first: after an abort the SDK's error says little ("Request aborted").
   if (call.timedOut) {
@@ -144,15 +153,9 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
         message: `${key}: KMS${where} is unavailable (${name}); retry later`,
       };
     case 'CredentialsProviderError':
-      return {
-        code: 'ERR_KMS_NO_CREDENTIALS',
-        message: `${key}: no AWS credentials found; use --profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
-      };
+      return noCredentials;
     case 'TimeoutError':
-      return {
-        code: 'ERR_KMS_TIMEOUT',
-        message: `${key}: KMS${where} did not answer in time; check the network and the endpoint`,
-      };
+      return timedOut;
   }
   if (REJECTED_CREDENTIALS.has(name)) {
     return {
@@ -167,16 +170,10 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
     };
   }
   if (/could not load credentials/i.test(text)) {
-    return {
-      code: 'ERR_KMS_NO_CREDENTIALS',
-      message: `${key}: no AWS credentials found; use --profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
-    };
+    return noCredentials;
   }
   if (sysCode === 'ETIMEDOUT') {
-    return {
-      code: 'ERR_KMS_TIMEOUT',
-      message: `${key}: KMS${where} did not answer in time; check the network and the endpoint`,
-    };
+    return timedOut;
   }
   return {
     code: 'ERR_KMS',
