@@ -38,6 +38,10 @@ export const DEFAULT_STORE = 'secrets.json';
 /** spec/format.md §2: a new password typed at a prompt must be at least this many bytes. */
 export const MIN_PASSWORD_BYTES = 8;
 
+/** See {@link Context.keyChoice}: a key file (path as given) or a password. */
+export type KeyChoice =
+  { kind: 'file'; path: string; from: 'flag' | 'env' | 'project' } | { kind: 'password' };
+
 export class Context {
   #project: ProjectConfig | null | undefined;
 
@@ -114,26 +118,38 @@ export class Context {
     if (explicit.filter(Boolean).length > 1) {
       throw usage('give only one of -p/--password, --password-file and -k/--key');
     }
-    if (opts.key !== undefined) {
-      return KeySource.fromFile(this.path(opts.key), { kms: this.kmsOptions(opts) });
+    const choice = this.keyChoice(opts);
+    if (choice?.kind === 'file') {
+      return KeySource.fromFile(this.path(choice.path), { kms: this.kmsOptions(opts) });
     }
     const password = await this.password(opts, { confirm: false, ...purpose });
     if (password !== null) return KeySource.fromPassword(password);
-    const envKey = this.io.env.SSCLIENT_KEY;
-    if (envKey !== undefined && envKey !== '') {
-      return KeySource.fromFile(this.path(envKey), { kms: this.kmsOptions(opts) });
-    }
     const envPassword = this.io.env.SSCLIENT_PASSWORD;
     if (envPassword !== undefined) return KeySource.fromPassword(envPassword);
-    const projectKey = this.setting('key', opts);
-    if (projectKey.source.kind === 'project' && projectKey.value !== undefined) {
-      return KeySource.fromFile(this.path(projectKey.value), { kms: this.kmsOptions(opts) });
-    }
     if (this.io.stdinIsTTY) return KeySource.fromPassword(await this.promptPassword(false));
     throw new CliError(
       EXIT.FAILURE,
       'no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD',
     );
+  }
+
+  /**
+   * What unlocks the vault, in the order of README "Passwords and keys", without reading any
+   * file: `-k`, then `-p` / `--password-file`, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then
+   * the project file's key. Null when none is given (a prompt on a terminal). The one place
+   * that order is written; `keySource` and every command that needs the key file's path use it.
+   */
+  keyChoice(opts: GlobalOptions): KeyChoice | null {
+    if (opts.key !== undefined) return { kind: 'file', path: opts.key, from: 'flag' };
+    if (opts.password !== undefined || opts.passwordFile !== undefined) return { kind: 'password' };
+    const envKey = this.io.env.SSCLIENT_KEY;
+    if (envKey !== undefined && envKey !== '') return { kind: 'file', path: envKey, from: 'env' };
+    if (this.io.env.SSCLIENT_PASSWORD !== undefined) return { kind: 'password' };
+    const project = this.setting('key', opts);
+    if (project.source.kind === 'project' && project.value !== undefined) {
+      return { kind: 'file', path: project.value, from: 'project' };
+    }
+    return null;
   }
 
   /**

@@ -123,29 +123,15 @@ export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): Fast
 }
 
 /**
- * The key file the command will use, or undefined for a password: the same precedence as
- * `Context.keySource` (-k, then -p/--password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD,
- * then the project file's key).
- */
-function keyFilePath(ctx: Context, opts: GlobalOptions): string | undefined {
-  if (opts.key !== undefined) return opts.key;
-  if (opts.password !== undefined || opts.passwordFile !== undefined) return undefined;
-  const envKey = ctx.io.env.SSCLIENT_KEY;
-  if (envKey !== undefined && envKey !== '') return envKey;
-  if (ctx.io.env.SSCLIENT_PASSWORD !== undefined) return undefined;
-  const project = ctx.setting('key', opts);
-  return project.source.kind === 'project' ? project.value : undefined;
-}
-
-/**
  * True when the command's key is a KMS-wrapped key file (spec/kms-key-file.md): those commands
  * skip the fast path, because a failed KMS call (an unreachable region can take seconds) would
  * be made again by the retry through `main`, and commander's few milliseconds do not matter next
  * to a KMS round trip. The file's first bytes are read, as `KeySource.fromFile` tells them apart.
  */
 export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
-  const key = keyFilePath(ctx, opts);
-  if (key === undefined || key === '') return false;
+  const choice = ctx.keyChoice(opts);
+  if (choice?.kind !== 'file' || choice.path === '') return false;
+  const key = choice.path;
   let fd: number | undefined;
   try {
     fd = openSync(ctx.path(key), 'r');

@@ -59,6 +59,18 @@ async function open(
 const expected = new Map(Object.entries(SECRETS).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 describe('rekey', () => {
+  it('takes the old key from the project file like every other command, and says it is retired', async () => {
+    await make({ keyFile: 'old.key' });
+    writeFileSync(path('.ssclient.json'), '{ "key": "old.key" }\n');
+    const r = run(['rekey', '--new-key', 'new.key']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'The old key file old.key no longer opens secrets.json; keep it while older git revisions must be read.\n',
+    );
+    expect(await open({ keyFile: 'new.key' })).toEqual(expected);
+    expect(await open({ keyFile: 'old.key' })).toBe('ERR_WRONG_KEY');
+  });
+
   it('key file to a new key in the same file: the documented steps, a new iv and sentinel', async () => {
     await make({ keyFile: 'secrets.key' });
     const before = parseVault(readFileSync(path('secrets.json')), 'before');

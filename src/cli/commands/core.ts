@@ -186,10 +186,8 @@ async function createVault(
   const store = storeArg ?? ctx.storePath(opts);
   // The key source follows the same precedence as for an existing vault (README "Passwords and
   // keys"): -k / -p / --password-file, then SSCLIENT_KEY, then SSCLIENT_PASSWORD, then a prompt.
-  const envKey = ctx.io.env.SSCLIENT_KEY;
-  const keyPath =
-    opts.key ??
-    (opts.password === undefined && opts.passwordFile === undefined && envKey ? envKey : undefined);
+  const choice = ctx.keyChoice(opts);
+  const keyPath = choice?.kind === 'file' ? choice.path : undefined;
   if ([opts.key, opts.password, opts.passwordFile].filter((o) => o !== undefined).length > 1) {
     throw usage('give only one of -p/--password, --password-file and -k/--key');
   }

@@ -389,12 +389,10 @@ async function newPassword(ctx: Context, opts: RekeyOptions): Promise<string> {
   );
 }
 
-/** The key file the old key comes from, when it is one (same precedence as Context.keySource). */
+/** The key file the old key comes from, when it is one. */
 function oldKeyPath(ctx: Context, opts: GlobalOptions): string | null {
-  if (opts.key !== undefined) return ctx.path(opts.key);
-  if (opts.password !== undefined || opts.passwordFile !== undefined) return null;
-  const env = ctx.io.env.SSCLIENT_KEY;
-  return env !== undefined && env !== '' ? ctx.path(env) : null;
+  const choice = ctx.keyChoice(opts);
+  return choice?.kind === 'file' ? ctx.path(choice.path) : null;
 }
 
 async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> {

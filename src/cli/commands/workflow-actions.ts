@@ -289,14 +289,10 @@ async function verifyKeySource(
   opts: GlobalOptions,
   key: Setting,
 ): Promise<KeySource | null> {
-  const env = ctx.io.env;
-  const given =
-    opts.key !== undefined ||
-    opts.password !== undefined ||
-    opts.passwordFile !== undefined ||
-    (env.SSCLIENT_KEY !== undefined && env.SSCLIENT_KEY !== '') ||
-    env.SSCLIENT_PASSWORD !== undefined;
-  if (given) return ctx.keySource(opts);
+  const choice = ctx.keyChoice(opts);
+  if (choice !== null && !(choice.kind === 'file' && choice.from === 'project')) {
+    return ctx.keySource(opts);
+  }
   if (key.source.kind === 'project' && key.value !== undefined) {
     try {
       await fs.access(ctx.path(key.value));
@@ -343,7 +339,7 @@ export async function configAction(
   }
   const password = passwordSetting(ctx, opts);
   rows.push(['password', password[0], password[1]]);
-  rows.push(['unlocks with', unlocksWith(ctx, opts, settings.get('key')!), '']);
+  rows.push(['unlocks with', unlocksWith(ctx, opts), '']);
   if (opts.format === 'json') {
     const obj = Object.fromEntries(
       rows.map(([k, v, from]) => [k, from === '' ? v : { value: v, from }]),
@@ -375,14 +371,9 @@ function passwordSetting(ctx: Context, opts: GlobalOptions): [string, string] {
 }
 
 /** Which credential an ordinary command would use (README "Passwords and keys" precedence). */
-function unlocksWith(ctx: Context, opts: GlobalOptions, key: Setting): string {
-  if (opts.key !== undefined) return `key file ${opts.key}`;
-  if (opts.password !== undefined || opts.passwordFile !== undefined) return 'password';
-  const env = ctx.io.env;
-  if (env.SSCLIENT_KEY !== undefined && env.SSCLIENT_KEY !== '')
-    return `key file ${env.SSCLIENT_KEY}`;
-  if (env.SSCLIENT_PASSWORD !== undefined) return 'password';
-  if (key.value !== undefined) return `key file ${key.value}`;
+function unlocksWith(ctx: Context, opts: GlobalOptions): string {
+  const choice = ctx.keyChoice(opts);
+  if (choice !== null) return choice.kind === 'file' ? `key file ${choice.path}` : 'password';
   return ctx.io.stdinIsTTY
     ? 'password (asked at a prompt)'
     : 'nothing: give -p, --password-file or -k';

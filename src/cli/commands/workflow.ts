@@ -112,19 +112,9 @@ export async function setFromFile(
  * new vault opens with what every later command will use.
  */
 export function withProjectKey<T extends GlobalOptions>(ctx: Context, opts: T): T {
-  const env = ctx.io.env;
-  if (
-    opts.key !== undefined ||
-    opts.password !== undefined ||
-    opts.passwordFile !== undefined ||
-    (env.SSCLIENT_KEY !== undefined && env.SSCLIENT_KEY !== '') ||
-    env.SSCLIENT_PASSWORD !== undefined
-  ) {
-    return opts;
-  }
-  const key = ctx.setting('key', opts);
-  return key.source.kind === 'project' && key.value !== undefined
-    ? { ...opts, key: key.value }
+  const choice = ctx.keyChoice(opts);
+  return choice?.kind === 'file' && choice.from === 'project'
+    ? { ...opts, key: choice.path }
     : opts;
 }
 
