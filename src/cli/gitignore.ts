@@ -4,10 +4,9 @@
  * comment, unless a line there already reads `name`, `/name` or `*.ext`. Unlike the reference, a
  * newline is added first when the file does not end with one.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { ioError } from '../errors.js';
-import { writeFileAtomic } from '../io/files.js';
+import { appendLines, readTextOrEmpty } from '../io/files.js';
 
 /** True when `dir` or one of its ancestors contains `.git`. */
 export function insideGitRepo(dir: string): boolean {
@@ -30,12 +29,7 @@ export async function ignoreKeyFile(keyPath: string): Promise<string | null> {
   if (!insideGitRepo(dir)) return null;
   const name = basename(absolute);
   const gitignore = join(dir, '.gitignore');
-  let existing = '';
-  try {
-    existing = await fs.readFile(gitignore, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(err, 'read', gitignore);
-  }
+  const existing = await readTextOrEmpty(gitignore);
   const rule = escapeGlob(name);
   const ext = extname(name);
   const covering = new Set([rule, `/${rule}`]);
@@ -44,9 +38,7 @@ export async function ignoreKeyFile(keyPath: string): Promise<string | null> {
     covering.add(`/*${escapeGlob(ext)}`);
   }
   if (existing.split('\n').some((line) => covering.has(patternOf(line)))) return null;
-  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
-  const addition = `# SecureStore key file: never commit it\n/${rule}\n`;
-  await writeFileAtomic(gitignore, existing + separator + addition);
+  await appendLines(gitignore, existing, `# SecureStore key file: never commit it\n/${rule}\n`);
   return gitignore;
 }
 

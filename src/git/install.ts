@@ -3,10 +3,9 @@
  * top-level `.gitattributes` per vault, and `merge.securestore.*` / `diff.securestore.*` in the
  * repository's own git config. Both steps are idempotent, and undone by {@link uninstallDrivers}.
  */
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { fail, ioError } from '../errors.js';
-import { removeFile, writeFileAtomic } from '../io/files.js';
+import { fail } from '../errors.js';
+import { appendLines, readTextOrEmpty, removeFile, writeFileAtomic } from '../io/files.js';
 import { gitOutput, type RepoPath, runGit } from './run-git.js';
 
 /** The driver name used in `.gitattributes` and in git config. */
@@ -34,15 +33,6 @@ export interface InstallReport {
   readonly config: 'set' | 'removed' | 'kept';
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await fs.readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw ioError(err, 'read', path);
-  }
-}
-
 /** The git config entries for the drivers, `command` being how to run ssclient. */
 export function driverConfig(command: string): [string, string][] {
   return [
@@ -55,12 +45,11 @@ export function driverConfig(command: string): [string, string][] {
 /** Adds the `.gitattributes` line (once) and sets the driver config. */
 export async function installDrivers(where: RepoPath, command: string): Promise<InstallReport> {
   const file = join(where.top, '.gitattributes');
-  const text = await readText(file);
+  const text = await readTextOrEmpty(file);
   const line = attributeLine(where.path);
   let attributes: InstallReport['attributes'] = 'present';
   if (!text.split(/\r?\n/).some((l) => l.trim() === line)) {
-    const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-    await writeFileAtomic(file, `${text}${separator}${line}\n`);
+    await appendLines(file, text, `${line}\n`);
     attributes = 'added';
   }
   for (const [key, value] of driverConfig(command)) {
@@ -75,7 +64,7 @@ export async function installDrivers(where: RepoPath, command: string): Promise<
  */
 export async function uninstallDrivers(where: RepoPath): Promise<InstallReport> {
   const file = join(where.top, '.gitattributes');
-  const text = await readText(file);
+  const text = await readTextOrEmpty(file);
   const line = attributeLine(where.path);
   const lines = text.split('\n');
   const kept = lines.filter((l) => l.replace(/\r$/, '').trim() !== line);

@@ -155,6 +155,25 @@ export async function renameDurable(from: string, to: string): Promise<void> {
   await syncDirectory(dirname(to));
 }
 
+/** A text file's contents, or '' when it does not exist. */
+export async function readTextOrEmpty(path: string): Promise<string> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw ioError(err, 'read', path);
+  }
+}
+
+/**
+ * Writes `existing` (the file's current text) plus `lines`, with a newline between them when
+ * `existing` lacks a final one: an append to a text file such as .gitignore, done atomically.
+ */
+export async function appendLines(path: string, existing: string, lines: string): Promise<void> {
+  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  await writeFileAtomic(path, existing + separator + lines);
+}
+
 /** Removes a file; a file that is already gone is not an error. */
 export async function removeFile(path: string): Promise<void> {
   try {
