@@ -4,8 +4,7 @@
  * is derived once per vault iv and checked against each version's sentinel.
  */
 import { type Blob, decryptBlob, splitKey, type VaultKeys } from '../crypto/blob.js';
-import { zeroize } from '../crypto/primitives.js';
-import { isSecureStoreError } from '../errors.js';
+import { KEY_BYTES, zeroize } from '../crypto/primitives.js';
 import { decodeBase64 } from '../format/base64.js';
 import type { VaultDocument } from '../format/vault-codec.js';
 import type { KeySource } from '../keys/key-source.js';
@@ -25,14 +24,8 @@ export class VersionDecryptor {
   async opener(doc: VaultDocument): Promise<((blob: Blob) => Buffer | null) | null> {
     let keys = this.#keys.get(doc.iv);
     if (keys === undefined) {
-      let bytes: Uint8Array;
-      try {
-        bytes = await this.#source.keyFor(decodeBase64(doc.iv));
-      } catch (err) {
-        if (isSecureStoreError(err, 'ERR_WRONG_KEY')) return null;
-        throw err;
-      }
-      keys = bytes.length === 32 ? splitKey(bytes) : null;
+      const bytes = await this.#source.keyFor(decodeBase64(doc.iv));
+      keys = bytes.length === KEY_BYTES ? splitKey(bytes) : null;
       zeroize(bytes);
       this.#keys.set(doc.iv, keys);
     }
