@@ -14,6 +14,7 @@ import {
   makeWrappedKeyFile,
   MAX_WRAPPINGS,
   regionOfArn,
+  checkRoomFor,
   withWrapping,
   type WrappedKeyFile,
   type Wrapping,
@@ -76,6 +77,9 @@ export async function addWrapping(
   options: AddWrappingOptions,
 ): Promise<WrappedKeyFile> {
   checkKey(key);
+  // Refused before the Encrypt call when the key is named by its ARN; an alias is checked again
+  // by withWrapping once KMS has said which key it names.
+  checkRoomFor(file, options.keyId);
   const wrapping = await wrapOne(key, options.keyId, wrappingContext(options.context), options);
   return withWrapping(file, wrapping);
 }

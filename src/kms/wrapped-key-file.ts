@@ -190,13 +190,22 @@ export function findWrapping(file: WrappedKeyFile, which: string | number): numb
  * @throws SecureStoreError ERR_ARGUMENT
  */
 export function withWrapping(file: WrappedKeyFile, wrapping: Wrapping): WrappedKeyFile {
-  if (file.wrappings.some((w) => w.keyArn === wrapping.keyArn)) {
-    fail('ERR_ARGUMENT', `the file already has a wrapping under KMS key ${wrapping.keyArn}`);
+  checkRoomFor(file, wrapping.keyArn);
+  return makeWrappedKeyFile([...file.wrappings, wrapping]);
+}
+
+/**
+ * Refuses a wrapping under `keyArn` that {@link withWrapping} would refuse: one already there,
+ * or a full file. Callers run it before asking KMS to encrypt, too.
+ * @throws SecureStoreError ERR_ARGUMENT
+ */
+export function checkRoomFor(file: WrappedKeyFile, keyArn: string): void {
+  if (file.wrappings.some((w) => w.keyArn === keyArn)) {
+    fail('ERR_ARGUMENT', `the file already has a wrapping under KMS key ${keyArn}`);
   }
   if (file.wrappings.length >= MAX_WRAPPINGS) {
     fail('ERR_ARGUMENT', `a wrapped key file holds at most ${MAX_WRAPPINGS} wrappings`);
   }
-  return makeWrappedKeyFile([...file.wrappings, wrapping]);
 }
 
 /**

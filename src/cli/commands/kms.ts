@@ -11,6 +11,7 @@ import { withLock } from '../../io/lock.js';
 import { KeySource, looksLikeWrappedKey } from '../../keys/key-source.js';
 import { addWrapping, wrapKey } from '../../kms/wrap.js';
 import {
+  checkRoomFor,
   defaultWrappedKeyPath,
   type EncryptionContext,
   formatWrappedKeyFile,
@@ -188,6 +189,7 @@ export function registerKmsCommands(program: Command, ctx: Context, bind: Regist
     const updated = await editWrappedKeyFile(ctx, path, (file) => {
       const context =
         opts.context.length > 0 ? parseContextPairs(opts.context) : file.wrappings[0]!.context;
+      checkRoomFor(file, keyId); // before the key is unwrapped (a KMS call) for nothing
       return withVaultKey(ctx, opts, path, (key) =>
         addWrapping(file, key, { keyId, context, ...ctx.kmsOptions(opts) }),
       );
