@@ -164,9 +164,9 @@ export async function checkKeyFiles(
   }
   const problems: string[] = [];
   for (const path of [...candidates].sort()) {
-    if (!(await isPlainKeyFile(path))) continue;
+    const mode = await plainKeyFileMode(path);
+    if (mode === null) continue;
     const shown = display(path);
-    const mode = (await fs.stat(path)).mode & 0o777;
     if ((mode & 0o077) !== 0) {
       problems.push(
         `${shown}: key file readable by ${mode & 0o007 ? 'others' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}): run chmod 600 ${shown}`,
@@ -186,24 +186,29 @@ export async function checkKeyFiles(
   return problems;
 }
 
-/** A PEM key file, or a 32-byte file named `*.key` (the legacy raw form). */
-async function isPlainKeyFile(path: string): Promise<boolean> {
+/**
+ * The permission bits of a plain key file (a PEM key file, or a 32-byte file named `*.key`, the
+ * legacy raw form); null for anything else.
+ */
+async function plainKeyFileMode(path: string): Promise<number | null> {
   let bytes: Uint8Array;
+  let mode: number;
   try {
     const stat = await fs.stat(path);
-    if (!stat.isFile() || stat.size > MAX_KEY_FILE_BYTES) return false;
+    if (!stat.isFile() || stat.size > MAX_KEY_FILE_BYTES) return null;
+    mode = stat.mode & 0o777;
     bytes = await fs.readFile(path);
   } catch {
-    return false;
+    return null;
   }
   try {
-    if (looksLikeWrappedKey(bytes)) return false;
-    if (bytes.length === 32) return path.endsWith('.key');
-    if (!Buffer.from(bytes).includes('-----BEGIN PRIVATE KEY-----')) return false;
+    if (looksLikeWrappedKey(bytes)) return null;
+    if (bytes.length === 32) return path.endsWith('.key') ? mode : null;
+    if (!Buffer.from(bytes).includes('-----BEGIN PRIVATE KEY-----')) return null;
     zeroize(decodeKeyFile(bytes, path));
-    return true;
+    return mode;
   } catch {
-    return false;
+    return null;
   } finally {
     zeroize(bytes);
   }
