@@ -173,7 +173,10 @@ describe('rekey', () => {
   it('bad requests change nothing: a wrong old key, no target, two targets, no password source', async () => {
     await make({ keyFile: 'k.key' });
     const pem = readFileSync(path('k.key'), 'utf8').split('\n');
-    pem[1] = `${pem[1]![0] === 'A' ? 'B' : 'A'}${pem[1]!.slice(1)}`;
+    // Change a character in the HMAC half (bytes 16-31): a key wrong only in its AES half passes
+    // the sentinel's MAC, and its padding check then fails only with probability 255/256.
+    const body = pem[1]!;
+    pem[1] = `${body.slice(0, 30)}${body[30] === 'A' ? 'B' : 'A'}${body.slice(31)}`;
     writeFileSync(path('wrong.key'), pem.join('\n'));
     const vault = readFileSync(path('secrets.json'));
     const wrong = run(['-k', 'wrong.key', 'rekey', '--new-key', 'wrong.key']);
