@@ -129,6 +129,50 @@ describe('damaged vaults', () => {
   });
 });
 
+describe('base64 fields: one character outside the alphabet (spec/format.md §5.3, §7)', () => {
+  const ALPHABET = /^[A-Za-z0-9+/]$/;
+  /** Every iv, hmac and payload value in the text: [start, end) of the characters between quotes. */
+  const fields = (text: string): [number, number][] =>
+    [...text.matchAll(/"(?:iv|hmac|payload)": "([^"]*)"/g)].map((m) => {
+      const start = m.index + m[0].length - 1 - m[1]!.length;
+      return [start, start + m[1]!.length];
+    });
+  const refuse = (text: string, field: [number, number], at: number, c: string): void => {
+    const pos = field[0] + (at % (field[1] - field[0]));
+    const damaged = text.slice(0, pos) + c + text.slice(pos + 1);
+    let error: unknown;
+    try {
+      parseVault(Buffer.from(damaged), 'v');
+    } catch (err) {
+      error = err;
+    }
+    expect(error, `${JSON.stringify(c)} at ${pos}`).toBeInstanceOf(SecureStoreError);
+    expect((error as SecureStoreError).code).toBe('ERR_VAULT_FORMAT');
+  };
+
+  it('is refused in every iv, hmac and payload, including "_" and "-" (URL-safe base64)', () => {
+    // The reader's pattern for the usual layout matches `[\w+/]`, which also lets `_` through;
+    // these fixed cases check each field of each secret for `_` and `-`.
+    const text = valid.toString('utf8');
+    const all = fields(text);
+    expect(all.length).toBe(1 + 3 * 4); // the vault iv, the sentinel and three secrets
+    for (const field of all) {
+      for (const c of ['_', '-']) {
+        for (const at of [0, 5, field[1] - field[0] - 3]) refuse(text, field, at, c);
+      }
+    }
+    const nonAlphabet = fc
+      .string({ unit: 'binary', minLength: 1, maxLength: 1 })
+      .filter((c) => !ALPHABET.test(c));
+    fc.assert(
+      fc.property(fc.nat(all.length - 1), fc.nat(), nonAlphabet, (f, at, c) => {
+        refuse(text, all[f]!, at, c);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('the strict JSON reader against JSON.parse', () => {
   /** JSON.parse's verdict, and whether the text holds a repeated name in some object. */
   function reference(text: string): 'invalid' | 'valid' {
