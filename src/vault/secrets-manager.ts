@@ -290,7 +290,7 @@ export class SecretsManager {
    */
   #forEachPlaintext(fn: (name: string, plaintext: Uint8Array) => void): void {
     const names = this.keys();
-    const blobs = names.map((name) => this.#doc.secrets.get(name)!);
+    const blobs = [...this.#doc.secrets.values()]; // in the same (sorted) order as names
     forEachDecrypted(this.#keys!, blobs, (i, plain) => {
       if (plain === null) this.#integrityFailure(names[i]!);
       fn(names[i]!, plain);
