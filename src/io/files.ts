@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type ErrorCode, fail, ioError, SecureStoreError } from '../errors.js';
-import { isProcessAlive } from './lock.js';
 
 /** Reads a whole file, refusing files over `maxBytes` before reading them. */
 export async function readFileCapped(
@@ -106,7 +105,8 @@ export async function resolveWriteTarget(path: string): Promise<string> {
  * Removes the temporary files that {@link writeFileAtomic} leaves beside `path` when its process
  * is killed mid-write: `.<name>.<pid>.<12 hex digits>.tmp` whose pid is not a live process on
  * this host. Call it only while holding the lock on `path`, so that no other writer of `path` is
- * in the middle of a write. Best effort: failures are ignored. spec/format.md §8.
+ * in the middle of a write: `withLock` does, for every locked writer. Best effort: failures are
+ * ignored. spec/format.md §8.1.
  */
 export async function removeAbandonedTempFiles(path: string): Promise<void> {
   const target = await resolveWriteTarget(path);
@@ -126,6 +126,16 @@ export async function removeAbandonedTempFiles(path: string): Promise<void> {
     const pid = Number(m[1]);
     if (pid === process.pid || isProcessAlive(pid)) continue;
     await fs.unlink(join(dir, entry)).catch(() => {});
+  }
+}
+
+/** True when a process with this pid exists on this host (EPERM: it exists, not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
