@@ -78,13 +78,12 @@ export async function writeFileAtomic(
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await fs.rename(temp, target);
+    await renameDurable(temp, target, { verb: 'write', what: path });
   } catch (err) {
     await handle?.close().catch(() => {});
     await fs.unlink(temp).catch(() => {});
-    throw ioError(err, 'write', path);
+    throw err instanceof SecureStoreError ? err : ioError(err, 'write', path);
   }
-  await syncDirectory(dir);
 }
 
 /**
@@ -154,13 +153,22 @@ export async function syncDirectory(dir: string): Promise<void> {
 
 /**
  * Renames `from` over `to` (atomic on POSIX) and fsyncs the directory, so that the rename
- * survives a power cut. Used to move a fully written and synced file into place.
+ * survives a power cut. Used to move a fully written and synced file into place. A failure is
+ * `cannot <verb> <what>`, by default `cannot rename FROM to TO`.
+ * @throws SecureStoreError ERR_NOT_FOUND, ERR_IO
  */
-export async function renameDurable(from: string, to: string): Promise<void> {
+export async function renameDurable(
+  from: string,
+  to: string,
+  failure: { readonly verb: string; readonly what: string } = {
+    verb: 'rename',
+    what: `${from} to ${to}`,
+  },
+): Promise<void> {
   try {
     await fs.rename(from, to);
   } catch (err) {
-    throw ioError(err, 'rename', `${from} to ${to}`);
+    throw ioError(err, failure.verb, failure.what);
   }
   await syncDirectory(dirname(to));
 }
