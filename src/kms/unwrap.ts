@@ -112,11 +112,13 @@ export async function unwrapKeyFileCached(
   path: string,
   options: KmsOptions = {},
 ): Promise<UnwrappedKey> {
-  const file = parseWrappedKeyFile(bytes, path);
   const id = Buffer.from(sha256(bytes)).toString('hex');
   let entry = cache.get(id);
   const joined = entry !== undefined;
   if (entry === undefined) {
+    // Parsed only on a miss: an entry is made only after these same bytes (the key is their
+    // SHA-256) parsed, and its key passed the checks of §7.3 when it was unwrapped.
+    const file = parseWrappedKeyFile(bytes, path);
     const created: CacheEntry = { key: unwrapWrappedKey(file, path, options) };
     entry = created;
     cache.set(id, created);
