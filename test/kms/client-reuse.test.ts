@@ -4,19 +4,10 @@
  * ends, so no client (nor the credentials it resolved) serves another operation. Counted by
  * wrapping the SDK's KMSClient; the calls go to the KMS test server as in kms-library.test.ts.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from '../../src/crypto/primitives.js';
-import {
-  addWrapping,
-  formatWrappedKeyFile,
-  KeySource,
-  unwrapWrappedKey,
-  wrapKey,
-} from '../../src/index.js';
+import { addWrapping, unwrapWrappedKey, wrapKey } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
-import { tempDir } from '../helpers/cli.js';
 import { kmsTarget } from '../helpers/kms.js';
 
 const clients = vi.hoisted(() => ({ made: [] as string[], destroyed: 0 }));
@@ -43,14 +34,10 @@ beforeAll(() => {
   Object.assign(process.env, target.env);
 });
 
-let dir: string;
-let cleanup: () => void;
 beforeEach(() => {
-  ({ dir, cleanup } = tempDir('kms-clients-'));
   clients.made.length = 0;
   clients.destroyed = 0;
 });
-afterEach(() => cleanup());
 
 describe('one KMS client per region and operation', () => {
   it('wrapping under two keys in one region makes one client, destroyed at the end', async () => {
@@ -76,11 +63,7 @@ describe('one KMS client per region and operation', () => {
   it('operations never share a client: each has its own, made with its own options', async () => {
     const key = randomBytes(32);
     const file = await wrapKey(key, { keyIds: [target.key1], ...kms });
-    const path = join(dir, 'k.kms.json');
-    writeFileSync(path, formatWrappedKeyFile(file));
-    const source = KeySource.fromFile(path, { kms: { ...kms, timeoutMs: 5_000 } });
-    expect(await source.keyFor(new Uint8Array(16))).toEqual(key);
-    source.dispose();
+    expect(await unwrapWrappedKey(file, 'k.kms.json', { ...kms, timeoutMs: 5_000 })).toEqual(key);
     await addWrapping(file, key, { keyId: target.key2, endpoint: `${target.endpoint}/` });
     expect(clients.made).toEqual([
       JSON.stringify({ region: target.region, endpoint: target.endpoint }),
