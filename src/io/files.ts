@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type ErrorCode, fail, ioError, SecureStoreError } from '../errors.js';
-import { isProcessAlive } from './lock.js';
 
 /** Reads a whole file, refusing files over `maxBytes` before reading them. */
 export async function readFileCapped(
@@ -79,13 +78,12 @@ export async function writeFileAtomic(
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await fs.rename(temp, target);
+    await renameDurable(temp, target, { verb: 'write', what: path });
   } catch (err) {
     await handle?.close().catch(() => {});
     await fs.unlink(temp).catch(() => {});
-    throw ioError(err, 'write', path);
+    throw err instanceof SecureStoreError ? err : ioError(err, 'write', path);
   }
-  await syncDirectory(dir);
 }
 
 /**
@@ -106,7 +104,8 @@ export async function resolveWriteTarget(path: string): Promise<string> {
  * Removes the temporary files that {@link writeFileAtomic} leaves beside `path` when its process
  * is killed mid-write: `.<name>.<pid>.<12 hex digits>.tmp` whose pid is not a live process on
  * this host. Call it only while holding the lock on `path`, so that no other writer of `path` is
- * in the middle of a write. Best effort: failures are ignored. spec/format.md §8.
+ * in the middle of a write: `withLock` does, for every locked writer. Best effort: failures are
+ * ignored. spec/format.md §8.1.
  */
 export async function removeAbandonedTempFiles(path: string): Promise<void> {
   const target = await resolveWriteTarget(path);
@@ -129,6 +128,16 @@ export async function removeAbandonedTempFiles(path: string): Promise<void> {
   }
 }
 
+/** True when a process with this pid exists on this host (EPERM: it exists, not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** fsync a directory so that a rename in it survives a power cut. Best effort off Linux. */
 export async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
@@ -144,13 +153,22 @@ export async function syncDirectory(dir: string): Promise<void> {
 
 /**
  * Renames `from` over `to` (atomic on POSIX) and fsyncs the directory, so that the rename
- * survives a power cut. Used to move a fully written and synced file into place.
+ * survives a power cut. Used to move a fully written and synced file into place. A failure is
+ * `cannot <verb> <what>`, by default `cannot rename FROM to TO`.
+ * @throws SecureStoreError ERR_NOT_FOUND, ERR_IO
  */
-export async function renameDurable(from: string, to: string): Promise<void> {
+export async function renameDurable(
+  from: string,
+  to: string,
+  failure: { readonly verb: string; readonly what: string } = {
+    verb: 'rename',
+    what: `${from} to ${to}`,
+  },
+): Promise<void> {
   try {
     await fs.rename(from, to);
   } catch (err) {
-    throw ioError(err, 'rename', `${from} to ${to}`);
+    throw ioError(err, failure.verb, failure.what);
   }
   await syncDirectory(dirname(to));
 }

@@ -7,6 +7,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { fail, ioError } from '../errors.js';
+import { isProcessAlive, removeAbandonedTempFiles, resolveWriteTarget } from './files.js';
 
 /** A lock older than this is taken to be abandoned whatever its holder. */
 export const STALE_AFTER_MS = 10 * 60 * 1000;
@@ -23,18 +24,24 @@ interface Holder {
   time: number;
 }
 
-/** Runs `fn` while holding the lock on `path`; always releases it. */
+/**
+ * Runs `fn` while holding the lock on `path`; always releases it. Before letting go, it removes
+ * the temporary files that writers of `path` killed mid-write left beside it: only a lock holder
+ * knows that no other writer of `path` is in the middle of a write (spec/format.md §8.1).
+ */
 export async function withLock<T>(
   path: string,
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
   // Beside the file itself, not beside a symbolic link to it: every way to the vault shares one lock.
-  const lockPath = `${await fs.realpath(path).catch(() => path)}.lock`;
+  const lockPath = `${await resolveWriteTarget(path)}.lock`;
   const token = await acquire(lockPath, options.timeoutMs ?? 30_000);
   try {
     return await fn();
   } finally {
+    // `path`, not the target resolved above: `fn` may have created the file it names.
+    await removeAbandonedTempFiles(path);
     await release(lockPath, token);
   }
 }
@@ -111,16 +118,6 @@ async function isStale(lockPath: string, holder: Holder | null): Promise<boolean
   if (holder === null) return age > 2_000;
   if (holder.host !== hostname()) return false;
   return !isProcessAlive(holder.pid);
-}
-
-/** True when a process with this pid exists on this host (EPERM: it exists, not ours). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function breakStale(lockPath: string, staleContent: string): Promise<void> {

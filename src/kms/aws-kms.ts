@@ -38,22 +38,66 @@ interface RegionClient {
   readonly region: () => Promise<string | undefined>;
 }
 
-async function clientFor(region: string | undefined, options: KmsOptions): Promise<RegionClient> {
-  if (options.client !== undefined) {
-    return { client: options.client, release: () => {}, region: async () => region };
+/**
+ * The KMS clients of one operation (wrapping a key under several KMS keys, one unwrap with its
+ * failover): one client per region, made on its first call, so that the operation's calls to a
+ * region share a client and its credentials are resolved once, not once per call. A session
+ * belongs to one KmsOptions (copied when it starts), and its clients are destroyed when the
+ * operation ends: a client never serves another configuration (other credentials, profile or
+ * endpoint, or an environment changed since), and keep-alive sockets do not keep a short-lived
+ * process running. Get one from {@link withKmsSession}.
+ */
+export class KmsSession {
+  /** A copy of the operation's options, taken when it starts. */
+  readonly options: KmsOptions;
+  /** By the region the call named; `undefined` is the SDK's default region chain. */
+  readonly #clients = new Map<string | undefined, RegionClient>();
+
+  constructor(options: KmsOptions) {
+    this.options = { ...options };
   }
-  const sdk = await loadSdk();
-  const client = new sdk.KMSClient({
-    ...(region !== undefined ? { region } : {}),
-    ...(options.profile !== undefined ? { profile: options.profile } : {}),
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-  });
-  return {
-    client,
-    // Close the keep-alive sockets so that a short-lived process exits at once.
-    release: () => client.destroy(),
-    region: () => client.config.region().catch(() => undefined),
-  };
+
+  async clientFor(region: string | undefined): Promise<RegionClient> {
+    const { client: given, profile, endpoint } = this.options;
+    if (given !== undefined)
+      return { client: given, release: () => {}, region: async () => region };
+    const sdk = await loadSdk();
+    let entry = this.#clients.get(region);
+    if (entry === undefined) {
+      const client = new sdk.KMSClient({
+        ...(region !== undefined ? { region } : {}),
+        ...(profile !== undefined ? { profile } : {}),
+        ...(endpoint !== undefined ? { endpoint } : {}),
+      });
+      entry = {
+        client,
+        // Close the keep-alive sockets so that a short-lived process exits at once.
+        release: () => client.destroy(),
+        region: () => client.config.region().catch(() => undefined),
+      };
+      this.#clients.set(region, entry);
+    }
+    return entry;
+  }
+
+  /** Destroys every client the session made. */
+  close(): void {
+    for (const entry of this.#clients.values()) entry.release();
+    this.#clients.clear();
+  }
+}
+
+/** Runs one KMS operation, `fn`, with a {@link KmsSession} that is closed when it settles. */
+export async function withKmsSession<T>(
+  options: KmsOptions,
+  fn: (session: KmsSession) => Promise<T>,
+): Promise<T> {
+  const session = new KmsSession(options);
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
 }
 
 function timeoutOf(options: KmsOptions): number {
@@ -69,10 +113,11 @@ function timeoutOf(options: KmsOptions): number {
  * {@link KmsError} that names `kmsKey`.
  */
 async function callKms<T>(
-  options: KmsOptions,
+  session: KmsSession,
   call: Omit<KmsCall, 'timedOut' | 'aborted' | 'timeoutMs'>,
   run: (sdk: Sdk, client: KmsClientLike, abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  const options = session.options;
   const timeoutMs = timeoutOf(options);
   const controller = new AbortController();
   let timedOut = false;
@@ -87,7 +132,7 @@ async function callKms<T>(
   try {
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     const sdk = await loadSdk();
-    region = await clientFor(call.region, options);
+    region = await session.clientFor(call.region);
     if (controller.signal.aborted) throw new Error('aborted before the call');
     return await run(sdk, region.client, controller.signal);
   } catch (err) {
@@ -104,7 +149,6 @@ async function callKms<T>(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    region?.release();
   }
 }
 
@@ -124,11 +168,17 @@ export async function kmsEncrypt(
   plaintext: Uint8Array,
   context: Readonly<Record<string, string>>,
   region: string | undefined,
-  options: KmsOptions,
+  session: KmsSession,
 ): Promise<EncryptResult> {
   return callKms(
-    options,
-    { operation: 'Encrypt', kmsKey: keyId, region, endpoint: options.endpoint, file: undefined },
+    session,
+    {
+      operation: 'Encrypt',
+      kmsKey: keyId,
+      region,
+      endpoint: session.options.endpoint,
+      file: undefined,
+    },
     async (sdk, client, abortSignal) => {
       const out = (await client.send(
         new sdk.EncryptCommand({
@@ -166,11 +216,11 @@ export async function kmsDecrypt(
   context: Readonly<Record<string, string>>,
   region: string,
   file: string,
-  options: KmsOptions,
+  session: KmsSession,
 ): Promise<DecryptResult> {
   return callKms(
-    options,
-    { operation: 'Decrypt', kmsKey: keyArn, region, endpoint: options.endpoint, file },
+    session,
+    { operation: 'Decrypt', kmsKey: keyArn, region, endpoint: session.options.endpoint, file },
     async (sdk, client, abortSignal) => {
       const out = (await client.send(
         new sdk.DecryptCommand({

@@ -5,7 +5,7 @@
 import { KEY_BYTES, sha256, zeroize } from '../crypto/primitives.js';
 import { isSecureStoreError } from '../errors.js';
 import { decodeBase64 } from '../format/base64.js';
-import { kmsDecrypt } from './aws-kms.js';
+import { kmsDecrypt, type KmsSession, withKmsSession } from './aws-kms.js';
 import { combineFailures, KmsError } from './kms-errors.js';
 import type { KmsOptions } from './options.js';
 import { parseWrappedKeyFile, type WrappedKeyFile, type Wrapping } from './wrapped-key-file.js';
@@ -20,18 +20,20 @@ export async function unwrapWrappedKey(
   source: string,
   options: KmsOptions = {},
 ): Promise<Uint8Array> {
-  const failures: KmsError[] = [];
-  for (const wrapping of failoverOrder(file.wrappings, options.region)) {
-    try {
-      return await unwrapOne(wrapping, source, options);
-    } catch (err) {
-      if (!(err instanceof KmsError)) throw err;
-      // A cancelled call stops the search: the caller asked for no more KMS calls.
-      if (err.code === 'ERR_KMS_ABORTED') throw err;
-      failures.push(err);
+  return withKmsSession(options, async (session) => {
+    const failures: KmsError[] = [];
+    for (const wrapping of failoverOrder(file.wrappings, options.region)) {
+      try {
+        return await unwrapOne(wrapping, source, session);
+      } catch (err) {
+        if (!(err instanceof KmsError)) throw err;
+        // A cancelled call stops the search: the caller asked for no more KMS calls.
+        if (err.code === 'ERR_KMS_ABORTED') throw err;
+        failures.push(err);
+      }
     }
-  }
-  throw combineFailures(source, failures);
+    throw combineFailures(source, failures);
+  });
 }
 
 /** spec §7.1: file order, but wrappings in an explicitly named region first. */
@@ -49,7 +51,7 @@ export function failoverOrder(
 async function unwrapOne(
   wrapping: Wrapping,
   source: string,
-  options: KmsOptions,
+  session: KmsSession,
 ): Promise<Uint8Array> {
   const ciphertext = decodeBase64(wrapping.ciphertext);
   const out = await kmsDecrypt(
@@ -58,7 +60,7 @@ async function unwrapOne(
     wrapping.context,
     wrapping.region,
     source,
-    options,
+    session,
   );
   // spec §7.3: the key KMS used must be the one recorded.
   if (out.keyId !== wrapping.keyArn) {
@@ -110,11 +112,13 @@ export async function unwrapKeyFileCached(
   path: string,
   options: KmsOptions = {},
 ): Promise<UnwrappedKey> {
-  const file = parseWrappedKeyFile(bytes, path);
   const id = Buffer.from(sha256(bytes)).toString('hex');
   let entry = cache.get(id);
   const joined = entry !== undefined;
   if (entry === undefined) {
+    // Parsed only on a miss: an entry is made only after these same bytes (the key is their
+    // SHA-256) parsed, and its key passed the checks of §7.3 when it was unwrapped.
+    const file = parseWrappedKeyFile(bytes, path);
     const created: CacheEntry = { key: unwrapWrappedKey(file, path, options) };
     entry = created;
     cache.set(id, created);

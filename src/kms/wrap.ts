@@ -5,7 +5,7 @@
 import { KEY_BYTES } from '../crypto/primitives.js';
 import { fail } from '../errors.js';
 import { encodeBase64 } from '../format/base64.js';
-import { kmsEncrypt } from './aws-kms.js';
+import { kmsEncrypt, type KmsSession, withKmsSession } from './aws-kms.js';
 import { KmsError } from './kms-errors.js';
 import type { KmsOptions } from './options.js';
 import {
@@ -53,16 +53,18 @@ export async function wrapKey(key: Uint8Array, options: WrapKeyOptions): Promise
   }
   const context = wrappingContext(options.context);
   const wrappings: Wrapping[] = [];
-  for (const keyId of keyIds) {
-    const wrapping = await wrapOne(key, keyId, context, options);
-    if (wrappings.some((w) => w.keyArn === wrapping.keyArn)) {
-      fail(
-        'ERR_ARGUMENT',
-        `keyIds: ${keyId} is the same KMS key as another one given (${wrapping.keyArn})`,
-      );
+  await withKmsSession(options, async (session) => {
+    for (const keyId of keyIds) {
+      const wrapping = await wrapOne(key, keyId, context, session);
+      if (wrappings.some((w) => w.keyArn === wrapping.keyArn)) {
+        fail(
+          'ERR_ARGUMENT',
+          `keyIds: ${keyId} is the same KMS key as another one given (${wrapping.keyArn})`,
+        );
+      }
+      wrappings.push(wrapping);
     }
-    wrappings.push(wrapping);
-  }
+  });
   return makeWrappedKeyFile(wrappings);
 }
 
@@ -80,7 +82,10 @@ export async function addWrapping(
   // Refused before the Encrypt call when the key is named by its ARN; an alias is checked again
   // by withWrapping once KMS has said which key it names.
   checkRoomFor(file, options.keyId);
-  const wrapping = await wrapOne(key, options.keyId, wrappingContext(options.context), options);
+  const context = wrappingContext(options.context);
+  const wrapping = await withKmsSession(options, (session) =>
+    wrapOne(key, options.keyId, context, session),
+  );
   return withWrapping(file, wrapping);
 }
 
@@ -88,14 +93,14 @@ async function wrapOne(
   key: Uint8Array,
   keyId: string,
   context: EncryptionContext,
-  options: KmsOptions,
+  session: KmsSession,
 ): Promise<Wrapping> {
   if (typeof keyId !== 'string' || keyId.trim() === '' || keyId !== keyId.trim()) {
     fail('ERR_ARGUMENT', `KMS key id ${JSON.stringify(keyId)}: expected a key id, ARN or alias`);
   }
   // A key or alias ARN names its region; otherwise --region, else the SDK's chain.
-  const region = regionOfArn(keyId) ?? options.region;
-  const out = await kmsEncrypt(keyId, key, context, region, options);
+  const region = regionOfArn(keyId) ?? session.options.region;
+  const out = await kmsEncrypt(keyId, key, context, region, session);
   if (keyIdOfArn(out.keyArn) === null) {
     throw new KmsError(
       'ERR_KMS',

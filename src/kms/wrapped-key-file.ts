@@ -5,7 +5,7 @@
  */
 import { fail } from '../errors.js';
 import { decodedLength, isCanonicalBase64 } from '../format/base64.js';
-import { type JsonNode, JsonSyntaxError, parseJson } from '../format/json.js';
+import { type JsonNode, JsonSyntaxError, parseJson, writeJson } from '../format/json.js';
 import { compareCodePoints, hasLoneSurrogate } from '../format/vault-codec.js';
 
 /** spec/kms-key-file.md §4.1: the type marker. */
@@ -119,31 +119,26 @@ export function validateWrappedKeyFile(file: unknown): WrappedKeyFile {
  */
 export function formatWrappedKeyFile(file: WrappedKeyFile): string {
   const doc = validateWrappedKeyFile(file);
-  const q = (s: string): string => JSON.stringify(s);
-  const wrappings = doc.wrappings.map((w) => {
-    const pairs = sortedPairs(w.context);
-    const context =
-      pairs.length === 0
-        ? '{}'
-        : `{\n${pairs.map(([k, v]) => `        ${q(k)}: ${q(v)}`).join(',\n')}\n      }`;
-    return [
-      '    {',
-      `      "provider": ${q(w.provider)},`,
-      `      "keyArn": ${q(w.keyArn)},`,
-      `      "region": ${q(w.region)},`,
-      `      "context": ${context},`,
-      `      "ciphertext": ${q(w.ciphertext)}`,
-      '    }',
-    ].join('\n');
-  });
-  return [
-    '{',
-    `  "type": ${q(doc.type)},`,
-    `  "version": ${doc.version},`,
-    `  "wrappings": [\n${wrappings.join(',\n')}\n  ]`,
-    '}',
-    '',
-  ].join('\n');
+  const string = (value: string): JsonNode => ({ kind: 'string', value });
+  const object = (entries: [string, JsonNode][]): JsonNode => ({ kind: 'object', entries });
+  const wrappings: JsonNode = {
+    kind: 'array',
+    items: doc.wrappings.map((w) =>
+      object([
+        ['provider', string(w.provider)],
+        ['keyArn', string(w.keyArn)],
+        ['region', string(w.region)],
+        ['context', object(sortedPairs(w.context).map(([k, v]) => [k, string(v)]))],
+        ['ciphertext', string(w.ciphertext)],
+      ]),
+    ),
+  };
+  const root = object([
+    ['type', string(doc.type)],
+    ['version', { kind: 'number', raw: String(doc.version) }],
+    ['wrappings', wrappings],
+  ]);
+  return `${writeJson(root, '')}\n`;
 }
 
 /** A new wrapped key file holding `wrappings` (checked as a file would be). */

@@ -123,12 +123,20 @@ export async function rekeyVault(
   );
 }
 
+/** A vault: its bytes, already read, or the file to open. */
+type VaultInput = Uint8Array | { readonly file: string };
+
+/** Every secret (the caller zeroes them) of `input` opened with `source`. */
 async function decryptAll(
-  bytes: Uint8Array,
+  input: VaultInput,
   source: KeySource,
   name: string,
 ): Promise<Map<string, Uint8Array>> {
-  const vault = await SecretsManager.fromJSON(bytes, source).catch((err: unknown) => {
+  const opening =
+    input instanceof Uint8Array
+      ? SecretsManager.fromJSON(input, source)
+      : SecretsManager.fromFile(input.file, source);
+  const vault = await opening.catch((err: unknown) => {
     if (isSecureStoreError(err, 'ERR_WRONG_KEY')) {
       fail('ERR_WRONG_KEY', `the ${source.description} does not open ${name}`, err);
     }
@@ -217,11 +225,7 @@ async function rekeyUnlocked(
     onStep({ step: 'vault-written', secrets: values.size });
 
     try {
-      const onDisk = await readFileCapped(vaultPath, MAX_VAULT_BYTES, {
-        code: 'ERR_VAULT_FORMAT',
-        what: 'a vault',
-      });
-      await checkSame(onDisk, newSource, values, vaultPath);
+      await checkSame({ file: vaultPath }, newSource, values, vaultPath);
     } catch (err) {
       // Put the old vault back: the old key still opens it.
       await writeFileAtomic(vaultPath, oldBytes);
@@ -258,14 +262,14 @@ function reencrypt(
   return { iv: encodeBase64(iv), sentinel, secrets, extras: doc.extras };
 }
 
-/** Checks that `bytes`, opened with `source`, hold exactly `expected`. */
+/** Checks that `input`, opened with `source`, holds exactly `expected`. */
 async function checkSame(
-  bytes: Uint8Array,
+  input: VaultInput,
   source: KeySource,
   expected: Map<string, Uint8Array>,
   name: string,
 ): Promise<void> {
-  const actual = await decryptAll(bytes, source, name);
+  const actual = await decryptAll(input, source, name);
   try {
     const same =
       actual.size === expected.size &&

@@ -36,7 +36,7 @@ import {
   serializeVault,
   type VaultDocument,
 } from '../format/vault-codec.js';
-import { readFileCapped, removeAbandonedTempFiles, writeFileAtomic } from '../io/files.js';
+import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
 import { KeySource } from '../keys/key-source.js';
 import type { KmsOptions } from '../kms/options.js';
@@ -432,8 +432,6 @@ export class SecretsManager {
     }
     const bytes = Buffer.from(this.toJSON(), 'utf8');
     await writeFileAtomic(path, bytes);
-    // Under the lock: temporary files beside the vault are left by writers that were killed.
-    await removeAbandonedTempFiles(path);
     this.#file = { path, digest: sha256(bytes) };
     this.#dirty = false;
   }

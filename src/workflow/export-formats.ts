@@ -13,13 +13,13 @@
  *   `escapeFormulas`, a field starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
  *   leading `'` so that spreadsheets show it as text instead of running it (this changes the value).
  */
-import { fail } from '../errors.js';
 import type { EnvNameOptions } from './env-names.js';
 import {
   type BinaryMode,
   decodeText,
   type EnvValue,
   type NamedBytes,
+  textValues,
   toEnvValues,
 } from './env-values.js';
 
@@ -102,24 +102,12 @@ export function formatCsv(
     const safe = options.escapeFormulas && FORMULA_START.test(text) ? `'${text}` : text;
     return `"${safe.replaceAll('"', '""')}"`;
   };
-  const binary: string[] = [];
-  const rows = ['name,value\r\n'];
-  for (const s of secrets) {
-    let value = decodeText(s.bytes);
-    if (value === null) {
-      if (options.binary !== 'base64') {
-        binary.push(s.name);
-        continue;
-      }
-      value = Buffer.from(s.bytes).toString('base64');
-    }
-    rows.push(`${field(s.name)},${field(value)}\r\n`);
-  }
-  if (binary.length > 0) {
-    fail(
-      'ERR_NOT_UTF8',
+  const values = textValues(secrets, {
+    binary: options.binary,
+    nulIsBinary: false,
+    refusal: (binary) =>
       `${binary.map((n) => JSON.stringify(n)).join(', ')} ${binary.length === 1 ? 'is' : 'are'} binary (not UTF-8 text): add --binary base64 to write base64, or leave ${binary.length === 1 ? 'it' : 'them'} out with --only`,
-    );
-  }
-  return rows.join('');
+  });
+  const rows = secrets.map((s, i) => `${field(s.name)},${field(values[i]!)}\r\n`);
+  return ['name,value\r\n', ...rows].join('');
 }

@@ -2,7 +2,7 @@
  * `ssclient rekey` as a real process: every pair of key kinds, refusals that change nothing,
  * resuming an interrupted rekey, and SIGKILL at random moments (the crash-safety claim).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -224,6 +224,21 @@ describe('rekey', () => {
     expect(reopened.getBytes('bin')).toEqual(Uint8Array.of(0, 255, 128, 10));
     expect(reopened.get('text')).toBe('x');
     reopened.close();
+  });
+
+  it('removes the temporary files that killed writers left beside the vault (library)', async () => {
+    await make({ password: 'pw' });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const abandoned = path(`.secrets.json.${dead}.0123456789ab.tmp`);
+    const live = path(`.secrets.json.${process.pid}.0123456789ab.tmp`);
+    writeFileSync(abandoned, 'x');
+    writeFileSync(live, 'x');
+    await rekeyVault(path('secrets.json'), KeySource.fromPassword('pw'), {
+      kind: 'password',
+      password: 'new pw',
+    });
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(live)).toBe(true);
   });
 
   it('finishes a rekey interrupted after the vault was replaced', async () => {
