@@ -12,14 +12,7 @@ import {
   type VaultKeys,
   verifyBlob,
 } from '../crypto/blob.js';
-import {
-  constantTimeEqual,
-  IV_BYTES,
-  KEY_BYTES,
-  randomBytes,
-  sha256,
-  zeroize,
-} from '../crypto/primitives.js';
+import { constantTimeEqual, IV_BYTES, randomBytes, sha256, zeroize } from '../crypto/primitives.js';
 import { fail, SecureStoreError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from '../format/base64.js';
 import type { JsonNode } from '../format/json.js';
@@ -39,6 +32,7 @@ import {
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
 import { KeySource } from '../keys/key-source.js';
+import { checkKeyLength, sentinelOpens, wrongKeyMessage } from './key-check.js';
 import type { KmsOptions } from '../kms/options.js';
 
 /**
@@ -219,15 +213,10 @@ export class SecretsManager {
     checkKeyLength(key);
     let verified = false;
     if (doc.sentinel !== null) {
-      const check = decryptBlob(splitKey(key), doc.sentinel);
-      if (check === null) {
+      if (!sentinelOpens(splitKey(key), doc.sentinel)) {
         zeroize(key);
-        fail(
-          'ERR_WRONG_KEY',
-          `wrong ${source.type === 'password' ? 'password' : 'key'} for ${name} (${source.description} does not open it)`,
-        );
+        fail('ERR_WRONG_KEY', wrongKeyMessage(source, name));
       }
-      check.fill(0);
       verified = true;
     }
     return new SecretsManager(doc, key, file, verified);
@@ -528,12 +517,6 @@ export class SecretsManager {
   /** @internal the raw blob of a secret, for byte-level tools (merge, diff). */
   blobOf(name: string): Blob | undefined {
     return this.#doc.secrets.get(name);
-  }
-}
-
-function checkKeyLength(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
-    fail('ERR_ARGUMENT', `key source returned ${key?.length} bytes; a vault key is 32 bytes`);
   }
 }
 

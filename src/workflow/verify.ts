@@ -8,7 +8,6 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   type Blob,
-  decryptBlob,
   forEachDecrypted,
   splitKey,
   type VaultKeys,
@@ -21,6 +20,7 @@ import { decodeKeyFile, MAX_KEY_FILE_BYTES } from '../format/key-file.js';
 import { MAX_VAULT_BYTES, parseVault, type VaultDocument } from '../format/vault-codec.js';
 import { readFileCapped } from '../io/files.js';
 import { type KeySource, looksLikeWrappedKey } from '../keys/key-source.js';
+import { checkKeyLength, sentinelOpens } from '../vault/key-check.js';
 
 /** Reads and parses a vault file strictly. `display` names it in messages. */
 export async function readVaultDocument(path: string, display: string): Promise<VaultDocument> {
@@ -43,7 +43,7 @@ export async function readVaultDocument(path: string, display: string): Promise<
 export async function vaultKeys(doc: VaultDocument, source: KeySource): Promise<VaultKeys> {
   const key = await source.keyFor(decodeBase64(doc.iv));
   try {
-    if (key.length !== 32) fail('ERR_ARGUMENT', `the key source gave ${key.length} bytes, not 32`);
+    checkKeyLength(key);
     return splitKey(key);
   } finally {
     zeroize(key);
@@ -56,20 +56,10 @@ export async function vaultKeys(doc: VaultDocument, source: KeySource): Promise<
  * `unknown` for a vault with neither a sentinel nor a secret.
  */
 export function checkKey(doc: VaultDocument, keys: VaultKeys): 'ok' | 'wrong' | 'unknown' {
-  if (doc.sentinel !== null) {
-    const plain = decryptBlob(keys, doc.sentinel);
-    if (plain === null) return 'wrong';
-    plain.fill(0);
-    return 'ok';
-  }
+  if (doc.sentinel !== null) return sentinelOpens(keys, doc.sentinel) ? 'ok' : 'wrong';
   if (doc.secrets.size === 0) return 'unknown';
   for (const blob of doc.secrets.values()) if (verifyBlob(keys, blob)) return 'ok';
   return 'wrong';
-}
-
-/** The message for a key that does not open the vault (as the SecretsManager words it). */
-export function wrongKeyMessage(source: KeySource, display: string): string {
-  return `wrong ${source.type === 'password' ? 'password' : 'key'} for ${display} (${source.description} does not open it)`;
 }
 
 export interface VerifyResult {
@@ -115,10 +105,7 @@ export async function verifyVault(
     macOk[i] = macValid;
   });
   const anySecretVerifies = macOk.some(Boolean);
-  const sentinel = doc.sentinel === null ? null : decryptBlob(keys, doc.sentinel);
-  sentinel?.fill(0);
-
-  if (doc.sentinel !== null && sentinel === null) {
+  if (doc.sentinel !== null && !sentinelOpens(keys, doc.sentinel)) {
     if (!anySecretVerifies) {
       problems.push(
         `${display}: ${source.description} does not open it (wrong ${source.type === 'password' ? 'password' : 'key'}, or a damaged sentinel)`,

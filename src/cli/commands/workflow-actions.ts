@@ -27,8 +27,8 @@ import {
   readVaultDocument,
   vaultKeys,
   verifyVault,
-  wrongKeyMessage,
 } from '../../workflow/verify.js';
+import { wrongKeyMessage } from '../../vault/key-check.js';
 import { type Context, DEFAULT_STORE, type GlobalOptions } from '../context.js';
 import { CliError, EXIT, QuietExit, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, toSecretValue } from '../output.js';
