@@ -30,7 +30,6 @@ import { encodeKeyFile } from '../format/key-file.js';
 import {
   compareCodePoints,
   MAX_VAULT_BYTES,
-  parseVault,
   serializeVault,
   type VaultDocument,
 } from '../format/vault-codec.js';
@@ -38,7 +37,7 @@ import { readFileCapped, removeFile, renameDurable, writeFileAtomic } from '../i
 import { type LockOptions, withLock } from '../io/lock.js';
 import { KeySource } from '../keys/key-source.js';
 import type { KmsOptions } from '../kms/options.js';
-import { SecretsManager } from '../vault/secrets-manager.js';
+import { extrasOf, SecretsManager } from '../vault/secrets-manager.js';
 
 /** The suffix of the new key file while a rekey is in progress. */
 export const PENDING_SUFFIX = '.new';
@@ -102,10 +101,9 @@ export async function rekeyVault(
         code: 'ERR_VAULT_FORMAT',
         what: 'a vault',
       });
-      const doc = parseVault(oldBytes, vaultPath);
-      let values: Map<string, Uint8Array>;
+      let old: Opened;
       try {
-        values = await decryptAll(oldBytes, oldKey, vaultPath);
+        old = await decryptAll(oldBytes, oldKey, vaultPath);
       } catch (err) {
         if (isSecureStoreError(err, 'ERR_WRONG_KEY') && target.kind !== 'password') {
           const resumed = await resume(vaultPath, oldBytes, target, onStep);
@@ -114,9 +112,9 @@ export async function rekeyVault(
         throw err;
       }
       try {
-        return await rekeyUnlocked(vaultPath, oldBytes, doc, values, target, onStep);
+        return await rekeyUnlocked(vaultPath, oldBytes, old, target, onStep);
       } finally {
-        for (const v of values.values()) zeroize(v);
+        for (const v of old.values.values()) zeroize(v);
       }
     },
     options.lock,
@@ -126,12 +124,14 @@ export async function rekeyVault(
 /** A vault: its bytes, already read, or the file to open. */
 type VaultInput = Uint8Array | { readonly file: string };
 
-/** Every secret (the caller zeroes them) of `input` opened with `source`. */
-async function decryptAll(
-  input: VaultInput,
-  source: KeySource,
-  name: string,
-): Promise<Map<string, Uint8Array>> {
+/** An opened vault's secrets (the caller zeroes them) and its unknown top-level fields. */
+interface Opened {
+  readonly values: Map<string, Uint8Array>;
+  readonly extras: VaultDocument['extras'];
+}
+
+/** Every secret of `input` opened with `source`, and the fields a rekey carries over. */
+async function decryptAll(input: VaultInput, source: KeySource, name: string): Promise<Opened> {
   const opening =
     input instanceof Uint8Array
       ? SecretsManager.fromJSON(input, source)
@@ -143,7 +143,7 @@ async function decryptAll(
     throw err;
   });
   try {
-    return vault.getAllBytes();
+    return { values: vault.getAllBytes(), extras: extrasOf(vault) };
   } finally {
     vault.close();
   }
@@ -163,7 +163,7 @@ async function resume(
   );
   let values: Map<string, Uint8Array>;
   try {
-    values = await decryptAll(bytes, source, vaultPath);
+    ({ values } = await decryptAll(bytes, source, vaultPath));
   } catch (err) {
     if (isSecureStoreError(err, 'ERR_NOT_FOUND') || isSecureStoreError(err, 'ERR_WRONG_KEY'))
       return null;
@@ -179,8 +179,7 @@ async function resume(
 async function rekeyUnlocked(
   vaultPath: string,
   oldBytes: Uint8Array,
-  doc: VaultDocument,
-  values: Map<string, Uint8Array>,
+  { values, extras }: Opened,
   target: RekeyTarget,
   onStep: (step: RekeyStep) => void,
 ): Promise<RekeyResult> {
@@ -190,7 +189,7 @@ async function rekeyUnlocked(
       ? await derivePasswordKey(target.password, iv)
       : randomBytes(KEY_BYTES);
   try {
-    const newBytes = Buffer.from(serializeVault(reencrypt(doc, values, key, iv)), 'utf8');
+    const newBytes = Buffer.from(serializeVault(reencrypt(extras, values, key, iv)), 'utf8');
     // Step 2: the new document, from its bytes, holds the same values (before anything is written).
     const inMemory = KeySource.fromKey(key);
     try {
@@ -248,7 +247,7 @@ async function rekeyUnlocked(
 
 /** The document under the new key: new iv, new sentinel, every secret re-encrypted, extras kept. */
 function reencrypt(
-  doc: VaultDocument,
+  extras: VaultDocument['extras'],
   values: Map<string, Uint8Array>,
   key: Uint8Array,
   iv: Uint8Array,
@@ -259,7 +258,7 @@ function reencrypt(
   zeroize(check);
   const names = [...values.keys()].sort(compareCodePoints);
   const secrets = new Map(names.map((name) => [name, encryptBlob(keys, values.get(name)!)]));
-  return { iv: encodeBase64(iv), sentinel, secrets, extras: doc.extras };
+  return { iv: encodeBase64(iv), sentinel, secrets, extras };
 }
 
 /** Checks that `input`, opened with `source`, holds exactly `expected`. */
@@ -269,7 +268,7 @@ async function checkSame(
   expected: Map<string, Uint8Array>,
   name: string,
 ): Promise<void> {
-  const actual = await decryptAll(input, source, name);
+  const { values: actual } = await decryptAll(input, source, name);
   try {
     const same =
       actual.size === expected.size &&

@@ -92,7 +92,22 @@ function textOf(name: string, bytes: Uint8Array): string {
   }
 }
 
+/** Reads an open vault's unknown top-level fields; set in the class's static block. */
+let readExtras: (vault: SecretsManager) => VaultDocument['extras'];
+
+/**
+ * The unknown top-level fields of an open vault (spec/format.md §5.5), for a rekey to carry over
+ * without parsing the file a second time. Internal: not exported from the package.
+ */
+export function extrasOf(vault: SecretsManager): VaultDocument['extras'] {
+  return readExtras(vault);
+}
+
 export class SecretsManager {
+  static {
+    readExtras = (vault) => vault.#doc.extras;
+  }
+
   #doc: VaultDocument;
   #key: Uint8Array | null;
   #keys: VaultKeys | null;
