@@ -12,7 +12,6 @@ import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '.
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
 import { openAtRevision } from './git.js';
-import { createKmsVault, exportWrappedKey } from './kms.js';
 import { collect, type Register } from './register.js';
 import {
   addGetOptions,
@@ -23,6 +22,9 @@ import {
   withProjectKey,
   type WorkflowGetOptions,
 } from './workflow.js';
+
+/** The bodies of `create --kms` and `export-key --kms`, loaded only for them. */
+const kmsActions = () => import('./kms-actions.js');
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
   const create = program
@@ -54,7 +56,7 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
         kmsFile?: string;
       }
     >();
-    if (opts.kms.length > 0) return createKmsVault(ctx, opts, storeArg);
+    if (opts.kms.length > 0) return (await kmsActions()).createKmsVault(ctx, opts, storeArg);
     if (opts.context.length > 0 || opts.kmsFile !== undefined) {
       throw usage('--context and --kms-file go with --kms');
     }
@@ -160,7 +162,7 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     const opts = cmd.optsWithGlobals<
       GlobalOptions & { vcs: boolean; kms: string[]; context: string[] }
     >();
-    if (opts.kms.length > 0) return exportWrappedKey(ctx, opts, path);
+    if (opts.kms.length > 0) return (await kmsActions()).exportWrappedKey(ctx, opts, path);
     if (opts.context.length > 0) throw usage('--context goes with --kms');
     const vault = await ctx.open(opts);
     try {

@@ -30,7 +30,7 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { ignoreKeyFile } from '../gitignore.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
-import { parseContextPairs } from './kms.js';
+import { parseContextPairs } from './kms-actions.js';
 import { collect, type Register } from './register.js';
 
 /** Environment variable holding the new password for `rekey --new-password` off a terminal. */
