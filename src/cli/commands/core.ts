@@ -11,7 +11,6 @@ import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
-import { openAtRevision } from './git.js';
 import { collect, type Register } from './register.js';
 import {
   addGetOptions,
@@ -25,6 +24,8 @@ import {
 
 /** The bodies of `create --kms` and `export-key --kms`, loaded only for them. */
 const kmsActions = () => import('./kms-actions.js');
+/** `get --rev`, loaded only for it. */
+const gitActions = () => import('./git-actions.js');
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
   const create = program
@@ -106,8 +107,8 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
       throw usage(`unknown format "${opts.format}": use ${GET_FORMATS.join(', ')}`);
     }
     const rev = opts.rev;
-    const open = (): Promise<SecretsManager> =>
-      rev === undefined ? ctx.open(opts) : openAtRevision(ctx, opts, rev);
+    const open = async (): Promise<SecretsManager> =>
+      rev === undefined ? ctx.open(opts) : (await gitActions()).openAtRevision(ctx, opts, rev);
     if (await getWithWorkflow(ctx, name, opts, open)) return;
     const vault = await open();
     try {
