@@ -170,19 +170,26 @@ export class Context {
           throw usage('--password-file - and a value on stdin cannot both use stdin');
         return stripOneNewline(decodeUtf8(await this.io.readStdin(), 'the password on stdin'));
       }
-      let bytes: Uint8Array;
-      try {
-        bytes = await fs.readFile(this.path(opts.passwordFile));
-      } catch (err) {
-        throw new CliError(
-          EXIT.FAILURE,
-          `cannot read the password file ${opts.passwordFile}: ${describeFsError(err)}`,
-          { cause: err },
-        );
-      }
-      return stripOneNewline(decodeUtf8(bytes, `the password file ${opts.passwordFile}`));
+      return this.readPasswordFile(opts.passwordFile, 'the password file');
     }
     return null;
+  }
+
+  /**
+   * The password in the file at `path`, one trailing newline dropped; `what` names the file in
+   * errors ("the password file", "the new password file").
+   * @throws CliError when the file cannot be read or is not UTF-8
+   */
+  async readPasswordFile(path: string, what: string): Promise<string> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.readFile(this.path(path));
+    } catch (err) {
+      throw new CliError(EXIT.FAILURE, `cannot read ${what} ${path}: ${describeFsError(err)}`, {
+        cause: err,
+      });
+    }
+    return stripOneNewline(decodeUtf8(bytes, `${what} ${path}`));
   }
 
   /** Asks for a password on the terminal; a new one is asked twice and must be 8 bytes or more. */

@@ -26,7 +26,7 @@ import { wrapKey } from '../../kms/wrap.js';
 import { defaultWrappedKeyPath, formatWrappedKeyFile } from '../../kms/wrapped-key-file.js';
 import { pendingKeyPath, type RekeyStep, type RekeyTarget, rekeyVault } from '../../rekey/rekey.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
-import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
+import type { Context, GlobalOptions } from '../context.js';
 import { ignoreKeyFile } from '../gitignore.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import {
@@ -279,16 +279,7 @@ export async function printHistory(ctx: Context, opts: RevealOptions, name: stri
 
 async function newPassword(ctx: Context, opts: RekeyOptions): Promise<string> {
   if (opts.newPasswordFile !== undefined) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await fs.readFile(ctx.path(opts.newPasswordFile));
-    } catch (err) {
-      throw new CliError(
-        EXIT.FAILURE,
-        `cannot read the new password file ${opts.newPasswordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      );
-    }
-    return stripOneNewline(decodeUtf8(bytes, `the new password file ${opts.newPasswordFile}`));
+    return ctx.readPasswordFile(opts.newPasswordFile, 'the new password file');
   }
   if (ctx.io.stdinIsTTY) {
     ctx.note('Choose the new password.');
