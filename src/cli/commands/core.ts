@@ -10,7 +10,7 @@ import { KeySource } from '../../keys/key-source.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
-import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
+import { formatAllSecrets, formatSecret, noSecretNamed } from '../output.js';
 import { collect, type Register } from './register.js';
 import {
   addGetOptions,
@@ -112,21 +112,11 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     if (await getWithWorkflow(ctx, name, opts, open)) return;
     const vault = await open();
     try {
-      if (name !== undefined) {
-        const bytes = vault.getBytes(name);
-        if (bytes === null)
-          throw new CliError(
-            EXIT.FAILURE,
-            `no secret named ${JSON.stringify(name)} in ${ctx.storePath(opts)}`,
-          );
-        ctx.io.stdout.write(formatValue(toSecretValue(name, bytes)));
-        return;
-      }
-      // Decrypt everything before printing anything: a damaged secret prints nothing at all.
-      const values: SecretValue[] = [...vault.getAllBytes()].map(([n, bytes]) =>
-        toSecretValue(n, bytes),
+      ctx.io.stdout.write(
+        name !== undefined
+          ? formatSecret(vault, name, ctx.storePath(opts))
+          : formatAllSecrets(vault, opts.format),
       );
-      ctx.io.stdout.write(opts.format === 'text' ? formatText(values) : formatJson(values));
     } finally {
       vault.close();
     }
@@ -140,11 +130,7 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
   bind(del, async (name: string, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     const removed = await ctx.update(opts, (vault) => vault.delete(name));
-    if (!removed)
-      throw new CliError(
-        EXIT.FAILURE,
-        `no secret named ${JSON.stringify(name)} in ${ctx.storePath(opts)}`,
-      );
+    if (!removed) throw noSecretNamed(name, ctx.storePath(opts));
   });
 
   const exportKey = program
