@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isSecureStoreError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
+import type { LockOptions } from '../io/lock.js';
 import { KeySource } from '../keys/key-source.js';
 import type { KmsOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
@@ -219,16 +220,21 @@ export class Context {
     return SecretsManager.fromFile(this.path(store), source);
   }
 
-  /** Runs a locked read-modify-write of the store (saved only if something changed). */
+  /**
+   * Runs a locked read-modify-write of the store (saved only if something changed). `beforeLock`
+   * runs once the key is known and before the lock is taken (`set`'s value prompt comes after the
+   * password prompt, and a slow answer never holds the lock); `lock` is how long to wait for it.
+   */
   async update<T>(
     opts: GlobalOptions,
     fn: (vault: SecretsManager) => T | Promise<T>,
-    extra: { stdinTaken?: boolean } = {},
+    extra: { stdinTaken?: boolean; beforeLock?: () => Promise<void>; lock?: LockOptions } = {},
   ): Promise<T> {
     const store = this.storePath(opts);
     await this.requireStore(store);
-    const source = await this.keySource(opts, extra);
-    return SecretsManager.update(this.path(store), source, fn);
+    const source = await this.keySource(opts, { stdinTaken: extra.stdinTaken === true });
+    await extra.beforeLock?.();
+    return SecretsManager.update(this.path(store), source, fn, extra.lock);
   }
 
   async requireStore(store: string): Promise<void> {

@@ -21,7 +21,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SecureStoreError } from '../errors.js';
 import { looksLikeWrappedKey } from '../keys/key-source.js';
-import { SecretsManager } from '../vault/secrets-manager.js';
 import { Context, type GlobalOptions } from './context.js';
 import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
@@ -164,14 +163,9 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
   try {
     if (usesWrappedKey(ctx, fast.opts)) return null;
     if (fast.command === 'set') {
-      // As the `set` action in commands/core.ts, with one attempt at the lock.
-      const store = ctx.storePath(fast.opts);
-      await ctx.requireStore(store);
-      const source = await ctx.keySource(fast.opts, { stdinTaken: false });
+      // As `set` in commands/core.ts, with one attempt at the lock.
       const { name, value } = fast;
-      await SecretsManager.update(ctx.path(store), source, (vault) => vault.set(name, value), {
-        timeoutMs: 0,
-      });
+      await ctx.update(fast.opts, (vault) => vault.set(name, value), { lock: { timeoutMs: 0 } });
     } else {
       output = await fastGet(ctx, fast);
     }

@@ -73,22 +73,19 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
   bind(set, async (name: string, value: string | undefined, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions & { file?: string }>();
     if (opts.file !== undefined) return setFromFile(ctx, name, value, { ...opts, file: opts.file });
-    let plain: string | undefined = value;
+    // An omitted value: off a terminal all of stdin, read first; on a terminal a prompt after the
+    // password's. Either way it is read before the vault is locked, so a slow prompt never holds
+    // the lock.
     const stdinTaken = value === undefined && !ctx.io.stdinIsTTY;
-    const readValue = async (): Promise<string> => {
-      if (plain !== undefined) return plain;
-      if (ctx.io.stdinIsTTY) return ctx.io.prompter.secret('Value:');
-      return stripOneNewline(decodeUtf8(await ctx.io.readStdin(), 'the value on stdin'));
-    };
-    // Read the value before the vault is locked, so a slow prompt never holds the lock.
-    if (stdinTaken) plain = await readValue();
-    await ctx.requireStore(ctx.storePath(opts));
-    const source = await ctx.keySource(opts, { stdinTaken });
-    if (plain === undefined) plain = await readValue();
-    const final = plain;
-    await SecretsManager.update(ctx.path(ctx.storePath(opts)), source, (vault) =>
-      vault.set(name, final),
-    );
+    let plain = stdinTaken
+      ? stripOneNewline(decodeUtf8(await ctx.io.readStdin(), 'the value on stdin'))
+      : value;
+    await ctx.update(opts, (vault) => vault.set(name, plain!), {
+      stdinTaken,
+      beforeLock: async () => {
+        plain ??= await ctx.io.prompter.secret('Value:');
+      },
+    });
   });
 
   const get = program
