@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isSecureStoreError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
+import type { LockOptions } from '../io/lock.js';
 import { KeySource } from '../keys/key-source.js';
 import type { KmsOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
@@ -170,19 +171,26 @@ export class Context {
           throw usage('--password-file - and a value on stdin cannot both use stdin');
         return stripOneNewline(decodeUtf8(await this.io.readStdin(), 'the password on stdin'));
       }
-      let bytes: Uint8Array;
-      try {
-        bytes = await fs.readFile(this.path(opts.passwordFile));
-      } catch (err) {
-        throw new CliError(
-          EXIT.FAILURE,
-          `cannot read the password file ${opts.passwordFile}: ${describeFsError(err)}`,
-          { cause: err },
-        );
-      }
-      return stripOneNewline(decodeUtf8(bytes, `the password file ${opts.passwordFile}`));
+      return this.readPasswordFile(opts.passwordFile, 'the password file');
     }
     return null;
+  }
+
+  /**
+   * The password in the file at `path`, one trailing newline dropped; `what` names the file in
+   * errors ("the password file", "the new password file").
+   * @throws CliError when the file cannot be read or is not UTF-8
+   */
+  async readPasswordFile(path: string, what: string): Promise<string> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.readFile(this.path(path));
+    } catch (err) {
+      throw new CliError(EXIT.FAILURE, `cannot read ${what} ${path}: ${describeFsError(err)}`, {
+        cause: err,
+      });
+    }
+    return stripOneNewline(decodeUtf8(bytes, `${what} ${path}`));
   }
 
   /** Asks for a password on the terminal; a new one is asked twice and must be 8 bytes or more. */
@@ -212,16 +220,21 @@ export class Context {
     return SecretsManager.fromFile(this.path(store), source);
   }
 
-  /** Runs a locked read-modify-write of the store (saved only if something changed). */
+  /**
+   * Runs a locked read-modify-write of the store (saved only if something changed). `beforeLock`
+   * runs once the key is known and before the lock is taken (`set`'s value prompt comes after the
+   * password prompt, and a slow answer never holds the lock); `lock` is how long to wait for it.
+   */
   async update<T>(
     opts: GlobalOptions,
     fn: (vault: SecretsManager) => T | Promise<T>,
-    extra: { stdinTaken?: boolean } = {},
+    extra: { stdinTaken?: boolean; beforeLock?: () => Promise<void>; lock?: LockOptions } = {},
   ): Promise<T> {
     const store = this.storePath(opts);
     await this.requireStore(store);
-    const source = await this.keySource(opts, extra);
-    return SecretsManager.update(this.path(store), source, fn);
+    const source = await this.keySource(opts, { stdinTaken: extra.stdinTaken === true });
+    await extra.beforeLock?.();
+    return SecretsManager.update(this.path(store), source, fn, extra.lock);
   }
 
   async requireStore(store: string): Promise<void> {

@@ -1,7 +1,11 @@
 /**
  * What `get` prints, byte for byte as the reference ssclient does (FORMAT-NOTES §5): values that
- * are not UTF-8 print as `base64:<b64>` in text, and as arrays of byte numbers in JSON.
+ * are not UTF-8 print as `base64:<b64>` in text, and as arrays of byte numbers in JSON. The
+ * `get NAME` and `get --all` of commands/core.ts and of the fast path (run.ts) both print
+ * through {@link formatSecret} and {@link formatAllSecrets}.
  */
+import type { SecretsManager } from '../vault/secrets-manager.js';
+import { CliError, EXIT } from './exit-codes.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -39,4 +43,28 @@ export function formatJson(values: readonly SecretValue[]): string {
     return `  {\n    "key": ${JSON.stringify(v.name)},\n    "value": ${value}\n  }`;
   });
   return `[\n${items.join(',\n')}\n]\n`;
+}
+
+/** The error for a secret `name` that the vault `store` does not hold (`get`, `delete`). */
+export function noSecretNamed(name: string, store: string): CliError {
+  return new CliError(EXIT.FAILURE, `no secret named ${JSON.stringify(name)} in ${store}`);
+}
+
+/**
+ * What `get NAME` prints: the value of `name` in `vault`.
+ * @throws CliError (exit 1) when there is no such secret; `store` names the vault in the message
+ */
+export function formatSecret(vault: SecretsManager, name: string, store: string): string {
+  const bytes = vault.getBytes(name);
+  if (bytes === null) throw noSecretNamed(name, store);
+  return formatValue(toSecretValue(name, bytes));
+}
+
+/**
+ * What `get --all` prints: `text` lines, else the JSON array. Every secret is decrypted before
+ * anything is formatted, so a damaged secret prints nothing at all.
+ */
+export function formatAllSecrets(vault: SecretsManager, format: string): string {
+  const values = [...vault.getAllBytes()].map(([n, bytes]) => toSecretValue(n, bytes));
+  return format === 'text' ? formatText(values) : formatJson(values);
 }

@@ -21,11 +21,10 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SecureStoreError } from '../errors.js';
 import { looksLikeWrappedKey } from '../keys/key-source.js';
-import { SecretsManager } from '../vault/secrets-manager.js';
 import { Context, type GlobalOptions } from './context.js';
 import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
-import { formatJson, formatText, formatValue, toSecretValue } from './output.js';
+import { formatAllSecrets, formatSecret } from './output.js';
 import { reportError } from './report.js';
 import { hasGlob } from '../workflow/glob.js';
 
@@ -163,26 +162,12 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
   let output: string | null = null;
   try {
     if (usesWrappedKey(ctx, fast.opts)) return null;
-    if (fast.command === 'get') {
-      output = await fastGet(ctx, fast.opts, fast.name);
-    } else if (fast.command === 'get-all') {
-      // As `get --all` in commands/core.ts: everything is decrypted before anything is printed.
-      const vault = await ctx.open(fast.opts);
-      try {
-        const values = [...vault.getAllBytes()].map(([n, bytes]) => toSecretValue(n, bytes));
-        output = fast.format === 'text' ? formatText(values) : formatJson(values);
-      } finally {
-        vault.close();
-      }
-    } else {
-      // As the `set` action in commands/core.ts, with one attempt at the lock.
-      const store = ctx.storePath(fast.opts);
-      await ctx.requireStore(store);
-      const source = await ctx.keySource(fast.opts, { stdinTaken: false });
+    if (fast.command === 'set') {
+      // As `set` in commands/core.ts, with one attempt at the lock.
       const { name, value } = fast;
-      await SecretsManager.update(ctx.path(store), source, (vault) => vault.set(name, value), {
-        timeoutMs: 0,
-      });
+      await ctx.update(fast.opts, (vault) => vault.set(name, value), { lock: { timeoutMs: 0 } });
+    } else {
+      output = await fastGet(ctx, fast);
     }
   } catch (err) {
     if (!reportedHere(err)) return null;
@@ -206,20 +191,17 @@ function reportedHere(err: unknown): boolean {
   );
 }
 
-/** What `get NAME` prints; as `get` in commands/core.ts, a missing secret is an error. */
-async function fastGet(ctx: Context, opts: GlobalOptions, name: string): Promise<string> {
-  const vault = await ctx.open(opts);
+/** What `get NAME` or `get --all` prints, through the formatters of `get` in commands/core.ts. */
+async function fastGet(
+  ctx: Context,
+  fast: Extract<FastCommand, { command: 'get' | 'get-all' }>,
+): Promise<string> {
+  const vault = await ctx.open(fast.opts);
   try {
-    const bytes = vault.getBytes(name);
-    if (bytes === null) {
-      // A name with glob characters that is not a secret is a wildcard: main's `get` selects.
-      if (hasGlob(name)) throw new FallBack();
-      throw new CliError(
-        EXIT.FAILURE,
-        `no secret named ${JSON.stringify(name)} in ${ctx.storePath(opts)}`,
-      );
-    }
-    return formatValue(toSecretValue(name, bytes));
+    if (fast.command === 'get-all') return formatAllSecrets(vault, fast.format);
+    // A name with glob characters that is not a secret is a wildcard: main's `get` selects.
+    if (hasGlob(fast.name) && !vault.has(fast.name)) throw new FallBack();
+    return formatSecret(vault, fast.name, ctx.storePath(fast.opts));
   } finally {
     vault.close();
   }

@@ -4,9 +4,11 @@
  * `create` asks twice with the 8-byte rule, `set NAME` asks `Value:`, overwrites ask `[y/n]`,
  * and nothing prompts when the key comes from -k or the environment.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { VECTORS } from '../helpers/vectors.js';
@@ -133,6 +135,32 @@ describe('on a terminal (in-process)', () => {
     expect(r.prompts).toEqual(['Password:', 'Value:']);
     const vault = await SecretsManager.fromFile(join(cwd, 'pw.json'), { password: PW });
     expect(vault.get('typed')).toBe(' typed value\n');
+    vault.close();
+  });
+
+  it('set NAME asks Value: while the vault is not locked (a slow answer blocks no writer)', async () => {
+    const cwd = dir();
+    const answers = [PW, 'typed'];
+    const lockedAtPrompt: boolean[] = [];
+    const io: CliIo = {
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stdinIsTTY: true,
+      readStdin: async () => new Uint8Array(),
+      env: {},
+      cwd,
+      prompter: {
+        secret: async () => {
+          lockedAtPrompt.push(existsSync(join(cwd, 'pw.json.lock')));
+          return answers.shift()!;
+        },
+        confirm: async () => false,
+      },
+    };
+    expect(await main(['-s', 'pw.json', 'set', 'typed'], io)).toBe(0);
+    expect(lockedAtPrompt).toEqual([false, false]);
+    const vault = await SecretsManager.fromFile(join(cwd, 'pw.json'), { password: PW });
+    expect(vault.get('typed')).toBe('typed');
     vault.close();
   });
 

@@ -202,6 +202,22 @@ describe('rekey', () => {
       stderr:
         'error: --new-password off a terminal needs --new-password-file PATH or $SSCLIENT_NEW_PASSWORD\n',
     });
+    // The new password file is read as -p's --password-file is (Context.readPasswordFile).
+    const nofile = await runCli(['-k', 'k.key', 'rekey', '--new-password-file', 'gone.txt'], {
+      cwd: dir,
+    });
+    expect(nofile).toMatchObject({
+      code: 1,
+      stderr: 'error: cannot read the new password file gone.txt: no such file\n',
+    });
+    writeFileSync(path('latin1.txt'), Buffer.from([0x70, 0xe9, 0x0a]));
+    const latin1 = await runCli(['-k', 'k.key', 'rekey', '--new-password-file', 'latin1.txt'], {
+      cwd: dir,
+    });
+    expect(latin1).toMatchObject({
+      code: 1,
+      stderr: 'error: the new password file latin1.txt is not valid UTF-8\n',
+    });
     expect(readFileSync(path('secrets.json')).equals(vault)).toBe(true);
     expect(await open({ keyFile: 'k.key' })).toEqual(expected);
   });

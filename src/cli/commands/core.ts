@@ -10,9 +10,7 @@ import { KeySource } from '../../keys/key-source.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
-import { formatJson, formatText, formatValue, type SecretValue, toSecretValue } from '../output.js';
-import { openAtRevision } from './git.js';
-import { createKmsVault, exportWrappedKey } from './kms.js';
+import { formatAllSecrets, formatSecret, noSecretNamed } from '../output.js';
 import { collect, type Register } from './register.js';
 import {
   addGetOptions,
@@ -23,6 +21,11 @@ import {
   withProjectKey,
   type WorkflowGetOptions,
 } from './workflow.js';
+
+/** The bodies of `create --kms` and `export-key --kms`, loaded only for them. */
+const kmsActions = () => import('./kms-actions.js');
+/** `get --rev`, loaded only for it. */
+const gitActions = () => import('./git-actions.js');
 
 export function registerCoreCommands(program: Command, ctx: Context, bind: Register): void {
   const create = program
@@ -54,7 +57,7 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
         kmsFile?: string;
       }
     >();
-    if (opts.kms.length > 0) return createKmsVault(ctx, opts, storeArg);
+    if (opts.kms.length > 0) return (await kmsActions()).createKmsVault(ctx, opts, storeArg);
     if (opts.context.length > 0 || opts.kmsFile !== undefined) {
       throw usage('--context and --kms-file go with --kms');
     }
@@ -70,22 +73,19 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
   bind(set, async (name: string, value: string | undefined, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions & { file?: string }>();
     if (opts.file !== undefined) return setFromFile(ctx, name, value, { ...opts, file: opts.file });
-    let plain: string | undefined = value;
+    // An omitted value: off a terminal all of stdin, read first; on a terminal a prompt after the
+    // password's. Either way it is read before the vault is locked, so a slow prompt never holds
+    // the lock.
     const stdinTaken = value === undefined && !ctx.io.stdinIsTTY;
-    const readValue = async (): Promise<string> => {
-      if (plain !== undefined) return plain;
-      if (ctx.io.stdinIsTTY) return ctx.io.prompter.secret('Value:');
-      return stripOneNewline(decodeUtf8(await ctx.io.readStdin(), 'the value on stdin'));
-    };
-    // Read the value before the vault is locked, so a slow prompt never holds the lock.
-    if (stdinTaken) plain = await readValue();
-    await ctx.requireStore(ctx.storePath(opts));
-    const source = await ctx.keySource(opts, { stdinTaken });
-    if (plain === undefined) plain = await readValue();
-    const final = plain;
-    await SecretsManager.update(ctx.path(ctx.storePath(opts)), source, (vault) =>
-      vault.set(name, final),
-    );
+    let plain = stdinTaken
+      ? stripOneNewline(decodeUtf8(await ctx.io.readStdin(), 'the value on stdin'))
+      : value;
+    await ctx.update(opts, (vault) => vault.set(name, plain!), {
+      stdinTaken,
+      beforeLock: async () => {
+        plain ??= await ctx.io.prompter.secret('Value:');
+      },
+    });
   });
 
   const get = program
@@ -104,26 +104,16 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
       throw usage(`unknown format "${opts.format}": use ${GET_FORMATS.join(', ')}`);
     }
     const rev = opts.rev;
-    const open = (): Promise<SecretsManager> =>
-      rev === undefined ? ctx.open(opts) : openAtRevision(ctx, opts, rev);
+    const open = async (): Promise<SecretsManager> =>
+      rev === undefined ? ctx.open(opts) : (await gitActions()).openAtRevision(ctx, opts, rev);
     if (await getWithWorkflow(ctx, name, opts, open)) return;
     const vault = await open();
     try {
-      if (name !== undefined) {
-        const bytes = vault.getBytes(name);
-        if (bytes === null)
-          throw new CliError(
-            EXIT.FAILURE,
-            `no secret named ${JSON.stringify(name)} in ${ctx.storePath(opts)}`,
-          );
-        ctx.io.stdout.write(formatValue(toSecretValue(name, bytes)));
-        return;
-      }
-      // Decrypt everything before printing anything: a damaged secret prints nothing at all.
-      const values: SecretValue[] = [...vault.getAllBytes()].map(([n, bytes]) =>
-        toSecretValue(n, bytes),
+      ctx.io.stdout.write(
+        name !== undefined
+          ? formatSecret(vault, name, ctx.storePath(opts))
+          : formatAllSecrets(vault, opts.format),
       );
-      ctx.io.stdout.write(opts.format === 'text' ? formatText(values) : formatJson(values));
     } finally {
       vault.close();
     }
@@ -137,11 +127,7 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
   bind(del, async (name: string, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     const removed = await ctx.update(opts, (vault) => vault.delete(name));
-    if (!removed)
-      throw new CliError(
-        EXIT.FAILURE,
-        `no secret named ${JSON.stringify(name)} in ${ctx.storePath(opts)}`,
-      );
+    if (!removed) throw noSecretNamed(name, ctx.storePath(opts));
   });
 
   const exportKey = program
@@ -160,7 +146,7 @@ export function registerCoreCommands(program: Command, ctx: Context, bind: Regis
     const opts = cmd.optsWithGlobals<
       GlobalOptions & { vcs: boolean; kms: string[]; context: string[] }
     >();
-    if (opts.kms.length > 0) return exportWrappedKey(ctx, opts, path);
+    if (opts.kms.length > 0) return (await kmsActions()).exportWrappedKey(ctx, opts, path);
     if (opts.context.length > 0) throw usage('--context goes with --kms');
     const vault = await ctx.open(opts);
     try {

@@ -31,7 +31,7 @@ import {
 import { wrongKeyMessage } from '../../vault/key-check.js';
 import { type Context, DEFAULT_STORE, type GlobalOptions } from '../context.js';
 import { CliError, EXIT, QuietExit, usage } from '../exit-codes.js';
-import { formatJson, formatText, formatValue, toSecretValue } from '../output.js';
+import { formatJson, formatText, formatValue, noSecretNamed, toSecretValue } from '../output.js';
 import type { NameOptions, WorkflowGetOptions } from './workflow.js';
 
 /** A value read with `--file` may be at most this large (the vault itself is capped at 256 MiB). */
@@ -62,7 +62,7 @@ export async function getAction(
         throw new CliError(EXIT.FAILURE, `no secret in ${store} matches ${JSON.stringify(name)}`);
       }
     } else if (name !== undefined) {
-      throw new CliError(EXIT.FAILURE, `no secret named ${JSON.stringify(name)} in ${store}`);
+      throw noSecretNamed(name, store);
     } else {
       names = selectOnly(vault, opts.only, store);
     }

@@ -1,0 +1,93 @@
+/**
+ * Commands load only what they run: the bodies of the git, rekey and KMS commands (and the
+ * modules behind them) are imported when one of those commands runs, never by `create`, `list`,
+ * `delete`, `set` from stdin or `--help`, which go through the full command parser. Each command
+ * runs as a real process under a resolve hook that lists every module it loads.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeySource, SecretsManager } from '../../src/index.js';
+import { runProcess, tempDir } from '../helpers/cli.js';
+
+const TRACE = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.url));
+const DIST = pathToFileURL(fileURLToPath(new URL('../../dist/', import.meta.url))).href;
+
+/** The modules of dist/ that only the git, rekey and KMS commands need. */
+const HEAVY = /^(cli\/commands\/(git|kms)-actions\.js|git\/|rekey\/|kms\/)/;
+
+describe('which modules a command loads', () => {
+  let dir = '';
+  let cleanup = () => {};
+  let runs = 0;
+
+  beforeAll(async () => {
+    const t = tempDir();
+    dir = t.dir;
+    cleanup = t.cleanup;
+    const vault = await SecretsManager.create(KeySource.fromKey(new Uint8Array(32).fill(7)));
+    vault.set('a', 'one');
+    vault.set('b', 'two');
+    await vault.saveAs(join(dir, 'secrets.json'));
+    await vault.exportKey(join(dir, 'secrets.key'));
+    vault.close();
+  });
+  afterAll(() => cleanup());
+
+  /** Runs ssclient with `argv`; its exit code, output, and the dist/ modules it loaded. */
+  const traced = (argv: string[], input = '') => {
+    const trace = join(dir, `trace-${++runs}.txt`);
+    const result = runProcess(argv, {
+      cwd: dir,
+      input,
+      env: { NODE_OPTIONS: `--import ${pathToFileURL(TRACE).href}`, TRACE_LOADS_FILE: trace },
+    });
+    const loaded = new Set(
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((url) => url.startsWith(DIST))
+        .map((url) => url.slice(DIST.length)),
+    );
+    return { ...result, loaded: [...loaded].sort() };
+  };
+
+  it('create, list, delete, set from stdin and --help load no git, rekey or KMS code', () => {
+    const key = ['-k', 'secrets.key'];
+    const commands: [string[], string][] = [
+      [['create', '-k', 'new.key', '-s', 'new.json', '--no-vcs'], ''],
+      [[...key, 'list'], ''],
+      [[...key, 'set', 'c'], 'three\n'],
+      [[...key, 'delete', 'b'], ''],
+      [['--help'], ''],
+      [['create', '--help'], ''],
+    ];
+    for (const [argv, input] of commands) {
+      const res = traced(argv, input);
+      expect(res, argv.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      // Through the full parser, not the fast path: the test would prove nothing otherwise.
+      expect(res.loaded, argv.join(' ')).toContain('cli/main.js');
+      expect(
+        res.loaded.filter((m) => HEAVY.test(m)),
+        argv.join(' '),
+      ).toEqual([]);
+    }
+    expect(traced([...key, 'list']).stdout).toBe('a\nc\n');
+  });
+
+  it('history, rekey and kms load their bodies when they run', () => {
+    const history = traced(['-k', 'secrets.key', 'history', 'a']);
+    expect(history.code).not.toBe(0); // not a git repository: loaded all the same
+    expect(history.loaded).toEqual(
+      expect.arrayContaining(['cli/commands/git-actions.js', 'git/history.js']),
+    );
+    const rekey = traced(['-k', 'secrets.key', 'rekey']);
+    expect(rekey.code).toBe(2);
+    expect(rekey.loaded).toEqual(expect.arrayContaining(['rekey/rekey.js', 'kms/wrap.js']));
+    const kms = traced(['-k', 'secrets.key', 'kms', 'list']);
+    expect(kms.code).not.toBe(0); // there is no wrapped key file
+    expect(kms.loaded).toEqual(
+      expect.arrayContaining(['cli/commands/kms-actions.js', 'kms/wrapped-key-file.js']),
+    );
+  });
+});
