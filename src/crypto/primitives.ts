@@ -82,13 +82,13 @@ export function hmacSha1(key: CryptoKey, ...parts: Uint8Array[]): Buffer {
 }
 
 /**
- * HMAC-SHA1 of `data` as a latin1 string (one character per byte). A batch collects these and
- * turns them into bytes with one `Buffer.from(joined, 'latin1')`: a string lives on the V8 heap,
- * while each `digest()` Buffer has its own backing store for the GC to track and free, which
- * made 10 000 MACs 15-20% slower (docs/benchmarks.md).
+ * HMAC-SHA1 of `data` in canonical base64, the form a vault stores it in (spec/format.md §5.3).
+ * A batch compares these with the stored strings instead of decoding every stored MAC, and
+ * a string lives on the V8 heap, while each `digest()` Buffer has its own backing store for the
+ * GC to track and free (docs/benchmarks.md, "Where the time of decrypt all goes").
  */
-export function hmacSha1Latin1(key: CryptoKey, data: Uint8Array): string {
-  return createHmac('sha1', key).update(data).digest('binary'); // 'binary' is latin1
+export function hmacSha1Base64(key: CryptoKey, data: Uint8Array): string {
+  return createHmac('sha1', key).update(data).digest('base64');
 }
 
 /** Constant-time equality of two byte strings (false when lengths differ). */
