@@ -75,8 +75,12 @@ const zeroOnCollect = new FinalizationRegistry<Uint8Array>((key) => key.fill(0))
 
 interface FileState {
   path: string;
-  /** SHA-256 of the bytes last read from or written to `path`: how a conflict is noticed. */
-  digest: Uint8Array | null;
+  /**
+   * How a conflict is noticed: the SHA-256 of the bytes last written to `path`, or the text last
+   * read from it, hashed only if a save needs it (the blobs' strings are slices of that text and
+   * keep it alive anyway; an open that never saves skips a hash of the whole file).
+   */
+  digest: Uint8Array | string | null;
 }
 
 /** A secret's plaintext as UTF-8 text. */
@@ -149,7 +153,6 @@ export class SecretsManager {
       code: 'ERR_VAULT_FORMAT',
       what: 'a vault',
     });
-    const digest = sha256(bytes);
     const text = decodeVaultBytes(bytes, path);
     // The file's bytes are not needed past this point: let them go before the parse allocates
     // the blobs, so a large vault's peak memory holds the text and the blobs but not the bytes.
@@ -158,7 +161,8 @@ export class SecretsManager {
     bytes = null;
     await undefined;
     const doc = parseVaultText(text, path);
-    return SecretsManager.#open(doc, source, { path, digest }, path);
+    // The text stands for the bytes: the strict decoding (valid UTF-8, no BOM) gives them back.
+    return SecretsManager.#open(doc, source, { path, digest: text }, path);
   }
 
   /** Opens a vault from its JSON text or bytes. `save()` needs a path: use `saveAs`. */
@@ -427,7 +431,9 @@ export class SecretsManager {
         if (err instanceof SecureStoreError && err.code === 'ERR_NOT_FOUND') current = null;
         else throw err;
       }
-      if (current === null || !constantTimeEqual(sha256(current), this.#file.digest)) {
+      const { digest } = this.#file;
+      const expected = typeof digest === 'string' ? sha256(Buffer.from(digest, 'utf8')) : digest;
+      if (current === null || !constantTimeEqual(sha256(current), expected)) {
         fail(
           'ERR_CONFLICT',
           `${path} changed on disk since it was opened; open it again and repeat the change`,
