@@ -18,6 +18,9 @@ export interface KeyFileOptions {
 
 type Resolver = (vaultIv: Uint8Array) => Promise<Uint8Array>;
 
+/** A key file is read under this cap: a PEM or raw key, or a wrapped key file (it is checked later). */
+const KEY_FILE_READ_LIMIT = 1024 * 1024;
+
 /**
  * A source of the vault key. Construction is cheap and does no I/O: files are read, passwords
  * stretched and KMS called when a vault is opened.
@@ -58,7 +61,7 @@ export class KeySource {
     if (typeof path !== 'string' || path === '')
       fail('ERR_ARGUMENT', 'keyFile: expected a file path');
     const source: KeySource = new KeySource('key', `key file ${path}`, async () => {
-      const bytes = await readFileCapped(path, 1024 * 1024, {
+      const bytes = await readFileCapped(path, KEY_FILE_READ_LIMIT, {
         code: 'ERR_KEY_FILE',
         what: 'a key file',
       });
@@ -157,6 +160,19 @@ export class KeySource {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/**
+ * True when the file at `path` is a KMS-wrapped key file by {@link looksLikeWrappedKey}; false
+ * when it is not, or cannot be read (the caller's next step reports that). Reads at most 1 MiB,
+ * the limit `fromFile` reads a key file under.
+ */
+export async function isWrappedKeyFile(path: string): Promise<boolean> {
+  const bytes = await readFileCapped(path, KEY_FILE_READ_LIMIT, {
+    code: 'ERR_KEY_FILE',
+    what: 'a key file',
+  }).catch(() => null);
+  return bytes !== null && looksLikeWrappedKey(bytes);
 }
 
 /**

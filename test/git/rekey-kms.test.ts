@@ -175,6 +175,19 @@ describe('rekey --kms', () => {
     console.log(`KMS rekey kills that needed a resume: ${resumed} of 8`);
   }, 120_000);
 
+  it('an old key that is a device without end (/dev/zero) is refused at the key-file cap, not read until memory runs out', async () => {
+    await makeKeyVault();
+    const vault = readFileSync(path('secrets.json'));
+    const r = await ss(['-k', '/dev/zero', 'rekey', '--kms', target.key1]);
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error: /dev/zero is too large to be a key file (more than 1048576 bytes)\n',
+    });
+    expect(readFileSync(path('secrets.json')).equals(vault)).toBe(true);
+    expect(existsSync(path('secrets.kms.json'))).toBe(false);
+  });
+
   it.skipIf(!target.local)('a KMS failure while wrapping writes nothing (exit 4)', async () => {
     await makeKeyVault();
     const { arn } = await kmsControl.createKey();

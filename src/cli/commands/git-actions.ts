@@ -21,7 +21,7 @@ import { VersionDecryptor } from '../../git/reveal.js';
 import { readAtRevision } from '../../git/revisions.js';
 import { locateInRepo } from '../../git/run-git.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
-import { looksLikeWrappedKey } from '../../keys/key-source.js';
+import { isWrappedKeyFile } from '../../keys/key-source.js';
 import { wrapKey } from '../../kms/wrap.js';
 import { defaultWrappedKeyPath, formatWrappedKeyFile } from '../../kms/wrapped-key-file.js';
 import { pendingKeyPath, type RekeyStep, type RekeyTarget, rekeyVault } from '../../rekey/rekey.js';
@@ -394,10 +394,7 @@ export async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> 
  * opened with a wrapped key file, else `<store>.kms.json` (as `create --kms` does).
  */
 async function defaultKmsFile(ctx: Context, store: string, oldKey: string | null): Promise<string> {
-  if (oldKey !== null) {
-    const head = await fs.readFile(oldKey).catch(() => null);
-    if (head !== null && looksLikeWrappedKey(head)) return relative(ctx.io.cwd, oldKey);
-  }
+  if (oldKey !== null && (await isWrappedKeyFile(oldKey))) return relative(ctx.io.cwd, oldKey);
   return defaultWrappedKeyPath(store);
 }
 

@@ -8,7 +8,7 @@ import { KEY_BYTES, randomBytes, zeroize } from '../../crypto/primitives.js';
 import { encodeKeyFile } from '../../format/key-file.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import { withLock } from '../../io/lock.js';
-import { KeySource, looksLikeWrappedKey } from '../../keys/key-source.js';
+import { isWrappedKeyFile, KeySource } from '../../keys/key-source.js';
 import { addWrapping, wrapKey } from '../../kms/wrap.js';
 import {
   checkRoomFor,
@@ -204,13 +204,7 @@ async function wrappedKeyPath(
   opts: GlobalOptions & { file?: string },
 ): Promise<string> {
   if (opts.file !== undefined) return opts.file;
-  if (opts.key !== undefined) {
-    const bytes = await readFileCapped(ctx.path(opts.key), MAX_WRAPPED_KEY_FILE_BYTES, {
-      code: 'ERR_KMS_KEY_FILE',
-      what: 'a wrapped key file',
-    }).catch(() => null);
-    if (bytes !== null && looksLikeWrappedKey(bytes)) return opts.key;
-  }
+  if (opts.key !== undefined && (await isWrappedKeyFile(ctx.path(opts.key)))) return opts.key;
   return defaultWrappedKeyPath(ctx.storePath(opts));
 }
 
