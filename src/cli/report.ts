@@ -18,7 +18,8 @@ export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, deb
   } else {
     message = `unexpected failure: ${err instanceof Error ? err.message : String(err)} (run again with --debug for details)`;
   }
-  io.stderr.write(`${prefix} ${message}\n`);
+  // One line whatever the message: some come from Node or V8 with the text they quote inside.
+  io.stderr.write(`${prefix} ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
   if (debug && err instanceof Error && err.stack) {
     io.stderr.write(`${err.stack}\n`);
     let cause = err.cause;
