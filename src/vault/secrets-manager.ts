@@ -12,7 +12,14 @@ import {
   type VaultKeys,
   verifyBlob,
 } from '../crypto/blob.js';
-import { constantTimeEqual, IV_BYTES, randomBytes, sha256, zeroize } from '../crypto/primitives.js';
+import {
+  constantTimeEqual,
+  IV_BYTES,
+  KEY_BYTES,
+  randomBytes,
+  sha256,
+  zeroize,
+} from '../crypto/primitives.js';
 import { fail, SecureStoreError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from '../format/base64.js';
 import type { JsonNode } from '../format/json.js';
@@ -32,7 +39,6 @@ import {
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
 import { KeySource } from '../keys/key-source.js';
-import { checkKeyLength, sentinelOpens, wrongKeyMessage } from './key-check.js';
 import type { KmsOptions } from '../kms/options.js';
 
 /**
@@ -94,6 +100,33 @@ function textOf(name: string, bytes: Uint8Array): string {
       err,
     );
   }
+}
+
+// ---------------------------------------------------------------- key checks
+// Made by everything that opens a vault (this class, `verify` and `list`), written once so that
+// their verdicts and messages agree (spec/format.md §1, §4.2). Here rather than in a module of
+// their own: the CLI's fast path loads this file anyway, and every module costs start-up time.
+
+/** A key source must give exactly 32 bytes (spec/format.md §1). @throws ERR_ARGUMENT */
+export function checkKeyLength(key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
+    fail('ERR_ARGUMENT', `key source returned ${key?.length} bytes; a vault key is 32 bytes`);
+  }
+}
+
+/** True when `keys` decrypt the sentinel (spec/format.md §4.2); its plaintext is zeroed. */
+export function sentinelOpens(keys: VaultKeys, sentinel: Blob): boolean {
+  const plain = decryptBlob(keys, sentinel);
+  plain?.fill(0);
+  return plain !== null;
+}
+
+/** The message for a key that does not open the vault named `display`. */
+export function wrongKeyMessage(
+  source: Pick<KeySource, 'type' | 'description'>,
+  display: string,
+): string {
+  return `wrong ${source.type === 'password' ? 'password' : 'key'} for ${display} (${source.description} does not open it)`;
 }
 
 /** Reads an open vault's unknown top-level fields; set in the class's static block. */

@@ -20,7 +20,7 @@ import { decodeKeyFile, MAX_KEY_FILE_BYTES } from '../format/key-file.js';
 import { MAX_VAULT_BYTES, parseVault, type VaultDocument } from '../format/vault-codec.js';
 import { readFileCapped } from '../io/files.js';
 import { type KeySource, looksLikeWrappedKey } from '../keys/key-source.js';
-import { checkKeyLength, sentinelOpens } from '../vault/key-check.js';
+import { checkKeyLength, sentinelOpens } from '../vault/secrets-manager.js';
 
 /** Reads and parses a vault file strictly. `display` names it in messages. */
 export async function readVaultDocument(path: string, display: string): Promise<VaultDocument> {

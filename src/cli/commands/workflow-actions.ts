@@ -28,7 +28,7 @@ import {
   vaultKeys,
   verifyVault,
 } from '../../workflow/verify.js';
-import { wrongKeyMessage } from '../../vault/key-check.js';
+import { wrongKeyMessage } from '../../vault/secrets-manager.js';
 import { type Context, DEFAULT_STORE, type GlobalOptions } from '../context.js';
 import { CliError, EXIT, QuietExit, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, noSecretNamed, toSecretValue } from '../output.js';
