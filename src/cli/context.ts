@@ -4,8 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isSecureStoreError } from '../errors.js';
-import { writeFileAtomic } from '../io/files.js';
+import { isSecureStoreError, SecureStoreError } from '../errors.js';
+import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { LockOptions } from '../io/lock.js';
 import { KeySource } from '../keys/key-source.js';
 import type { KmsOptions } from '../kms/options.js';
@@ -38,6 +38,8 @@ export interface GlobalOptions {
 export const DEFAULT_STORE = 'secrets.json';
 /** spec/format.md §2: a new password typed at a prompt must be at least this many bytes. */
 export const MIN_PASSWORD_BYTES = 8;
+/** A password file is read up to this size (a device such as /dev/zero never ends). */
+const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
 
 /** See {@link Context.keyChoice}: a key file (path as given) or a password. */
 export type KeyChoice =
@@ -184,11 +186,17 @@ export class Context {
   async readPasswordFile(path: string, what: string): Promise<string> {
     let bytes: Uint8Array;
     try {
-      bytes = await fs.readFile(this.path(path));
-    } catch (err) {
-      throw new CliError(EXIT.FAILURE, `cannot read ${what} ${path}: ${describeFsError(err)}`, {
-        cause: err,
+      // Capped: `--password-file /dev/zero` must fail, not read until memory runs out. Pipes
+      // (`--password-file <(pass show app)`) have no size and are read up to the cap.
+      bytes = await readFileCapped(this.path(path), MAX_PASSWORD_FILE_BYTES, {
+        code: 'ERR_ARGUMENT',
+        what: 'a password file',
       });
+    } catch (err) {
+      const why = isSecureStoreError(err, 'ERR_ARGUMENT')
+        ? `it holds more than the ${MAX_PASSWORD_FILE_BYTES >> 10} KiB a password file may`
+        : describeFsError(err instanceof SecureStoreError ? err.cause : err);
+      throw new CliError(EXIT.FAILURE, `cannot read ${what} ${path}: ${why}`, { cause: err });
     }
     return stripOneNewline(decodeUtf8(bytes, `${what} ${path}`));
   }

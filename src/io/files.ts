@@ -33,7 +33,10 @@ export async function readFileCapped(
   }
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) fail('ERR_IO', `cannot read ${path}: it is a directory`);
+    if (stat.isDirectory()) {
+      // As fs.readFile fails on a directory: an ERR_IO whose cause has the code EISDIR.
+      throw ioError(Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR' }), 'read', path);
+    }
     if (stat.size > maxBytes) {
       fail(
         tooLarge.code,

@@ -145,6 +145,17 @@ describe('where the key comes from, and precedence', () => {
       stderr: 'error: cannot read the password file nope.txt: no such file\n',
     });
   });
+  it('a password file that is a directory or a device without end is exit 1, read no further than 64 KiB', async () => {
+    await expectRun(['-s', 'pw.json', '--password-file', '.', 'get', 'db_password'], {
+      code: 1,
+      stderr: 'error: cannot read the password file .: it is a directory\n',
+    });
+    await expectRun(['-s', 'pw.json', '--password-file', '/dev/zero', 'get', 'db_password'], {
+      code: 1,
+      stderr:
+        'error: cannot read the password file /dev/zero: it holds more than the 64 KiB a password file may\n',
+    });
+  });
   it('SSCLIENT_PASSWORD', async () => {
     await expectRun(
       ['-s', 'pw.json', 'get', 'db_password'],
