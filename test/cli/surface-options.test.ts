@@ -3,11 +3,12 @@
  * placement before and after the subcommand, the store, where the key comes from and in which
  * order, version and help. Each case in-process and as a real process (test/helpers/surface.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runProcess, tempDir } from '../helpers/cli.js';
 import {
   both,
   cleanUp,
@@ -15,6 +16,7 @@ import {
   CONFLICT,
   DB,
   expectRun,
+  fixtureDir,
   N2,
   NO_AUTH,
   PW,
@@ -154,6 +156,19 @@ describe('where the key comes from, and precedence', () => {
       code: 1,
       stderr:
         'error: cannot read the password file /dev/zero: it holds more than the 64 KiB a password file may\n',
+    });
+  });
+  it('a password file that is a pipe, as <(...) in bash gives, is read to its end', () => {
+    const cwd = fixtureDir();
+    const r = spawnSync(
+      'bash',
+      ['-c', `"$NODE" "$BIN" -s pw.json --password-file <(printf '%s\\n' "$PW") get db_password`],
+      { cwd, encoding: 'utf8', env: { ...process.env, NODE: process.execPath, BIN, PW } },
+    );
+    expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      code: 0,
+      stdout: DB,
+      stderr: '',
     });
   });
   it('SSCLIENT_PASSWORD', async () => {
