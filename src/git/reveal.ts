@@ -8,6 +8,7 @@ import { KEY_BYTES, zeroize } from '../crypto/primitives.js';
 import { decodeBase64 } from '../format/base64.js';
 import type { VaultDocument } from '../format/vault-codec.js';
 import type { KeySource } from '../keys/key-source.js';
+import { sentinelOpens } from '../vault/secrets-manager.js';
 
 export class VersionDecryptor {
   readonly #source: KeySource;
@@ -30,11 +31,7 @@ export class VersionDecryptor {
       this.#keys.set(doc.iv, keys);
     }
     if (keys === null) return null;
-    if (doc.sentinel !== null) {
-      const check = decryptBlob(keys, doc.sentinel);
-      if (check === null) return null;
-      check.fill(0);
-    }
+    if (doc.sentinel !== null && !sentinelOpens(keys, doc.sentinel)) return null;
     const k = keys;
     return (blob) => decryptBlob(k, blob);
   }

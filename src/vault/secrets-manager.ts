@@ -10,9 +10,9 @@ import {
   encryptBlob,
   splitKey,
   type VaultKeys,
-  verifyBlob,
 } from '../crypto/blob.js';
 import {
+  BLOCK_BYTES,
   constantTimeEqual,
   IV_BYTES,
   KEY_BYTES,
@@ -102,6 +102,9 @@ function textOf(name: string, bytes: Uint8Array): string {
   }
 }
 
+/** Why a key is wrong for a vault without a sentinel (spec/format.md §4.2). */
+const NO_SECRET_DECRYPTS = 'its secrets do not decrypt with it';
+
 // ---------------------------------------------------------------- key checks
 // Made by everything that opens a vault (this class, `verify` and `list`), written once so that
 // their verdicts and messages agree (spec/format.md §1, §4.2). Here rather than in a module of
@@ -114,11 +117,17 @@ export function checkKeyLength(key: Uint8Array): void {
   }
 }
 
-/** True when `keys` decrypt the sentinel (spec/format.md §4.2); its plaintext is zeroed. */
+/**
+ * True when `keys` open the sentinel (spec/format.md §4.1): its MAC verifies and it decrypts to
+ * whole blocks (every writer encrypts 32 bytes, so its padding is one full block). The MAC and
+ * AES use different halves of the key: a key right in its HMAC half and wrong in its AES half
+ * passes the MAC, and ordinary padding one time in 256; a full padding block, one in 2^128.
+ * The plaintext is zeroed.
+ */
 export function sentinelOpens(keys: VaultKeys, sentinel: Blob): boolean {
   const plain = decryptBlob(keys, sentinel);
   plain?.fill(0);
-  return plain !== null;
+  return plain !== null && plain.length % BLOCK_BYTES === 0;
 }
 
 /** The message for a key that does not open the vault named `display`. */
@@ -331,6 +340,7 @@ export class SecretsManager {
    */
   #forEachPlaintext(fn: (name: string, plaintext: Uint8Array) => void): void {
     const names = this.keys();
+    if (names.length > 0) this.#checkKeyForReading();
     const blobs = [...this.#doc.secrets.values()]; // in the same (sorted) order as names
     forEachDecrypted(this.#keys!, blobs, (i, plain) => {
       if (plain === null) this.#integrityFailure(names[i]!);
@@ -374,16 +384,24 @@ export class SecretsManager {
     if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
     const blob = this.#doc.secrets.get(name);
     if (blob === undefined) return null;
+    this.#checkKeyForReading();
     const plain = decryptBlob(this.#keys!, blob);
     if (plain === null) this.#integrityFailure(name);
     return plain;
   }
 
-  /** A secret failed its MAC: a wrong key (when nothing has verified it yet) or tampering. */
-  #integrityFailure(name: string): never {
+  /**
+   * A vault without a sentinel (spec/format.md §4.2) shows no plaintext to a key that its secrets
+   * have not verified: one secret alone passes a key right only in its HMAC half one time in 256.
+   */
+  #checkKeyForReading(): void {
     if (!this.#keyVerified && !this.#verifyAgainstSecrets()) {
-      fail('ERR_WRONG_KEY', `wrong password or key for ${this.#name()}: no secret in it verifies`);
+      fail('ERR_WRONG_KEY', `wrong password or key for ${this.#name()}: ${NO_SECRET_DECRYPTS}`);
     }
+  }
+
+  /** A secret failed its MAC or padding: tampering, once the key is known to be right. */
+  #integrityFailure(name: string): never {
     return fail(
       'ERR_INTEGRITY',
       `secret ${JSON.stringify(name)} in ${this.#name()} fails its integrity check: the vault was modified or damaged`,
@@ -517,7 +535,7 @@ export class SecretsManager {
       if (this.#doc.secrets.size > 0 && !this.#verifyAgainstSecrets()) {
         fail(
           'ERR_WRONG_KEY',
-          `wrong password or key for ${this.#name()}: no secret in it verifies, so nothing was changed`,
+          `wrong password or key for ${this.#name()}: ${NO_SECRET_DECRYPTS}, so nothing was changed`,
         );
       }
       this.#keyVerified = true;
@@ -530,14 +548,20 @@ export class SecretsManager {
     }
   }
 
+  /**
+   * spec/format.md §4.2: whether the key opens this vault without a sentinel. Some secret's MAC
+   * must verify, and every secret whose MAC verifies must decrypt with valid padding: a key right
+   * in its HMAC half only passes every MAC, and each secret's padding one time in 256.
+   */
   #verifyAgainstSecrets(): boolean {
-    for (const blob of this.#doc.secrets.values()) {
-      if (verifyBlob(this.#keys!, blob)) {
-        this.#keyVerified = true;
-        return true;
-      }
-    }
-    return false;
+    let macs = 0;
+    let badPadding = 0;
+    forEachDecrypted(this.#keys!, [...this.#doc.secrets.values()], (_, plain, macValid) => {
+      if (macValid) macs++;
+      if (macValid && plain === null) badPadding++;
+    });
+    if (macs > 0 && badPadding === 0) this.#keyVerified = true;
+    return this.#keyVerified;
   }
 
   #noteNewName(name: string): void {

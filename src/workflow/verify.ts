@@ -106,7 +106,8 @@ export async function verifyVault(
   });
   const anySecretVerifies = macOk.some(Boolean);
   if (doc.sentinel !== null && !sentinelOpens(keys, doc.sentinel)) {
-    if (!anySecretVerifies) {
+    // A sentinel whose MAC verifies but that does not decrypt: the key's AES half is wrong.
+    if (!anySecretVerifies || verifyBlob(keys, doc.sentinel)) {
       problems.push(
         `${display}: ${source.description} does not open it (wrong ${source.type === 'password' ? 'password' : 'key'}, or a damaged sentinel)`,
       );

@@ -5,6 +5,7 @@
  * the file's mode is kept; nothing but the vault is left in its directory.
  */
 import { spawnSync } from 'node:child_process';
+import { createDecipheriv, createHash } from 'node:crypto';
 import {
   chmodSync,
   lstatSync,
@@ -20,6 +21,7 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Blob } from '../../src/crypto/blob.js';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
 import { tempDir } from '../helpers/cli.js';
@@ -160,6 +162,71 @@ describe('a vault without a sentinel (spec/format.md §4.2)', () => {
       expect(vault.get('first')).toBe('value');
       vault.close();
     }
+  });
+});
+
+describe('a key wrong only in its AES half (spec/format.md §4.1, §4.2)', () => {
+  // The MAC uses bytes 16-31 of the key and AES bytes 0-15: such a key passes every MAC, and a
+  // blob's PKCS#7 padding one time in 256, so a check of one blob alone is not enough.
+  const aesHalfWrong = (i: number): Uint8Array => {
+    const key = Uint8Array.from(KEY_A);
+    key.set(createHash('sha256').update(`aes half ${i}`).digest().subarray(0, 16), 0);
+    return key;
+  };
+  /** Whether `blob` decrypts with valid padding under the AES half of `key` (MAC aside). */
+  const paddingValid = (key: Uint8Array, blob: Blob): boolean => {
+    const decipher = createDecipheriv(
+      'aes-128-cbc',
+      key.subarray(0, 16),
+      Buffer.from(blob.iv, 'base64'),
+    );
+    try {
+      decipher.update(Buffer.from(blob.payload, 'base64'));
+      decipher.final();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const firstKey = (fits: (key: Uint8Array) => boolean): Uint8Array => {
+    for (let i = 0; i < 50_000; i++) if (fits(aesHalfWrong(i))) return aesHalfWrong(i);
+    throw new Error('no such key among 50 000 (expected one in about 256)');
+  };
+
+  it('is refused at open even when the sentinel’s padding happens to be valid', async () => {
+    const vault = await SecretsManager.create(keyA());
+    vault.set('a', 'one');
+    const text = vault.toJSON();
+    vault.close();
+    const doc = parseVault(Buffer.from(text), 'v');
+    const key = firstKey((k) => paddingValid(k, doc.sentinel!));
+    expect(await codeOf(() => SecretsManager.fromJSON(text, KeySource.fromKey(key)))).toBe(
+      'ERR_WRONG_KEY',
+    );
+  });
+
+  it('in a vault without a sentinel, reads nothing and writes nothing, even where one secret’s padding is valid', async () => {
+    const dir = freshDir();
+    const path = await sentinelLessVault(dir, { a: '1', b: '2', c: '3' });
+    const before = fingerprint(path);
+    const doc = parseVault(readFileSync(path), path);
+    // Valid padding for `a`, not for every secret: `a` alone would pass this key.
+    const key = firstKey(
+      (k) =>
+        paddingValid(k, doc.secrets.get('a')!) &&
+        ![...doc.secrets.values()].every((b) => paddingValid(k, b)),
+    );
+    const vault = await SecretsManager.fromFile(path, KeySource.fromKey(key));
+    expect(await codeOf(() => vault.get('a'))).toBe('ERR_WRONG_KEY');
+    expect(await codeOf(() => vault.getAll())).toBe('ERR_WRONG_KEY');
+    expect(await codeOf(() => vault.set('d', '4'))).toBe('ERR_WRONG_KEY');
+    vault.close();
+    expect(
+      await codeOf(() =>
+        SecretsManager.update(path, KeySource.fromKey(key), (v) => v.set('a', 'x')),
+      ),
+    ).toBe('ERR_WRONG_KEY');
+    expect(fingerprint(path)).toEqual(before);
   });
 });
 

@@ -86,6 +86,19 @@ describe('ssclient verify', () => {
     });
   });
 
+  it('a key wrong only in its AES half passes every MAC and is still a wrong key, not damage', async () => {
+    const dir = await vaultDir();
+    const pem = readFileSync(join(dir, 'k.key'), 'utf8').split('\n');
+    const key = Buffer.from(pem[1]!, 'base64');
+    key.fill(0x5a, 0, 16); // bytes 0-15 are the AES key; 16-31, the HMAC key, stay right
+    writeFileSync(join(dir, 'half.key'), key);
+    const r = runProcess(['-k', 'half.key', 'verify'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^secrets\.json: key file \S*half\.key does not open it \(wrong key, or a damaged sentinel\)\n$/,
+    );
+  });
+
   const malformed: [string, string, string][] = [
     ['empty', '', 'secrets.json is empty, not a vault\n'],
     ['truncated', '{"version": 3, "iv": ', ''],
