@@ -8,7 +8,7 @@ import { KEY_BYTES, zeroize } from '../crypto/primitives.js';
 import { decodeBase64 } from '../format/base64.js';
 import type { VaultDocument } from '../format/vault-codec.js';
 import type { KeySource } from '../keys/key-source.js';
-import { sentinelOpens } from '../vault/secrets-manager.js';
+import { secretsAcceptKey, sentinelOpens } from '../vault/secrets-manager.js';
 
 export class VersionDecryptor {
   readonly #source: KeySource;
@@ -19,8 +19,9 @@ export class VersionDecryptor {
   }
 
   /**
-   * A decryptor for one version: null when the key does not open it (its sentinel fails). A
-   * wrong key file or KMS failure is thrown: that is not about this version.
+   * A decryptor for one version: null when the key does not open it: its sentinel fails, or it
+   * has none and its secrets do not accept the key (spec/format.md §4.2). A wrong key file or KMS
+   * failure is thrown: that is not about this version.
    */
   async opener(doc: VaultDocument): Promise<((blob: Blob) => Buffer | null) | null> {
     let keys = this.#keys.get(doc.iv);
@@ -31,7 +32,11 @@ export class VersionDecryptor {
       this.#keys.set(doc.iv, keys);
     }
     if (keys === null) return null;
-    if (doc.sentinel !== null && !sentinelOpens(keys, doc.sentinel)) return null;
+    const opens =
+      doc.sentinel !== null
+        ? sentinelOpens(keys, doc.sentinel)
+        : doc.secrets.size === 0 || secretsAcceptKey(keys, [...doc.secrets.values()]);
+    if (!opens) return null;
     const k = keys;
     return (blob) => decryptBlob(k, blob);
   }

@@ -130,6 +130,21 @@ export function sentinelOpens(keys: VaultKeys, sentinel: Blob): boolean {
   return plain !== null && plain.length % BLOCK_BYTES === 0;
 }
 
+/**
+ * Whether `keys` open a vault without a sentinel, by its secrets (spec/format.md §4.2): some
+ * secret's MAC verifies, and every secret whose MAC verifies also has valid padding. A key right
+ * only in its HMAC half passes every MAC, and each secret's padding one time in 256.
+ */
+export function secretsAcceptKey(keys: VaultKeys, secrets: readonly Blob[]): boolean {
+  let macs = 0;
+  let badPadding = 0;
+  forEachDecrypted(keys, secrets, (_, plain, macValid) => {
+    if (macValid) macs++;
+    if (macValid && plain === null) badPadding++;
+  });
+  return macs > 0 && badPadding === 0;
+}
+
 /** The message for a key that does not open the vault named `display`. */
 export function wrongKeyMessage(
   source: Pick<KeySource, 'type' | 'description'>,
@@ -548,19 +563,9 @@ export class SecretsManager {
     }
   }
 
-  /**
-   * spec/format.md §4.2: whether the key opens this vault without a sentinel. Some secret's MAC
-   * must verify, and every secret whose MAC verifies must decrypt with valid padding: a key right
-   * in its HMAC half only passes every MAC, and each secret's padding one time in 256.
-   */
+  /** spec/format.md §4.2: whether the key opens this vault without a sentinel. */
   #verifyAgainstSecrets(): boolean {
-    let macs = 0;
-    let badPadding = 0;
-    forEachDecrypted(this.#keys!, [...this.#doc.secrets.values()], (_, plain, macValid) => {
-      if (macValid) macs++;
-      if (macValid && plain === null) badPadding++;
-    });
-    if (macs > 0 && badPadding === 0) this.#keyVerified = true;
+    if (secretsAcceptKey(this.#keys!, [...this.#doc.secrets.values()])) this.#keyVerified = true;
     return this.#keyVerified;
   }
 

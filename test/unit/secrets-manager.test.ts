@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Blob } from '../../src/crypto/blob.js';
 import { parseVault } from '../../src/format/vault-codec.js';
+import { VersionDecryptor } from '../../src/git/reveal.js';
 import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { NEGATIVE } from '../helpers/vectors.js';
@@ -227,6 +228,19 @@ describe('a key wrong only in its AES half (spec/format.md §4.1, §4.2)', () =>
       ),
     ).toBe('ERR_WRONG_KEY');
     expect(fingerprint(path)).toEqual(before);
+  });
+
+  it('does not open an old version without a sentinel for --reveal (history, diff-text)', async () => {
+    const path = await sentinelLessVault(freshDir(), { a: '1', b: '2', c: '3' });
+    const doc = parseVault(readFileSync(path), path);
+    const key = firstKey(
+      (k) =>
+        paddingValid(k, doc.secrets.get('a')!) &&
+        ![...doc.secrets.values()].every((b) => paddingValid(k, b)),
+    );
+    expect(await new VersionDecryptor(KeySource.fromKey(key)).opener(doc)).toBeNull();
+    const right = await new VersionDecryptor(keyA()).opener(doc);
+    expect(right?.(doc.secrets.get('b')!)?.toString()).toBe('2');
   });
 });
 
