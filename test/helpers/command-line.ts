@@ -5,6 +5,7 @@
  */
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { CliResult } from './cli.js';
 
@@ -48,4 +49,33 @@ export async function checkCommandLine(check: CommandLineCheck): Promise<number>
   expect(result.stderr, what).not.toContain(check.secret);
   if (result.code !== 0) expect(snapshotFiles(check.dir), what).toEqual(before);
   return result.code;
+}
+
+export interface CommandLineFuzz extends Omit<CommandLineCheck, 'dir' | 'args'> {
+  /** Each run gets its own copy of the template under here. */
+  scratch: string;
+  argv: fc.Arbitrary<string[]>;
+  numRuns: number;
+  /**
+   * Command lines run first on every seed, each with the exit code it must give: they show the
+   * runs reach the vault (and KMS), not only the argument parser.
+   */
+  examples: readonly (readonly [string[], number])[];
+}
+
+/** {@link checkCommandLine} for the examples, then for `numRuns` generated command lines. */
+export async function assertEveryCommandLine(fuzz: CommandLineFuzz): Promise<void> {
+  let run = 0;
+  const seen = new Map<string, number>();
+  const { argv, numRuns, examples, scratch, ...check } = fuzz;
+  await fc.assert(
+    fc.asyncProperty(argv, async (args) => {
+      run += 1;
+      const dir = join(scratch, `r${run}`);
+      seen.set(JSON.stringify(args), await checkCommandLine({ ...check, dir, args }));
+    }),
+    { numRuns, examples: examples.map(([args]) => [args]) },
+  );
+  for (const [args, code] of examples)
+    expect(seen.get(JSON.stringify(args)), args.join(' ')).toBe(code);
 }
