@@ -182,12 +182,13 @@ export class SecretsManager {
   private constructor(
     doc: VaultDocument,
     key: Uint8Array,
+    keys: VaultKeys,
     file: FileState | null,
     keyVerified: boolean,
   ) {
     this.#doc = doc;
     this.#key = key;
-    this.#keys = splitKey(key);
+    this.#keys = keys;
     this.#file = file;
     this.#dirty = false;
     this.#keyVerified = keyVerified;
@@ -243,10 +244,11 @@ export class SecretsManager {
     const key = await source.keyFor(iv);
     checkKeyLength(key);
     const sentinelPlain = randomBytes(32);
-    const sentinel = encryptBlob(splitKey(key), sentinelPlain);
+    const keys = splitKey(key);
+    const sentinel = encryptBlob(keys, sentinelPlain);
     zeroize(sentinelPlain);
     const doc: VaultDocument = { iv: encodeBase64(iv), sentinel, secrets: new Map(), extras: [] };
-    const manager = new SecretsManager(doc, key, null, true);
+    const manager = new SecretsManager(doc, key, keys, null, true);
     manager.#dirty = true;
     return manager;
   }
@@ -287,15 +289,16 @@ export class SecretsManager {
   ): Promise<SecretsManager> {
     const key = await source.keyFor(decodeBase64(doc.iv));
     checkKeyLength(key);
+    const keys = splitKey(key);
     let verified = false;
     if (doc.sentinel !== null) {
-      if (!sentinelOpens(splitKey(key), doc.sentinel)) {
+      if (!sentinelOpens(keys, doc.sentinel)) {
         zeroize(key);
         fail('ERR_WRONG_KEY', wrongKeyMessage(source, name));
       }
       verified = true;
     }
-    return new SecretsManager(doc, key, file, verified);
+    return new SecretsManager(doc, key, keys, file, verified);
   }
 
   // ---------------------------------------------------------------- reading
