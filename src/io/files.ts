@@ -37,12 +37,9 @@ export async function readFileCapped(
       // As fs.readFile fails on a directory: an ERR_IO whose cause has the code EISDIR.
       throw ioError(Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR' }), 'read', path);
     }
-    if (stat.size > maxBytes) {
-      fail(
-        tooLarge.code,
-        `${path} is too large to be ${tooLarge.what} (${stat.size} bytes; the limit is ${maxBytes})`,
-      );
-    }
+    const refuse = (size: string): never =>
+      fail(tooLarge.code, `${path} is too large to be ${tooLarge.what} (${size})`);
+    if (stat.size > maxBytes) refuse(`${stat.size} bytes; the limit is ${maxBytes}`);
     // One read of the size fstat gave, instead of readFile's 512 KiB chunks (a round trip to the
     // thread pool each: 38 for a 19 MiB vault). The extra byte notices a file that grew since,
     // or one whose size fstat does not know (0 for /proc files and devices): the rest is read
@@ -52,12 +49,7 @@ export async function readFileCapped(
     if (length < first.length) return first.subarray(0, length);
     const chunks = [first];
     for (let done = false; ;) {
-      if (length > maxBytes) {
-        fail(
-          tooLarge.code,
-          `${path} is too large to be ${tooLarge.what} (more than ${maxBytes} bytes)`,
-        );
-      }
+      if (length > maxBytes) refuse(`more than ${maxBytes} bytes`);
       if (done) return Buffer.concat(chunks, length);
       const chunk = Buffer.allocUnsafe(64 * 1024);
       const n = await fill(handle, chunk);
