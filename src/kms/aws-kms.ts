@@ -114,7 +114,7 @@ function timeoutOf(options: KmsOptions): number {
  */
 async function callKms<T>(
   session: KmsSession,
-  call: Omit<KmsCall, 'timedOut' | 'aborted' | 'timeoutMs'>,
+  call: Omit<KmsCall, 'timedOut' | 'aborted' | 'timeoutMs' | 'endpoint'>,
   run: (sdk: Sdk, client: KmsClientLike, abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const options = session.options;
@@ -141,6 +141,7 @@ async function callKms<T>(
     const resolved = call.region ?? (await region?.region());
     throw kmsErrorFrom(err, {
       ...call,
+      endpoint: options.endpoint,
       region: resolved,
       timedOut,
       aborted: !timedOut && controller.signal.aborted,
@@ -172,13 +173,7 @@ export async function kmsEncrypt(
 ): Promise<EncryptResult> {
   return callKms(
     session,
-    {
-      operation: 'Encrypt',
-      kmsKey: keyId,
-      region,
-      endpoint: session.options.endpoint,
-      file: undefined,
-    },
+    { operation: 'Encrypt', kmsKey: keyId, region, file: undefined },
     async (sdk, client, abortSignal) => {
       const out = (await client.send(
         new sdk.EncryptCommand({
@@ -220,7 +215,7 @@ export async function kmsDecrypt(
 ): Promise<DecryptResult> {
   return callKms(
     session,
-    { operation: 'Decrypt', kmsKey: keyArn, region, endpoint: session.options.endpoint, file },
+    { operation: 'Decrypt', kmsKey: keyArn, region, file },
     async (sdk, client, abortSignal) => {
       const out = (await client.send(
         new sdk.DecryptCommand({
