@@ -34,7 +34,7 @@ export interface GlobalOptions {
   kmsEndpoint?: string;
 }
 
-/** Built-in default store name (FORMAT-NOTES §5). */
+/** Built-in default store name (spec/cli.md §1). */
 export const DEFAULT_STORE = 'secrets.json';
 /** spec/format.md §2: a new password typed at a prompt must be at least this many bytes. */
 export const MIN_PASSWORD_BYTES = 8;

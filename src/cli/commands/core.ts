@@ -1,6 +1,6 @@
 /**
  * The reference-compatible commands: create, set, get, delete (remove), export-key.
- * FORMAT-NOTES §5; where the reference is broken, README "Differences from the reference".
+ * spec/cli.md §2; where the reference is broken, README "Differences from the reference".
  */
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
