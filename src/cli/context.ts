@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isSecureStoreError, SecureStoreError } from '../errors.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { LockOptions } from '../io/lock.js';
-import { KeySource } from '../keys/key-source.js';
+import { KeySource } from '../auth.js';
 import type { KmsOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import {

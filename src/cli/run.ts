@@ -20,7 +20,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SecureStoreError } from '../errors.js';
-import { looksLikeWrappedKey } from '../keys/key-source.js';
+import { looksLikeWrappedKey } from '../auth.js';
 import { Context, type GlobalOptions } from './context.js';
 import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';

@@ -3,8 +3,10 @@
  * different keys (a rekey changes the vault iv, and a password's key depends on it), so the key
  * is derived once per vault iv and checked against each version's sentinel.
  */
-import { type Blob, decryptBlob, splitKey, type VaultKeys } from '../crypto/blob.js';
-import { KEY_BYTES, zeroize } from '../crypto/primitives.js';
+import { type Blob } from '../format/blob.js';
+import { decryptBlob, splitKey, type VaultKeys } from '../vault/blob-cipher.js';
+import { KEY_BYTES } from '../format/sizes.js';
+import { zeroize } from '../crypto/primitives.js';
 import { decodeBase64 } from '../format/base64.js';
 import type { VaultDocument } from '../format/vault-codec.js';
 import type { KeySource } from '../keys/key-source.js';

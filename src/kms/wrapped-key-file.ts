@@ -5,8 +5,14 @@
  */
 import { fail } from '../errors.js';
 import { decodedLength, isCanonicalBase64 } from '../format/base64.js';
-import { type JsonNode, JsonSyntaxError, parseJson, writeJson } from '../format/json.js';
-import { compareCodePoints, hasLoneSurrogate } from '../format/vault-codec.js';
+import {
+  type JsonNode,
+  JsonSyntaxError,
+  parseJson,
+  valueFromNode,
+  writeJson,
+} from '../format/json.js';
+import { compareCodePoints, hasLoneSurrogate } from '../format/text.js';
 
 /** spec/kms-key-file.md §4.1: the type marker. */
 export const WRAPPED_KEY_TYPE = 'securestore-kms-wrapped-key';
@@ -101,7 +107,7 @@ export function parseWrappedKeyFile(bytes: Uint8Array, source: string): WrappedK
     if (err instanceof JsonSyntaxError) bad(`bad JSON: ${err.message}`, err);
     throw err;
   }
-  return checkDocument(toValue(node!), (what) => bad(what));
+  return checkDocument(valueFromNode(node!, numberValue), (what) => bad(what));
 }
 
 /**
@@ -239,22 +245,9 @@ class NonIntegerNumber {
   constructor(readonly raw: string) {}
 }
 
-function toValue(node: JsonNode): unknown {
-  switch (node.kind) {
-    case 'object':
-      // Object.fromEntries defines own properties, so "__proto__" is kept as a name.
-      return Object.fromEntries(node.entries.map(([k, v]) => [k, toValue(v)]));
-    case 'array':
-      return node.items.map(toValue);
-    case 'string':
-      return node.value;
-    case 'number':
-      return /^-?(0|[1-9][0-9]{0,14})$/.test(node.raw)
-        ? Number(node.raw)
-        : new NonIntegerNumber(node.raw);
-    case 'literal':
-      return node.value;
-  }
+/** A JSON number as a value: a plain integer literal, or a {@link NonIntegerNumber}. */
+function numberValue(raw: string): unknown {
+  return /^-?(0|[1-9][0-9]{0,14})$/.test(raw) ? Number(raw) : new NonIntegerNumber(raw);
 }
 
 function describe(value: unknown): string {

@@ -16,26 +16,18 @@
  * A rekey run again after an interruption between 4 and 6 finds that the old key no longer opens
  * the vault but `<key>.new` does, and finishes step 6 ({@link RekeyResult.resumed}).
  */
-import { encryptBlob, splitKey } from '../crypto/blob.js';
-import {
-  derivePasswordKey,
-  IV_BYTES,
-  KEY_BYTES,
-  randomBytes,
-  zeroize,
-} from '../crypto/primitives.js';
+import { encryptBlob, splitKey } from '../vault/blob-cipher.js';
+import { derivePasswordKey } from '../keys/password.js';
+import { IV_BYTES, KEY_BYTES } from '../format/sizes.js';
+import { randomBytes, zeroize } from '../crypto/primitives.js';
 import { fail, isSecureStoreError } from '../errors.js';
 import { encodeBase64 } from '../format/base64.js';
 import { encodeKeyFile } from '../format/key-file.js';
-import {
-  compareCodePoints,
-  MAX_VAULT_BYTES,
-  serializeVault,
-  type VaultDocument,
-} from '../format/vault-codec.js';
+import { compareCodePoints } from '../format/text.js';
+import { MAX_VAULT_BYTES, serializeVault, type VaultDocument } from '../format/vault-codec.js';
 import { readFileCapped, removeFile, renameDurable, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
-import { KeySource } from '../keys/key-source.js';
+import { KeySource } from '../auth.js';
 import type { KmsOptions } from '../kms/options.js';
 import { extrasOf, SecretsManager } from '../vault/secrets-manager.js';
 

@@ -3,32 +3,23 @@
  * reads are synchronous and decrypt one secret at a time, on demand. Writes keep the vault iv,
  * the sentinel and every untouched secret byte-identical (spec/format.md §5.4).
  */
+import { type Blob } from '../format/blob.js';
 import {
-  type Blob,
   decryptBlob,
   forEachDecrypted,
   encryptBlob,
   splitKey,
   type VaultKeys,
-} from '../crypto/blob.js';
-import {
-  BLOCK_BYTES,
-  constantTimeEqual,
-  IV_BYTES,
-  KEY_BYTES,
-  randomBytes,
-  sha256,
-  zeroize,
-} from '../crypto/primitives.js';
+} from './blob-cipher.js';
+import { BLOCK_BYTES, IV_BYTES, KEY_BYTES } from '../format/sizes.js';
+import { constantTimeEqual, randomBytes, sha256, zeroize } from '../crypto/primitives.js';
 import { fail, SecureStoreError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from '../format/base64.js';
-import type { JsonNode } from '../format/json.js';
+import { nodeFromValue } from '../format/json.js';
 import { encodeKeyFile } from '../format/key-file.js';
+import { compareCodePoints, hasLoneSurrogate, scanOrder } from '../format/text.js';
 import {
-  compareCodePoints,
   documentFromNode,
-  hasLoneSurrogate,
-  scanOrder,
   MAX_VAULT_BYTES,
   decodeVaultBytes,
   parseVault,
@@ -38,42 +29,8 @@ import {
 } from '../format/vault-codec.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
-import { KeySource } from '../keys/key-source.js';
-import type { KmsOptions } from '../kms/options.js';
-
-/**
- * How to unlock a vault: a {@link KeySource}, or the option shapes NeoSmart's JavaScript library
- * accepts, so code moves over unchanged.
- */
-export type AuthOptions =
-  | KeySource
-  | { readonly password: string }
-  | { readonly keyFile: string; readonly kms?: KmsOptions }
-  | { readonly key: Uint8Array | string | readonly number[] }
-  | { readonly keySource: KeySource };
-
-/** Turns {@link AuthOptions} into a {@link KeySource}. */
-export function resolveAuth(auth: AuthOptions): KeySource {
-  if (auth instanceof KeySource) return auth;
-  if (auth === null || typeof auth !== 'object') {
-    return fail(
-      'ERR_ARGUMENT',
-      'auth: expected a KeySource or one of { password }, { keyFile }, { key }, { keySource }',
-    );
-  }
-  const given = ['password', 'keyFile', 'key', 'keySource'].filter((k) => k in auth);
-  if (given.length !== 1) {
-    fail(
-      'ERR_ARGUMENT',
-      `auth: give exactly one of password, keyFile, key or keySource (got ${given.length})`,
-    );
-  }
-  if ('password' in auth) return KeySource.fromPassword(auth.password);
-  if ('keyFile' in auth) return KeySource.fromFile(auth.keyFile, auth.kms ? { kms: auth.kms } : {});
-  if ('key' in auth) return KeySource.fromKey(auth.key);
-  if (auth.keySource instanceof KeySource) return auth.keySource;
-  return fail('ERR_ARGUMENT', 'auth.keySource: expected a KeySource');
-}
+import { type AuthOptions, resolveAuth } from '../keys/auth-options.js';
+import type { KeySource } from '../keys/key-source.js';
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -233,7 +190,7 @@ export class SecretsManager {
   /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
   static async fromObject(obj: unknown, auth: AuthOptions): Promise<SecretsManager> {
     const source = resolveAuth(auth);
-    const doc = documentFromNode(nodeFromValue(obj, 0), 'the vault');
+    const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
     return SecretsManager.#open(doc, source, null, 'the vault');
   }
 
@@ -609,28 +566,4 @@ export class SecretsManager {
 function checkName(name: string): void {
   if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
   if (hasLoneSurrogate(name)) fail('ERR_ARGUMENT', 'name: the string is not well-formed Unicode');
-}
-
-/** Converts a plain JavaScript value (from `JSON.parse`) into the codec's JSON tree. */
-function nodeFromValue(value: unknown, depth: number): JsonNode {
-  if (depth > 64) fail('ERR_VAULT_FORMAT', 'the vault object is nested too deeply');
-  if (value === null || typeof value === 'boolean') return { kind: 'literal', value };
-  if (typeof value === 'string') return { kind: 'string', value };
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      fail('ERR_VAULT_FORMAT', 'the vault object holds a non-finite number');
-    return { kind: 'number', raw: JSON.stringify(value) };
-  }
-  if (Array.isArray(value))
-    return { kind: 'array', items: value.map((v) => nodeFromValue(v, depth + 1)) };
-  if (typeof value === 'object') {
-    return {
-      kind: 'object',
-      entries: Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        k,
-        nodeFromValue(v, depth + 1),
-      ]),
-    };
-  }
-  return fail('ERR_VAULT_FORMAT', `the vault object holds a ${typeof value}, which JSON cannot`);
 }

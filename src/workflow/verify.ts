@@ -6,20 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import {
-  type Blob,
-  forEachDecrypted,
-  splitKey,
-  type VaultKeys,
-  verifyBlob,
-} from '../crypto/blob.js';
+import { type Blob } from '../format/blob.js';
+import { forEachDecrypted, splitKey, type VaultKeys, verifyBlob } from '../vault/blob-cipher.js';
 import { zeroize } from '../crypto/primitives.js';
 import { fail, SecureStoreError } from '../errors.js';
 import { decodeBase64 } from '../format/base64.js';
 import { decodeKeyFile, MAX_KEY_FILE_BYTES } from '../format/key-file.js';
 import { MAX_VAULT_BYTES, parseVault, type VaultDocument } from '../format/vault-codec.js';
 import { readFileCapped } from '../io/files.js';
-import { type KeySource, looksLikeWrappedKey } from '../keys/key-source.js';
+import { keyFileFormatOf } from '../keys/key-file-formats.js';
+import type { KeySource } from '../keys/key-source.js';
 import { checkKeyLength, sentinelOpens } from '../vault/secrets-manager.js';
 
 /** Reads and parses a vault file strictly. `display` names it in messages. */
@@ -190,7 +186,7 @@ async function plainKeyFileMode(path: string): Promise<number | null> {
     return null;
   }
   try {
-    if (looksLikeWrappedKey(bytes)) return null;
+    if (keyFileFormatOf(bytes) !== undefined) return null;
     if (bytes.length === 32) return path.endsWith('.key') ? mode : null;
     if (!Buffer.from(bytes).includes('-----BEGIN PRIVATE KEY-----')) return null;
     zeroize(decodeKeyFile(bytes, path));

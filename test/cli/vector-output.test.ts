@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeySource } from '../../src/keys/key-source.js';
+import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { type Manifest, manifests, NEGATIVE, negativeCases, VECTORS } from '../helpers/vectors.js';

@@ -5,14 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decryptBlob,
-  encryptBlob,
-  forEachDecrypted,
-  splitKey,
-  type Blob,
-  type VaultKeys,
-} from '../../src/crypto/blob.js';
+import { decryptBlob, encryptBlob, forEachDecrypted, splitKey, type VaultKeys } from '../../src/vault/blob-cipher.js';
+import { type Blob } from '../../src/format/blob.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 
 const keys = splitKey(randomBytes(32));

@@ -5,8 +5,9 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import { encodeKeyFile } from '../../format/key-file.js';
-import { KEY_BYTES, randomBytes, zeroize } from '../../crypto/primitives.js';
-import { KeySource } from '../../keys/key-source.js';
+import { KEY_BYTES } from '../../format/sizes.js';
+import { randomBytes, zeroize } from '../../crypto/primitives.js';
+import { KeySource } from '../../auth.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import { type Context, decodeUtf8, type GlobalOptions, stripOneNewline } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';

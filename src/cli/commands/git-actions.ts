@@ -21,7 +21,7 @@ import { VersionDecryptor } from '../../git/reveal.js';
 import { readAtRevision } from '../../git/revisions.js';
 import { locateInRepo } from '../../git/run-git.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
-import { isWrappedKeyFile } from '../../keys/key-source.js';
+import { isWrappedKeyFile } from '../../auth.js';
 import { wrapKey } from '../../kms/wrap.js';
 import { defaultWrappedKeyPath, formatWrappedKeyFile } from '../../kms/wrapped-key-file.js';
 import { pendingKeyPath, type RekeyStep, type RekeyTarget, rekeyVault } from '../../rekey/rekey.js';

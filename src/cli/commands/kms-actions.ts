@@ -4,11 +4,12 @@
  * register the commands and import this lazily, so that commands without KMS do not load the
  * wrapping code. A wrapped key file is meant to be committed: it gets no .gitignore rule.
  */
-import { KEY_BYTES, randomBytes, zeroize } from '../../crypto/primitives.js';
+import { KEY_BYTES } from '../../format/sizes.js';
+import { randomBytes, zeroize } from '../../crypto/primitives.js';
 import { encodeKeyFile } from '../../format/key-file.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import { withLock } from '../../io/lock.js';
-import { isWrappedKeyFile, KeySource } from '../../keys/key-source.js';
+import { isWrappedKeyFile, KeySource } from '../../auth.js';
 import { addWrapping, wrapKey } from '../../kms/wrap.js';
 import {
   checkRoomFor,

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { isSecureStoreError } from '../../errors.js';
-import { compareCodePoints } from '../../format/vault-codec.js';
+import { compareCodePoints } from '../../format/text.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import type { KeySource } from '../../keys/key-source.js';
 import type { SecretsManager } from '../../vault/secrets-manager.js';
