@@ -21,14 +21,8 @@ import { type BinaryMode, type NamedBytes, toEnvValues } from '../../workflow/en
 import { type ExportFormat, formatExport } from '../../workflow/export-formats.js';
 import { selectNames } from '../../workflow/glob.js';
 import { childEnvironment, runChild, signalExitCode } from '../../workflow/run.js';
-import {
-  checkKey,
-  checkKeyFiles,
-  readVaultDocument,
-  vaultKeys,
-  verifyVault,
-} from '../../workflow/verify.js';
-import { wrongKeyMessage } from '../../vault/secrets-manager.js';
+import { checkKeyFiles, readVaultDocument, verifyVault } from '../../workflow/verify.js';
+import { keyOpens, vaultKeysFor, wrongKeyMessage } from '../../vault/opener.js';
 import { type Context, DEFAULT_STORE, type GlobalOptions } from '../context.js';
 import { CliError, EXIT, QuietExit, usage } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, noSecretNamed, toSecretValue } from '../output.js';
@@ -228,8 +222,10 @@ export async function listAction(
   let names: string[];
   try {
     const doc = await readVaultDocument(ctx.path(store), store);
-    const keys = await vaultKeys(doc, source);
-    if (checkKey(doc, keys) === 'wrong')
+    // The same verdict as every other opener (vault/opener.ts): a vault without a sentinel is
+    // judged by its secrets, decrypted in memory and zeroed, never printed.
+    const keys = await vaultKeysFor(doc, source);
+    if (keyOpens(doc, keys) === false)
       throw new CliError(EXIT.FAILURE, wrongKeyMessage(source, store));
     // Same order as get --all: UTF-8 byte order of the names.
     const all = [...doc.secrets.keys()].sort(compareCodePoints);
