@@ -417,7 +417,7 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
     });
   }
   // The same get through the full command parser: `--format json` (the default, and meaningless
-  // without --all) is an option the fast path of src/cli/run.ts leaves to main.
+  // without --all) is an option the fast path of src/cli/entry.ts leaves to main.
   const first = cfg.cliSizes[0];
   cmds.push({
     label: '-k KEY get NAME --format json (full parser)',

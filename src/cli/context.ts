@@ -19,7 +19,7 @@ import {
 } from '../workflow/config.js';
 import { CliError, EXIT, usage } from './exit-codes.js';
 import { ignoreKeyFile } from './gitignore.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from './terminal.js';
 
 /** The global options, as commander hands them over (merged with the command's own). */
 export interface GlobalOptions {
