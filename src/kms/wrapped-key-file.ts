@@ -107,7 +107,7 @@ export function parseWrappedKeyFile(bytes: Uint8Array, source: string): WrappedK
     if (err instanceof JsonSyntaxError) bad(`bad JSON: ${err.message}`, err);
     throw err;
   }
-  return checkDocument(valueFromNode(node!, numberValue), (what) => bad(what));
+  return checkDocument(valueFromNode(node, numberValue), (what) => bad(what));
 }
 
 /**
@@ -340,22 +340,22 @@ function checkWrapping(value: unknown, where: string, bad: (what: string) => nev
   if (typeof region !== 'string' || !REGION.test(region)) {
     bad(`${where}.region must be an AWS region name, got ${describe(region)}`);
   }
-  if (regionOfArn(keyArn as string) !== region) {
+  if (regionOfArn(keyArn) !== region) {
     bad(`${where}.region ${describe(region)} is not the region of its keyArn`);
   }
   const context = checkContext(value.context, (what) => bad(`${where}.context ${what}`));
   if (typeof ciphertext !== 'string' || ciphertext === '' || !isCanonicalBase64(ciphertext)) {
     bad(`${where}.ciphertext must be non-empty canonical base64`);
   }
-  if (decodedLength(ciphertext as string) > MAX_CIPHERTEXT_BYTES) {
+  if (decodedLength(ciphertext) > MAX_CIPHERTEXT_BYTES) {
     bad(`${where}.ciphertext is longer than ${MAX_CIPHERTEXT_BYTES} bytes`);
   }
   return Object.freeze({
     provider: 'aws-kms',
-    keyArn: keyArn as string,
-    region: region as string,
+    keyArn: keyArn,
+    region: region,
     context,
-    ciphertext: ciphertext as string,
+    ciphertext: ciphertext,
   });
 }
 
@@ -370,7 +370,7 @@ function checkContext(value: unknown, bad: (what: string) => never): EncryptionC
       bad(`has a name that is empty, longer than 256 characters, or not valid Unicode`);
     }
     if (typeof v !== 'string') bad(`${JSON.stringify(k)} must be a string, got ${describe(v)}`);
-    if ((v as string).length > 1024 || hasLoneSurrogate(v as string)) {
+    if (v.length > 1024 || hasLoneSurrogate(v)) {
       bad(`${JSON.stringify(k)} is longer than 1024 characters or not valid Unicode`);
     }
   }

@@ -111,6 +111,7 @@ export class SecretsManager {
     // The settled read still refers to them until this job ends, hence the turn through the
     // microtask queue (measured: 82 → 63 MiB peak for a 19 MiB vault; docs/benchmarks.md).
     bytes = null;
+    // eslint-disable-next-line @typescript-eslint/await-thenable -- a turn of the microtask queue, on purpose
     await undefined;
     const doc = parseVaultText(text, path);
     // The text stands for the bytes: the strict decoding (valid UTF-8, no BOM) gives them back.

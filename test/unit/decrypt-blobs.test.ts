@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decryptBlob, encryptBlob, forEachDecrypted, splitKey, type VaultKeys } from '../../src/vault/blob-cipher.js';
+import {
+  decryptBlob,
+  encryptBlob,
+  forEachDecrypted,
+  splitKey,
+  type VaultKeys,
+} from '../../src/vault/blob-cipher.js';
 import { type Blob } from '../../src/format/blob.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 

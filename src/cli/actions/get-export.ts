@@ -3,15 +3,29 @@
  * formats", "Wildcards", "Files"), loaded only then.
  */
 import { writeFileAtomic } from '../../io/files.js';
-import { SecretsManager } from '../../vault/secrets-manager.js';
+import type { SecretsManager } from '../../vault/secrets-manager.js';
 import type { EnvNameStyle } from '../../workflow/env-names.js';
 import type { BinaryMode, NamedBytes } from '../../workflow/env-values.js';
 import { type ExportFormat, formatExport } from '../../workflow/export-formats.js';
 import { selectNames } from '../../workflow/glob.js';
-import type { Context } from '../context.js';
+import type { Context, GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatJson, formatText, formatValue, noSecretNamed, toSecretValue } from '../output.js';
-import type { WorkflowGetOptions } from './get.js';
+
+export interface NameOptions {
+  envNameStyle: string;
+  prefix?: string;
+  binary: string;
+}
+
+export interface WorkflowGetOptions extends GlobalOptions, NameOptions {
+  all?: boolean;
+  format: string;
+  only: string[];
+  output?: string;
+  force?: boolean;
+  escapeFormulas?: boolean;
+}
 
 /** `get` with a glob, `--only`, `--output` or an export format (see `getWithWorkflow`). */
 export async function getAction(

@@ -3,28 +3,14 @@
  * A glob, `--only`, `--output` or an export format (docs/workflow.md) goes on to get-export.ts and
  * `--rev` to git.ts, each loaded only then.
  */
-import { SecretsManager } from '../../vault/secrets-manager.js';
+import type { SecretsManager } from '../../vault/secrets-manager.js';
 import { EXPORT_FORMATS } from '../../workflow/export-format-names.js';
 import { hasGlob } from '../../workflow/glob.js';
-import type { Context, GlobalOptions } from '../context.js';
+import type { Context } from '../context.js';
 import { usage } from '../exit-codes.js';
 import { GET_FORMATS } from '../option-values.js';
 import { formatAllSecrets, formatSecret } from '../output.js';
-
-export interface NameOptions {
-  envNameStyle: string;
-  prefix?: string;
-  binary: string;
-}
-
-export interface WorkflowGetOptions extends GlobalOptions, NameOptions {
-  all?: boolean;
-  format: string;
-  only: string[];
-  output?: string;
-  force?: boolean;
-  escapeFormulas?: boolean;
-}
+import type { WorkflowGetOptions } from './get-export.js';
 
 /** `get NAME`, `get --all [--format F]`, and (by `--rev`) a version from git history. */
 export async function getCommand(

@@ -7,7 +7,7 @@ import { type BinaryMode, toEnvValues } from '../../workflow/env-values.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { CliError, QuietExit } from '../exit-codes.js';
 import { decryptSelected, selectOnly } from './get-export.js';
-import type { NameOptions } from './get.js';
+import type { NameOptions } from './get-export.js';
 
 /** `run -- COMMAND [ARGS…]`. */
 export async function runAction(

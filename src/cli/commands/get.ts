@@ -3,7 +3,7 @@
  * of docs/workflow.md and `--rev` of docs/git.md. The body is actions/get.ts.
  */
 import type { Command } from 'commander';
-import type { WorkflowGetOptions } from '../actions/get.js';
+import type { WorkflowGetOptions } from '../actions/get-export.js';
 import type { Context } from '../context.js';
 import { GET_FORMATS } from '../option-values.js';
 import { collect, nameOptions, type Register } from './register.js';

@@ -1,6 +1,6 @@
 /** `run -- COMMAND [ARGS…]` (docs/workflow.md "run"). The body is actions/run.ts. */
 import type { Command } from 'commander';
-import type { NameOptions } from '../actions/get.js';
+import type { NameOptions } from '../actions/get-export.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { collect, nameOptions, type Register } from './register.js';
 
