@@ -10,7 +10,7 @@
  * Tables: (a) the library against @neosmart/securestore on generated vaults; peak memory of a
  * fresh process per vault size; (b) the real CLI (`node bin/ssclient.js`) against bare
  * `node -e 0` in the same run and against the reference ssclient's recorded costs
- * (FORMAT-NOTES §6); then the targets of issues 2 and 3 with the measured value beside each.
+ * (spec/cli.md §7); then the targets of issues 2 and 3 with the measured value beside each.
  * Times are medians of interleaved runs after warm-up; this is not a test and asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
@@ -50,7 +50,7 @@ const SELF = fileURLToPath(import.meta.url);
 const OURS = '../dist/index.js';
 const PEER = '@neosmart/securestore';
 
-/** The reference ssclient 2.0.1, median wall time on 2 cores (FORMAT-NOTES §6), in ms. */
+/** The reference ssclient 2.0.1, median wall time on 2 cores (spec/cli.md §7), in ms. */
 const REFERENCE_MS = {
   'get 10': 7,
   'get 1000': 118,
@@ -417,7 +417,7 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
     });
   }
   // The same get through the full command parser: `--format json` (the default, and meaningless
-  // without --all) is an option the fast path of src/cli/run.ts leaves to main.
+  // without --all) is an option the fast path of src/cli/entry.ts leaves to main.
   const first = cfg.cliSizes[0];
   cmds.push({
     label: '-k KEY get NAME --format json (full parser)',
@@ -498,7 +498,7 @@ function cliTable(cfg, vaults, keyFile, probe, dir) {
     rows,
     'ms = wall time from spawn to exit (median, rounds interleaved). CPU ms = user + system time ' +
       'of the process (mean; Linux only), which other load on a shared machine disturbs far less. ' +
-      'The reference column is FORMAT-NOTES §6 (ssclient 2.0.1 measured on 2 cores), not this run: ' +
+      'The reference column is spec/cli.md §7 (ssclient 2.0.1 measured on 2 cores), not this run: ' +
       'the Rust binary is not installed here.',
   );
   return results;

@@ -3,9 +3,12 @@
  * The public surface is exactly what is exported here.
  */
 export { type ErrorCode, isSecureStoreError, SecureStoreError } from './errors.js';
-export { type KeyFileOptions, KeySource, type KeySourceType } from './keys/key-source.js';
+export { KeySource, type KeySourceFactories } from './auth.js';
+export type { KeyFileOptions, KeySourceType, KeySourceTypes } from './keys/key-source.js';
+export type { AuthOptions, KeyFileAuth } from './keys/auth-options.js';
+export type { LockOptions } from './io/lock.js';
 export type { KmsClientLike, KmsOptions } from './kms/options.js';
-export { type AuthOptions, SecretsManager } from './vault/secrets-manager.js';
+export { SecretsManager } from './vault/secrets-manager.js';
 export { KmsError } from './kms/kms-errors.js';
 export { forgetUnwrappedKeys, unwrapWrappedKey } from './kms/unwrap.js';
 export { addWrapping, type AddWrappingOptions, wrapKey, type WrapKeyOptions } from './kms/wrap.js';

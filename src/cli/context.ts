@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isSecureStoreError, SecureStoreError } from '../errors.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { LockOptions } from '../io/lock.js';
-import { KeySource } from '../keys/key-source.js';
+import { KeySource } from '../auth.js';
 import type { KmsOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import {
@@ -19,7 +19,7 @@ import {
 } from '../workflow/config.js';
 import { CliError, EXIT, usage } from './exit-codes.js';
 import { ignoreKeyFile } from './gitignore.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from './terminal.js';
 
 /** The global options, as commander hands them over (merged with the command's own). */
 export interface GlobalOptions {
@@ -34,7 +34,7 @@ export interface GlobalOptions {
   kmsEndpoint?: string;
 }
 
-/** Built-in default store name (FORMAT-NOTES §5). */
+/** Built-in default store name (spec/cli.md §1). */
 export const DEFAULT_STORE = 'secrets.json';
 /** spec/format.md §2: a new password typed at a prompt must be at least this many bytes. */
 export const MIN_PASSWORD_BYTES = 8;

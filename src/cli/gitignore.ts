@@ -1,5 +1,5 @@
 /**
- * Keeping key files out of git (FORMAT-NOTES §5): when the key file lies inside a git work tree,
+ * Keeping key files out of git (spec/cli.md §3): when the key file lies inside a git work tree,
  * a rooted rule `/name` is added to the `.gitignore` in the key file's own directory, under a
  * comment, unless a line there already reads `name`, `/name` or `*.ext`. Unlike the reference, a
  * newline is added first when the file does not end with one.

@@ -3,14 +3,23 @@
  * It never calls `process.exit`, so it runs in-process in tests exactly as in the real command.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { registerCoreCommands } from './commands/core.js';
-import { registerGitCommands } from './commands/git.js';
-import { registerKmsCommands } from './commands/kms.js';
-import { registerWorkflowCommands } from './commands/workflow.js';
+import { registerConfig } from './commands/config.js';
+import { registerCreate } from './commands/create.js';
+import { registerDelete } from './commands/delete.js';
+import { registerExportKey } from './commands/export-key.js';
+import { registerGet } from './commands/get.js';
+import { registerGit } from './commands/git.js';
+import { registerHistory } from './commands/history.js';
+import { registerKms } from './commands/kms.js';
+import { registerList } from './commands/list.js';
+import { registerRekey } from './commands/rekey.js';
+import { registerRun } from './commands/run.js';
+import { registerSet } from './commands/set.js';
+import { registerVerify } from './commands/verify.js';
 import { Context } from './context.js';
 import { EXIT, exitCodeFor, QuietExit } from './exit-codes.js';
 import { reportError } from './report.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from './terminal.js';
 import { VERSION } from '../version.js';
 
 /** Runs `ssclient` with `argv` (without the node and script paths). */
@@ -196,9 +205,23 @@ function buildProgram(ctx: Context): Command {
   const bind = (cmd: Command, action: (...args: never[]) => Promise<void>): void => {
     cmd.action(action as (...args: unknown[]) => Promise<void>);
   };
-  registerCoreCommands(program, ctx, bind);
-  registerWorkflowCommands(program, ctx, bind);
-  registerKmsCommands(program, ctx, bind);
-  registerGitCommands(program, ctx, bind);
+  // In this order in --help: the reference commands, the workflow, KMS, then git.
+  for (const register of [
+    registerCreate,
+    registerSet,
+    registerGet,
+    registerDelete,
+    registerExportKey,
+    registerRun,
+    registerList,
+    registerVerify,
+    registerConfig,
+    registerKms,
+    registerGit,
+    registerHistory,
+    registerRekey,
+  ]) {
+    register(program, ctx, bind);
+  }
   return program;
 }

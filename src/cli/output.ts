@@ -1,7 +1,7 @@
 /**
- * What `get` prints, byte for byte as the reference ssclient does (FORMAT-NOTES §5): values that
+ * What `get` prints, byte for byte as the reference ssclient does (spec/cli.md §2): values that
  * are not UTF-8 print as `base64:<b64>` in text, and as arrays of byte numbers in JSON. The
- * `get NAME` and `get --all` of commands/core.ts and of the fast path (run.ts) both print
+ * `get NAME` and `get --all` of commands/get.ts and of the fast path (entry.ts) both print
  * through {@link formatSecret} and {@link formatAllSecrets}.
  */
 import type { SecretsManager } from '../vault/secrets-manager.js';

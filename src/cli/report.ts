@@ -1,11 +1,11 @@
 /**
  * How a failed command ends: one line on stderr, `error: …` (red on a terminal unless NO_COLOR),
- * and with `--debug` the stack and its causes. Shared by `main` and the fast path in run.ts, so
+ * and with `--debug` the stack and its causes. Shared by `main` and the fast path in entry.ts, so
  * every failure reads the same whichever path ran the command.
  */
 import { SecureStoreError } from '../errors.js';
 import { CliError } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from './terminal.js';
 
 export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, debug: boolean): void {
   const colour = io.stderr.isTTY === true && io.env.NO_COLOR === undefined;

@@ -1,6 +1,7 @@
 /**
  * The only module that imports `node:crypto`. Everything here is a thin, checked wrapper over
- * OpenSSL through Node: no hand-written primitives. spec/format.md §1–§3.
+ * OpenSSL through Node: no hand-written primitives. Bytes in, bytes out: the vault format's
+ * sizes are the callers' (format/sizes.ts); spec/format.md §1–§3.
  */
 import {
   type KeyObject,
@@ -14,13 +15,6 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 
-/** spec/format.md §1: PBKDF2-HMAC-SHA1 with the vault iv as salt. */
-export const PBKDF2_ITERATIONS = 256_000;
-export const KEY_BYTES = 32;
-export const IV_BYTES = 16;
-export const HMAC_BYTES = 20;
-export const BLOCK_BYTES = 16;
-
 /** Cryptographically secure random bytes. */
 export function randomBytes(n: number): Uint8Array {
   const bytes = nodeRandomBytes(n);
@@ -28,12 +22,17 @@ export function randomBytes(n: number): Uint8Array {
 }
 
 /**
- * PBKDF2-HMAC-SHA1(password, salt, 256 000, 32), run on libuv's thread pool so that the event
- * loop is not blocked. The password is taken as its UTF-8 bytes, without normalisation.
+ * PBKDF2-HMAC-SHA1(password, salt, iterations, length), run on libuv's thread pool so that the
+ * event loop is not blocked.
  */
-export function derivePasswordKey(password: string, salt: Uint8Array): Promise<Uint8Array> {
+export function pbkdf2Sha1(
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+  length: number,
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    pbkdf2(Buffer.from(password, 'utf8'), salt, PBKDF2_ITERATIONS, KEY_BYTES, 'sha1', (err, key) =>
+    pbkdf2(password, salt, iterations, length, 'sha1', (err, key) =>
       err ? reject(err) : resolve(new Uint8Array(key.buffer, key.byteOffset, key.byteLength)),
     );
   });

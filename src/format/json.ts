@@ -6,6 +6,7 @@
  * order, reports duplicates, and keeps numbers as their source text so they are written back
  * unchanged. spec/format.md §5.
  */
+import { fail } from '../errors.js';
 
 export type JsonNode =
   | { readonly kind: 'object'; readonly entries: [string, JsonNode][] }
@@ -279,5 +280,52 @@ export function writeJson(node: JsonNode, indent: string): string {
       );
       return `{\n${lines.join(',\n')}\n${indent}}`;
     }
+  }
+}
+
+/**
+ * Converts a plain JavaScript value (as `JSON.parse` returns it) into a JSON tree: the inverse of
+ * {@link valueFromNode}. `what` names the value in errors (ERR_VAULT_FORMAT).
+ */
+export function nodeFromValue(value: unknown, what: string, depth = 0): JsonNode {
+  if (depth > MAX_DEPTH) fail('ERR_VAULT_FORMAT', `${what} is nested too deeply`);
+  if (value === null || typeof value === 'boolean') return { kind: 'literal', value };
+  if (typeof value === 'string') return { kind: 'string', value };
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) fail('ERR_VAULT_FORMAT', `${what} holds a non-finite number`);
+    return { kind: 'number', raw: JSON.stringify(value) };
+  }
+  if (Array.isArray(value))
+    return { kind: 'array', items: value.map((v) => nodeFromValue(v, what, depth + 1)) };
+  if (typeof value === 'object') {
+    return {
+      kind: 'object',
+      entries: Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        nodeFromValue(v, what, depth + 1),
+      ]),
+    };
+  }
+  return fail('ERR_VAULT_FORMAT', `${what} holds a ${typeof value}, which JSON cannot`);
+}
+
+/**
+ * Converts a JSON tree into plain JavaScript values: objects (own properties, so "__proto__"
+ * stays a name), arrays, strings, booleans, null; each number is what `number(raw)` makes of its
+ * source text, so a caller decides which numbers it accepts.
+ */
+export function valueFromNode(node: JsonNode, number: (raw: string) => unknown): unknown {
+  switch (node.kind) {
+    case 'object':
+      // Object.fromEntries defines own properties, so "__proto__" is kept as a name.
+      return Object.fromEntries(node.entries.map(([k, v]) => [k, valueFromNode(v, number)]));
+    case 'array':
+      return node.items.map((item) => valueFromNode(item, number));
+    case 'string':
+      return node.value;
+    case 'number':
+      return number(node.raw);
+    case 'literal':
+      return node.value;
   }
 }

@@ -2,7 +2,7 @@
  * Key files: the 99-byte PEM form the reference writes, and the legacy 32-byte raw form.
  * spec/format.md §6. Pure: bytes in, bytes out.
  */
-import { KEY_BYTES } from '../crypto/primitives.js';
+import { KEY_BYTES } from './sizes.js';
 import { fail } from '../errors.js';
 import { decodeBase64, encodeBase64, isCanonicalBase64 } from './base64.js';
 

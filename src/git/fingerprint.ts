@@ -4,7 +4,7 @@
  * the vault file: it depends on the key and the ciphertext (fresh IV per write), so it changes
  * whenever the secret is written, and says nothing about the plaintext.
  */
-import type { Blob } from '../crypto/blob.js';
+import type { Blob } from '../format/blob.js';
 import { decodeBase64 } from '../format/base64.js';
 
 /** Bytes of the HMAC shown: 48 bits, enough that two writes never show the same fingerprint. */

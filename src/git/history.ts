@@ -4,7 +4,7 @@
  * A merge commit is listed only when the secret differs from every parent (the merge itself
  * decided the value); otherwise the change is listed once, at the commit that made it.
  */
-import type { Blob } from '../crypto/blob.js';
+import type { Blob } from '../format/blob.js';
 import { parseVault, type VaultDocument } from '../format/vault-codec.js';
 import { sameBlob } from './merge.js';
 import { readBlobs } from './revisions.js';

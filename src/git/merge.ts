@@ -10,11 +10,12 @@
  * - T = B: only ours changed it: take O.
  * - otherwise: a conflict; the result keeps O (absent when we deleted it).
  */
-import type { Blob } from '../crypto/blob.js';
+import type { Blob } from '../format/blob.js';
 import { fail } from '../errors.js';
 import type { JsonNode } from '../format/json.js';
 import { writeJson } from '../format/json.js';
-import { compareCodePoints, type VaultDocument } from '../format/vault-codec.js';
+import { compareCodePoints } from '../format/text.js';
+import { type VaultDocument } from '../format/vault-codec.js';
 
 /** How one name conflicts. "ours"/"theirs" follow git: ours is the branch being merged into. */
 export type ConflictKind =

@@ -3,12 +3,13 @@
  * different keys (a rekey changes the vault iv, and a password's key depends on it), so the key
  * is derived once per vault iv and checked against each version's sentinel.
  */
-import { type Blob, decryptBlob, splitKey, type VaultKeys } from '../crypto/blob.js';
-import { KEY_BYTES, zeroize } from '../crypto/primitives.js';
+import { zeroize } from '../crypto/primitives.js';
 import { decodeBase64 } from '../format/base64.js';
+import type { Blob } from '../format/blob.js';
 import type { VaultDocument } from '../format/vault-codec.js';
 import type { KeySource } from '../keys/key-source.js';
-import { secretsAcceptKey, sentinelOpens } from '../vault/secrets-manager.js';
+import { decryptBlob, splitKey, type VaultKeys } from '../vault/blob-cipher.js';
+import { isVaultKeyLength, keyOpens } from '../vault/opener.js';
 
 export class VersionDecryptor {
   readonly #source: KeySource;
@@ -27,16 +28,13 @@ export class VersionDecryptor {
     let keys = this.#keys.get(doc.iv);
     if (keys === undefined) {
       const bytes = await this.#source.keyFor(decodeBase64(doc.iv));
-      keys = bytes.length === KEY_BYTES ? splitKey(bytes) : null;
+      keys = isVaultKeyLength(bytes) ? splitKey(bytes) : null;
       zeroize(bytes);
       this.#keys.set(doc.iv, keys);
     }
     if (keys === null) return null;
-    const opens =
-      doc.sentinel !== null
-        ? sentinelOpens(keys, doc.sentinel)
-        : doc.secrets.size === 0 || secretsAcceptKey(keys, [...doc.secrets.values()]);
-    if (!opens) return null;
+    // A version with neither a sentinel nor a secret has nothing to reveal: any key will do.
+    if (keyOpens(doc, keys) === false) return null;
     const k = keys;
     return (blob) => decryptBlob(k, blob);
   }

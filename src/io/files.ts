@@ -3,9 +3,9 @@
  * in the same directory, fsync, rename over the target, fsync the directory). A crash at any
  * moment leaves either the old file or the new one, never a torn one. spec/format.md §8.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { randomBytes } from '../crypto/primitives.js';
 import { type ErrorCode, fail, ioError, SecureStoreError } from '../errors.js';
 
 /** Reads from the handle's position until `buffer` is full or the file ends; the bytes read. */
@@ -84,7 +84,7 @@ export async function writeFileAtomic(
   const dir = dirname(target);
   const temp = join(
     dir,
-    `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+    `.${basename(target)}.${process.pid}.${Buffer.from(randomBytes(6)).toString('hex')}.tmp`,
   );
   let mode = options.mode ?? 0o666;
   // An existing file's mode is kept exactly; open() applies the umask, so it is set with chmod.

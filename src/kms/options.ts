@@ -18,3 +18,17 @@ export interface KmsOptions {
 export interface KmsClientLike {
   send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
+
+// A KMS-wrapped key file is one more kind of key source, and `{ keyFile, kms }` passes these
+// options to it: declared here, by merging into keys/ interfaces, so that keys/ never names kms/
+// (not even a type) while a library user still sees `kms?: KmsOptions` on `KeyFileOptions`.
+declare module '../keys/key-source.js' {
+  interface KeySourceTypes {
+    /** The key is unwrapped from a KMS-wrapped key file. */
+    kms: true;
+  }
+  interface KeyFileOptions {
+    /** Options for KMS-wrapped key files; see {@link KmsOptions}. */
+    readonly kms?: KmsOptions;
+  }
+}

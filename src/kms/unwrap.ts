@@ -2,13 +2,20 @@
  * Unwrapping a wrapped key file through KMS (spec/kms-key-file.md §7): failover across its
  * wrappings, the key-id check, and one Decrypt per file per process (§7.5).
  */
-import { KEY_BYTES, sha256, zeroize } from '../crypto/primitives.js';
+import { KEY_BYTES } from '../format/sizes.js';
+import { sha256, zeroize } from '../crypto/primitives.js';
 import { isSecureStoreError } from '../errors.js';
 import { decodeBase64 } from '../format/base64.js';
 import { kmsDecrypt, type KmsSession, withKmsSession } from './aws-kms.js';
 import { combineFailures, KmsError } from './kms-errors.js';
 import type { KmsOptions } from './options.js';
-import { parseWrappedKeyFile, type WrappedKeyFile, type Wrapping } from './wrapped-key-file.js';
+import type { KeyFileReader } from '../keys/key-file-formats.js';
+import {
+  MAX_WRAPPED_KEY_FILE_BYTES,
+  parseWrappedKeyFile,
+  type WrappedKeyFile,
+  type Wrapping,
+} from './wrapped-key-file.js';
 
 /**
  * Unwraps the key of a parsed wrapped key file: tries its wrappings in failover order (§7.1)
@@ -157,3 +164,14 @@ export function forgetUnwrappedKeys(): void {
     entry.key.then(zeroize, () => {});
   }
 }
+
+/**
+ * The KMS provider of a key file format (keys/key-file-formats.ts), loaded by src/auth.ts only
+ * when a key file is a wrapped one: unwraps through the per-process cache (§7.5) and zeroes the
+ * cached key when the source is disposed.
+ */
+export const wrappedKeyFileReader: KeyFileReader = {
+  maxBytes: MAX_WRAPPED_KEY_FILE_BYTES,
+  readError: { code: 'ERR_KMS_KEY_FILE', what: 'a wrapped key file' },
+  open: (bytes, path, options) => unwrapKeyFileCached(bytes, path, options.kms ?? {}),
+};

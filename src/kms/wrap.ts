@@ -2,7 +2,7 @@
  * Wrapping a vault key under KMS keys (spec/kms-key-file.md §6): the file object that
  * {@link formatWrappedKeyFile} writes out.
  */
-import { KEY_BYTES } from '../crypto/primitives.js';
+import { KEY_BYTES } from '../format/sizes.js';
 import { fail } from '../errors.js';
 import { encodeBase64 } from '../format/base64.js';
 import { kmsEncrypt, type KmsSession, withKmsSession } from './aws-kms.js';

@@ -5,8 +5,14 @@
  */
 import { fail } from '../errors.js';
 import { decodedLength, isCanonicalBase64 } from '../format/base64.js';
-import { type JsonNode, JsonSyntaxError, parseJson, writeJson } from '../format/json.js';
-import { compareCodePoints, hasLoneSurrogate } from '../format/vault-codec.js';
+import {
+  type JsonNode,
+  JsonSyntaxError,
+  parseJson,
+  valueFromNode,
+  writeJson,
+} from '../format/json.js';
+import { compareCodePoints, hasLoneSurrogate } from '../format/text.js';
 
 /** spec/kms-key-file.md §4.1: the type marker. */
 export const WRAPPED_KEY_TYPE = 'securestore-kms-wrapped-key';
@@ -101,7 +107,7 @@ export function parseWrappedKeyFile(bytes: Uint8Array, source: string): WrappedK
     if (err instanceof JsonSyntaxError) bad(`bad JSON: ${err.message}`, err);
     throw err;
   }
-  return checkDocument(toValue(node!), (what) => bad(what));
+  return checkDocument(valueFromNode(node, numberValue), (what) => bad(what));
 }
 
 /**
@@ -239,22 +245,9 @@ class NonIntegerNumber {
   constructor(readonly raw: string) {}
 }
 
-function toValue(node: JsonNode): unknown {
-  switch (node.kind) {
-    case 'object':
-      // Object.fromEntries defines own properties, so "__proto__" is kept as a name.
-      return Object.fromEntries(node.entries.map(([k, v]) => [k, toValue(v)]));
-    case 'array':
-      return node.items.map(toValue);
-    case 'string':
-      return node.value;
-    case 'number':
-      return /^-?(0|[1-9][0-9]{0,14})$/.test(node.raw)
-        ? Number(node.raw)
-        : new NonIntegerNumber(node.raw);
-    case 'literal':
-      return node.value;
-  }
+/** A JSON number as a value: a plain integer literal, or a {@link NonIntegerNumber}. */
+function numberValue(raw: string): unknown {
+  return /^-?(0|[1-9][0-9]{0,14})$/.test(raw) ? Number(raw) : new NonIntegerNumber(raw);
 }
 
 function describe(value: unknown): string {
@@ -347,22 +340,22 @@ function checkWrapping(value: unknown, where: string, bad: (what: string) => nev
   if (typeof region !== 'string' || !REGION.test(region)) {
     bad(`${where}.region must be an AWS region name, got ${describe(region)}`);
   }
-  if (regionOfArn(keyArn as string) !== region) {
+  if (regionOfArn(keyArn) !== region) {
     bad(`${where}.region ${describe(region)} is not the region of its keyArn`);
   }
   const context = checkContext(value.context, (what) => bad(`${where}.context ${what}`));
   if (typeof ciphertext !== 'string' || ciphertext === '' || !isCanonicalBase64(ciphertext)) {
     bad(`${where}.ciphertext must be non-empty canonical base64`);
   }
-  if (decodedLength(ciphertext as string) > MAX_CIPHERTEXT_BYTES) {
+  if (decodedLength(ciphertext) > MAX_CIPHERTEXT_BYTES) {
     bad(`${where}.ciphertext is longer than ${MAX_CIPHERTEXT_BYTES} bytes`);
   }
   return Object.freeze({
     provider: 'aws-kms',
-    keyArn: keyArn as string,
-    region: region as string,
+    keyArn: keyArn,
+    region: region,
     context,
-    ciphertext: ciphertext as string,
+    ciphertext: ciphertext,
   });
 }
 
@@ -377,7 +370,7 @@ function checkContext(value: unknown, bad: (what: string) => never): EncryptionC
       bad(`has a name that is empty, longer than 256 characters, or not valid Unicode`);
     }
     if (typeof v !== 'string') bad(`${JSON.stringify(k)} must be a string, got ${describe(v)}`);
-    if ((v as string).length > 1024 || hasLoneSurrogate(v as string)) {
+    if (v.length > 1024 || hasLoneSurrogate(v)) {
       bad(`${JSON.stringify(k)} is longer than 1024 characters or not valid Unicode`);
     }
   }

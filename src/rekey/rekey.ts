@@ -16,28 +16,26 @@
  * A rekey run again after an interruption between 4 and 6 finds that the old key no longer opens
  * the vault but `<key>.new` does, and finishes step 6 ({@link RekeyResult.resumed}).
  */
-import { encryptBlob, splitKey } from '../crypto/blob.js';
-import {
-  derivePasswordKey,
-  IV_BYTES,
-  KEY_BYTES,
-  randomBytes,
-  zeroize,
-} from '../crypto/primitives.js';
+import { encryptBlob, splitKey } from '../vault/blob-cipher.js';
+import { derivePasswordKey } from '../keys/password.js';
+import { IV_BYTES, KEY_BYTES } from '../format/sizes.js';
+import { randomBytes, zeroize } from '../crypto/primitives.js';
 import { fail, isSecureStoreError } from '../errors.js';
 import { encodeBase64 } from '../format/base64.js';
 import { encodeKeyFile } from '../format/key-file.js';
+import { compareCodePoints } from '../format/text.js';
 import {
-  compareCodePoints,
   MAX_VAULT_BYTES,
+  parseVault,
   serializeVault,
   type VaultDocument,
 } from '../format/vault-codec.js';
 import { readFileCapped, removeFile, renameDurable, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
-import { KeySource } from '../keys/key-source.js';
+import { KeySource } from '../auth.js';
 import type { KmsOptions } from '../kms/options.js';
-import { extrasOf, SecretsManager } from '../vault/secrets-manager.js';
+import { forEachDecrypted } from '../vault/blob-cipher.js';
+import { keyOpens, vaultKeysFor } from '../vault/opener.js';
 
 /** The suffix of the new key file while a rekey is in progress. */
 export const PENDING_SUFFIX = '.new';
@@ -130,23 +128,47 @@ interface Opened {
   readonly extras: VaultDocument['extras'];
 }
 
-/** Every secret of `input` opened with `source`, and the fields a rekey carries over. */
+/**
+ * Every secret of `input` opened with `source`, and the fields a rekey carries over: the
+ * document is parsed once, the key judged by vault/opener.ts as SecretsManager judges it, and
+ * every secret decrypted in one batch. `name` names the vault in a wrong-key message.
+ */
 async function decryptAll(input: VaultInput, source: KeySource, name: string): Promise<Opened> {
-  const opening =
+  // As SecretsManager names it: a file by its path, bytes already read as "the vault".
+  const display = input instanceof Uint8Array ? 'the vault' : input.file;
+  const bytes =
     input instanceof Uint8Array
-      ? SecretsManager.fromJSON(input, source)
-      : SecretsManager.fromFile(input.file, source);
-  const vault = await opening.catch((err: unknown) => {
-    if (isSecureStoreError(err, 'ERR_WRONG_KEY')) {
-      fail('ERR_WRONG_KEY', `the ${source.description} does not open ${name}`, err);
-    }
-    throw err;
-  });
-  try {
-    return { values: vault.getAllBytes(), extras: extrasOf(vault) };
-  } finally {
-    vault.close();
+      ? input
+      : await readFileCapped(input.file, MAX_VAULT_BYTES, {
+          code: 'ERR_VAULT_FORMAT',
+          what: 'a vault',
+        });
+  const doc = parseVault(bytes, display);
+  const keys = await vaultKeysFor(doc, source);
+  if (keyOpens(doc, keys) === false) {
+    fail('ERR_WRONG_KEY', `the ${source.description} does not open ${name}`);
   }
+  const names = [...doc.secrets.keys()].sort(compareCodePoints);
+  const values = new Map<string, Uint8Array>();
+  try {
+    forEachDecrypted(
+      keys,
+      names.map((n) => doc.secrets.get(n)!),
+      (i, plain) => {
+        if (plain === null) {
+          fail(
+            'ERR_INTEGRITY',
+            `secret ${JSON.stringify(names[i])} in ${display} fails its integrity check: the vault was modified or damaged`,
+          );
+        }
+        values.set(names[i]!, new Uint8Array(plain));
+      },
+    );
+  } catch (err) {
+    for (const v of values.values()) zeroize(v);
+    throw err;
+  }
+  return { values, extras: doc.extras };
 }
 
 /** An interrupted rekey left `<key>.new`, which opens the vault: finish by moving it into place. */

@@ -4,31 +4,21 @@
  * the sentinel and every untouched secret byte-identical (spec/format.md §5.4).
  */
 import {
-  type Blob,
   decryptBlob,
   forEachDecrypted,
   encryptBlob,
   splitKey,
   type VaultKeys,
-} from '../crypto/blob.js';
-import {
-  BLOCK_BYTES,
-  constantTimeEqual,
-  IV_BYTES,
-  KEY_BYTES,
-  randomBytes,
-  sha256,
-  zeroize,
-} from '../crypto/primitives.js';
+} from './blob-cipher.js';
+import { IV_BYTES } from '../format/sizes.js';
+import { constantTimeEqual, randomBytes, sha256, zeroize } from '../crypto/primitives.js';
 import { fail, SecureStoreError } from '../errors.js';
-import { decodeBase64, encodeBase64 } from '../format/base64.js';
-import type { JsonNode } from '../format/json.js';
+import { encodeBase64 } from '../format/base64.js';
+import { nodeFromValue } from '../format/json.js';
 import { encodeKeyFile } from '../format/key-file.js';
+import { compareCodePoints, hasLoneSurrogate, scanOrder } from '../format/text.js';
 import {
-  compareCodePoints,
   documentFromNode,
-  hasLoneSurrogate,
-  scanOrder,
   MAX_VAULT_BYTES,
   decodeVaultBytes,
   parseVault,
@@ -38,42 +28,9 @@ import {
 } from '../format/vault-codec.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
-import { KeySource } from '../keys/key-source.js';
-import type { KmsOptions } from '../kms/options.js';
-
-/**
- * How to unlock a vault: a {@link KeySource}, or the option shapes NeoSmart's JavaScript library
- * accepts, so code moves over unchanged.
- */
-export type AuthOptions =
-  | KeySource
-  | { readonly password: string }
-  | { readonly keyFile: string; readonly kms?: KmsOptions }
-  | { readonly key: Uint8Array | string | readonly number[] }
-  | { readonly keySource: KeySource };
-
-/** Turns {@link AuthOptions} into a {@link KeySource}. */
-export function resolveAuth(auth: AuthOptions): KeySource {
-  if (auth instanceof KeySource) return auth;
-  if (auth === null || typeof auth !== 'object') {
-    return fail(
-      'ERR_ARGUMENT',
-      'auth: expected a KeySource or one of { password }, { keyFile }, { key }, { keySource }',
-    );
-  }
-  const given = ['password', 'keyFile', 'key', 'keySource'].filter((k) => k in auth);
-  if (given.length !== 1) {
-    fail(
-      'ERR_ARGUMENT',
-      `auth: give exactly one of password, keyFile, key or keySource (got ${given.length})`,
-    );
-  }
-  if ('password' in auth) return KeySource.fromPassword(auth.password);
-  if ('keyFile' in auth) return KeySource.fromFile(auth.keyFile, auth.kms ? { kms: auth.kms } : {});
-  if ('key' in auth) return KeySource.fromKey(auth.key);
-  if (auth.keySource instanceof KeySource) return auth.keySource;
-  return fail('ERR_ARGUMENT', 'auth.keySource: expected a KeySource');
-}
+import { type AuthOptions, resolveAuth } from '../keys/auth-options.js';
+import type { KeySource } from '../keys/key-source.js';
+import { checkKeyLength, keyForDocument, keyOpens, wrongKeyMessage } from './opener.js';
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -105,70 +62,7 @@ function textOf(name: string, bytes: Uint8Array): string {
 /** Why a key is wrong for a vault without a sentinel (spec/format.md §4.2). */
 const NO_SECRET_DECRYPTS = 'its secrets do not decrypt with it';
 
-// ---------------------------------------------------------------- key checks
-// Made by everything that opens a vault (this class, `verify` and `list`), written once so that
-// their verdicts and messages agree (spec/format.md §1, §4.2). Here rather than in a module of
-// their own: the CLI's fast path loads this file anyway, and every module costs start-up time.
-
-/** A key source must give exactly 32 bytes (spec/format.md §1). @throws ERR_ARGUMENT */
-export function checkKeyLength(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
-    fail('ERR_ARGUMENT', `key source returned ${key?.length} bytes; a vault key is 32 bytes`);
-  }
-}
-
-/**
- * True when `keys` open the sentinel (spec/format.md §4.1): its MAC verifies and it decrypts to
- * whole blocks (every writer encrypts 32 bytes, so its padding is one full block). The MAC and
- * AES use different halves of the key: a key right in its HMAC half and wrong in its AES half
- * passes the MAC, and ordinary padding one time in 256; a full padding block, one in 2^128.
- * The plaintext is zeroed.
- */
-export function sentinelOpens(keys: VaultKeys, sentinel: Blob): boolean {
-  const plain = decryptBlob(keys, sentinel);
-  plain?.fill(0);
-  return plain !== null && plain.length % BLOCK_BYTES === 0;
-}
-
-/**
- * Whether `keys` open a vault without a sentinel, by its secrets (spec/format.md §4.2): some
- * secret's MAC verifies, and every secret whose MAC verifies also has valid padding. A key right
- * only in its HMAC half passes every MAC, and each secret's padding one time in 256.
- */
-export function secretsAcceptKey(keys: VaultKeys, secrets: readonly Blob[]): boolean {
-  let macs = 0;
-  let badPadding = 0;
-  forEachDecrypted(keys, secrets, (_, plain, macValid) => {
-    if (macValid) macs++;
-    if (macValid && plain === null) badPadding++;
-  });
-  return macs > 0 && badPadding === 0;
-}
-
-/** The message for a key that does not open the vault named `display`. */
-export function wrongKeyMessage(
-  source: Pick<KeySource, 'type' | 'description'>,
-  display: string,
-): string {
-  return `wrong ${source.type === 'password' ? 'password' : 'key'} for ${display} (${source.description} does not open it)`;
-}
-
-/** Reads an open vault's unknown top-level fields; set in the class's static block. */
-let readExtras: (vault: SecretsManager) => VaultDocument['extras'];
-
-/**
- * The unknown top-level fields of an open vault (spec/format.md §5.5), for a rekey to carry over
- * without parsing the file a second time. Internal: not exported from the package.
- */
-export function extrasOf(vault: SecretsManager): VaultDocument['extras'] {
-  return readExtras(vault);
-}
-
 export class SecretsManager {
-  static {
-    readExtras = (vault) => vault.#doc.extras;
-  }
-
   #doc: VaultDocument;
   #key: Uint8Array | null;
   #keys: VaultKeys | null;
@@ -217,6 +111,7 @@ export class SecretsManager {
     // The settled read still refers to them until this job ends, hence the turn through the
     // microtask queue (measured: 82 → 63 MiB peak for a 19 MiB vault; docs/benchmarks.md).
     bytes = null;
+    // eslint-disable-next-line @typescript-eslint/await-thenable -- a turn of the microtask queue, on purpose
     await undefined;
     const doc = parseVaultText(text, path);
     // The text stands for the bytes: the strict decoding (valid UTF-8, no BOM) gives them back.
@@ -233,7 +128,7 @@ export class SecretsManager {
   /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
   static async fromObject(obj: unknown, auth: AuthOptions): Promise<SecretsManager> {
     const source = resolveAuth(auth);
-    const doc = documentFromNode(nodeFromValue(obj, 0), 'the vault');
+    const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
     return SecretsManager.#open(doc, source, null, 'the vault');
   }
 
@@ -287,12 +182,13 @@ export class SecretsManager {
     file: FileState | null,
     name: string,
   ): Promise<SecretsManager> {
-    const key = await source.keyFor(decodeBase64(doc.iv));
-    checkKeyLength(key);
+    const key = await keyForDocument(doc, source);
     const keys = splitKey(key);
     let verified = false;
+    // A vault without a sentinel is judged by its secrets, which is a decryption of them all:
+    // left until the first read or write (#checkKeyForReading, #prepareWrite).
     if (doc.sentinel !== null) {
-      if (!sentinelOpens(keys, doc.sentinel)) {
+      if (keyOpens(doc, keys) !== true) {
         zeroize(key);
         fail('ERR_WRONG_KEY', wrongKeyMessage(source, name));
       }
@@ -568,7 +464,7 @@ export class SecretsManager {
 
   /** spec/format.md §4.2: whether the key opens this vault without a sentinel. */
   #verifyAgainstSecrets(): boolean {
-    if (secretsAcceptKey(this.#keys!, [...this.#doc.secrets.values()])) this.#keyVerified = true;
+    if (keyOpens(this.#doc, this.#keys!) === true) this.#keyVerified = true;
     return this.#keyVerified;
   }
 
@@ -599,38 +495,9 @@ export class SecretsManager {
   #name(): string {
     return this.#file?.path ?? 'the vault';
   }
-
-  /** @internal the raw blob of a secret, for byte-level tools (merge, diff). */
-  blobOf(name: string): Blob | undefined {
-    return this.#doc.secrets.get(name);
-  }
 }
 
 function checkName(name: string): void {
   if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
   if (hasLoneSurrogate(name)) fail('ERR_ARGUMENT', 'name: the string is not well-formed Unicode');
-}
-
-/** Converts a plain JavaScript value (from `JSON.parse`) into the codec's JSON tree. */
-function nodeFromValue(value: unknown, depth: number): JsonNode {
-  if (depth > 64) fail('ERR_VAULT_FORMAT', 'the vault object is nested too deeply');
-  if (value === null || typeof value === 'boolean') return { kind: 'literal', value };
-  if (typeof value === 'string') return { kind: 'string', value };
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      fail('ERR_VAULT_FORMAT', 'the vault object holds a non-finite number');
-    return { kind: 'number', raw: JSON.stringify(value) };
-  }
-  if (Array.isArray(value))
-    return { kind: 'array', items: value.map((v) => nodeFromValue(v, depth + 1)) };
-  if (typeof value === 'object') {
-    return {
-      kind: 'object',
-      entries: Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        k,
-        nodeFromValue(v, depth + 1),
-      ]),
-    };
-  }
-  return fail('ERR_VAULT_FORMAT', `the vault object holds a ${typeof value}, which JSON cannot`);
 }

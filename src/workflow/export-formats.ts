@@ -23,8 +23,9 @@ import {
   toEnvValues,
 } from './env-values.js';
 
-export type ExportFormat = 'dotenv' | 'shell' | 'yaml' | 'csv';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['dotenv', 'shell', 'yaml', 'csv'];
+import { EXPORT_FORMATS, type ExportFormat } from './export-format-names.js';
+
+export { EXPORT_FORMATS, type ExportFormat } from './export-format-names.js';
 
 export interface ExportOptions extends EnvNameOptions {
   /** dotenv, shell, csv: what to do with binary values (default: refuse). yaml uses `!!binary`. */

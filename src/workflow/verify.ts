@@ -1,26 +1,21 @@
 /**
- * `ssclient verify` and the key check of `ssclient list` (docs/workflow.md "verify"). Works on
- * the parsed document and the vault key directly, so that it can say which secret fails and why
- * instead of stopping at the first failure, and so that `list` never decrypts a secret.
+ * `ssclient verify` (docs/workflow.md "verify"). Works on the parsed document and the vault key
+ * directly, so that it can say which secret fails and why instead of stopping at the first
+ * failure; whether the key opens the vault is vault/opener.ts's verdict, as everywhere.
  */
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import {
-  type Blob,
-  forEachDecrypted,
-  splitKey,
-  type VaultKeys,
-  verifyBlob,
-} from '../crypto/blob.js';
+import { type Blob } from '../format/blob.js';
+import { forEachDecrypted, verifyBlob } from '../vault/blob-cipher.js';
 import { zeroize } from '../crypto/primitives.js';
 import { fail, SecureStoreError } from '../errors.js';
-import { decodeBase64 } from '../format/base64.js';
 import { decodeKeyFile, MAX_KEY_FILE_BYTES } from '../format/key-file.js';
 import { MAX_VAULT_BYTES, parseVault, type VaultDocument } from '../format/vault-codec.js';
 import { readFileCapped } from '../io/files.js';
-import { type KeySource, looksLikeWrappedKey } from '../keys/key-source.js';
-import { checkKeyLength, sentinelOpens } from '../vault/secrets-manager.js';
+import { keyFileFormatOf } from '../keys/key-file-formats.js';
+import type { KeySource } from '../keys/key-source.js';
+import { sentinelOpens, vaultKeysFor } from '../vault/opener.js';
 
 /** Reads and parses a vault file strictly. `display` names it in messages. */
 export async function readVaultDocument(path: string, display: string): Promise<VaultDocument> {
@@ -37,29 +32,6 @@ export async function readVaultDocument(path: string, display: string): Promise<
     throw err;
   }
   return parseVault(bytes, display);
-}
-
-/** The vault keys for `doc` from `source`; the raw key bytes are zeroed. */
-export async function vaultKeys(doc: VaultDocument, source: KeySource): Promise<VaultKeys> {
-  const key = await source.keyFor(decodeBase64(doc.iv));
-  try {
-    checkKeyLength(key);
-    return splitKey(key);
-  } finally {
-    zeroize(key);
-  }
-}
-
-/**
- * Whether `keys` open the vault, without decrypting any secret: the sentinel is decrypted when
- * there is one (spec/format.md §4.2); otherwise the secrets' MACs are checked until one verifies.
- * `unknown` for a vault with neither a sentinel nor a secret.
- */
-export function checkKey(doc: VaultDocument, keys: VaultKeys): 'ok' | 'wrong' | 'unknown' {
-  if (doc.sentinel !== null) return sentinelOpens(keys, doc.sentinel) ? 'ok' : 'wrong';
-  if (doc.secrets.size === 0) return 'unknown';
-  for (const blob of doc.secrets.values()) if (verifyBlob(keys, blob)) return 'ok';
-  return 'wrong';
 }
 
 export interface VerifyResult {
@@ -95,7 +67,7 @@ export async function verifyVault(
   }
   if (source === null) return { problems, notes, secrets: doc.secrets.size };
 
-  const keys = await vaultKeys(doc, source);
+  const keys = await vaultKeysFor(doc, source);
   const names = [...doc.secrets.keys()];
   const blobs: Blob[] = names.map((n) => doc.secrets.get(n)!);
   const decrypts: boolean[] = [];
@@ -190,7 +162,7 @@ async function plainKeyFileMode(path: string): Promise<number | null> {
     return null;
   }
   try {
-    if (looksLikeWrappedKey(bytes)) return null;
+    if (keyFileFormatOf(bytes) !== undefined) return null;
     if (bytes.length === 32) return path.endsWith('.key') ? mode : null;
     if (!Buffer.from(bytes).includes('-----BEGIN PRIVATE KEY-----')) return null;
     zeroize(decodeKeyFile(bytes, path));

@@ -158,7 +158,7 @@ describe('npm run bench --quick', () => {
       expect(row[5]).toMatch(cpu);
       expect(row[8]).toBe('2');
     }
-    // The recorded reference numbers (FORMAT-NOTES §6) appear where the sizes match, with a ratio.
+    // The recorded reference numbers (spec/cli.md §7) appear where the sizes match, with a ratio.
     expect(cli.rows.map((r) => r[6])).toEqual(['—', '7.00', '—', '118', '—', '—', '154', '—']);
     for (const i of [1, 3, 6]) expect(cli.rows[i]![7]).toMatch(NUMBER);
   });

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { KeySource } from '../../src/keys/key-source.js';
+import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { assertEveryCommandLine } from '../helpers/command-line.js';

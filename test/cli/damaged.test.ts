@@ -1,5 +1,5 @@
 /**
- * Damaged vaults through the CLI (FORMAT-NOTES §2, issue 3 "Errors and exit codes"): every read
+ * Damaged vaults through the CLI (spec/format.md §5, issue 3 "Errors and exit codes"): every read
  * and write is exit 1 with one line naming the file, nothing on stdout, no stack trace, and the
  * file untouched, including where the reference zero-pads or panics (short or over-long iv,
  * non-canonical base64) and where it is lenient in ways we are not asked to copy.

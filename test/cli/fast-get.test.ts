@@ -1,5 +1,5 @@
 /**
- * The `get NAME` / `set NAME VALUE` fast path of src/cli/run.ts: which arguments take it, that
+ * The `get NAME` / `set NAME VALUE` fast path of src/cli/entry.ts: which arguments take it, that
  * it does exactly what `main` does (real process with the fast path vs `main` in-process
  * without it), that it never loads commander, and that commands never load what they do not use.
  */
@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
-import { fastPathArgs, usesWrappedKey } from '../../src/cli/run.js';
+import { fastPathArgs, usesWrappedKey } from '../../src/cli/entry.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { PtySession } from '../helpers/pty.js';

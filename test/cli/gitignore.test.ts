@@ -1,5 +1,5 @@
 /**
- * Key files the CLI writes are kept out of git (FORMAT-NOTES §5): a rooted `/name` rule under a
+ * Key files the CLI writes are kept out of git (spec/cli.md §3): a rooted `/name` rule under a
  * comment in the `.gitignore` of the key file's own directory, when the key lies inside a git
  * work tree, unless a rule already covers it; `--no-vcs` skips this. Checked against real git
  * repositories (`git init`, `git check-ignore`). Key files are written with mode 0600.

@@ -1,7 +1,7 @@
 /**
  * A vault created and edited by our CLI opens in NeoSmart's own JavaScript library,
- * `@neosmart/securestore` (FORMAT-NOTES §7), and in ours, with the password and with the key
- * files the CLI wrote, and its file keeps the reference's exact layout (FORMAT-NOTES §2).
+ * `@neosmart/securestore` (spec/cli.md §8), and in ours, with the password and with the key
+ * files the CLI wrote, and its file keeps the reference's exact layout (spec/format.md §5).
  */
 import * as neosmart from '@neosmart/securestore';
 import { readFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ describe('vaults written by our CLI in other readers', () => {
     const run = (...argv: string[]) => runProcess(['-p', pw, ...argv], { cwd: t.dir });
     expect(run('create', 'v.json', '--export-key', 'v.key').code).toBe(0);
     const fresh = readFileSync(join(t.dir, 'v.json'));
-    expect(fresh.length).toBe(256); // FORMAT-NOTES §2: a fresh vault is exactly 256 bytes
+    expect(fresh.length).toBe(256); // spec/format.md §5: a fresh vault is exactly 256 bytes
     expect(fresh.at(-1)).toBe(0x7d);
     for (const [name, value] of Object.entries(VALUES)) {
       expect(run('-s', 'v.json', 'set', '--', name, value).code).toBe(0);

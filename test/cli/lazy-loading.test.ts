@@ -15,7 +15,7 @@ const TRACE = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.ur
 const DIST = pathToFileURL(fileURLToPath(new URL('../../dist/', import.meta.url))).href;
 
 /** The modules of dist/ that only the git, rekey and KMS commands need. */
-const HEAVY = /^(cli\/commands\/(git|kms)-actions\.js|git\/|rekey\/|kms\/)/;
+const HEAVY = /^(cli\/actions\/(git|history|rekey|kms)\.js|git\/|rekey\/|kms\/)/;
 
 describe('which modules a command loads', () => {
   let dir = '';
@@ -79,7 +79,7 @@ describe('which modules a command loads', () => {
     const history = traced(['-k', 'secrets.key', 'history', 'a']);
     expect(history.code).not.toBe(0); // not a git repository: loaded all the same
     expect(history.loaded).toEqual(
-      expect.arrayContaining(['cli/commands/git-actions.js', 'git/history.js']),
+      expect.arrayContaining(['cli/actions/history.js', 'git/history.js']),
     );
     const rekey = traced(['-k', 'secrets.key', 'rekey']);
     expect(rekey.code).toBe(2);
@@ -87,7 +87,7 @@ describe('which modules a command loads', () => {
     const kms = traced(['-k', 'secrets.key', 'kms', 'list']);
     expect(kms.code).not.toBe(0); // there is no wrapped key file
     expect(kms.loaded).toEqual(
-      expect.arrayContaining(['cli/commands/kms-actions.js', 'kms/wrapped-key-file.js']),
+      expect.arrayContaining(['cli/actions/kms.js', 'kms/wrapped-key-file.js']),
     );
   });
 });

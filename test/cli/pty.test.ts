@@ -36,7 +36,7 @@ function keyVault(dir: string): void {
 
 beforeAll(() => {
   // bin/ssclient.js imports dist/: `npm test` builds first; fail clearly if it was not built.
-  statSync(new URL('../../dist/cli/run.js', import.meta.url));
+  statSync(new URL('../../dist/cli/entry.js', import.meta.url));
 });
 
 describe('password prompts on a terminal', () => {

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KeySource } from '../../src/keys/key-source.js';
+import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 

@@ -1,5 +1,5 @@
 /**
- * `set NAME` with the value on stdin, off a terminal, as real processes (FORMAT-NOTES §5, README
+ * `set NAME` with the value on stdin, off a terminal, as real processes (spec/cli.md §2, README
  * "Differences from the reference"): all of stdin, strict UTF-8, exactly one trailing `\n` or
  * `\r\n` removed, never echoed, and never a hang. Each process has a hard timeout.
  */

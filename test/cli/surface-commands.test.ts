@@ -1,5 +1,5 @@
 /**
- * The reference commands (FORMAT-NOTES §5): create, set, get, delete/remove, export-key, exit
+ * The reference commands (spec/cli.md §2): create, set, get, delete/remove, export-key, exit
  * codes, --debug, and no secret in any message. Each case in-process and as a real process
  * (test/helpers/surface.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * The reference surface's global options (FORMAT-NOTES §5, README "The ssclient command"):
+ * The reference surface's global options (spec/cli.md §1, README "The ssclient command"):
  * placement before and after the subcommand, the store, where the key comes from and in which
  * order, version and help. Each case in-process and as a real process (test/helpers/surface.ts).
  */

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, tempDir } from '../helpers/cli.js';

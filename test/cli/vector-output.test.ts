@@ -1,5 +1,5 @@
 /**
- * Stdout byte for byte as the reference prints it (FORMAT-NOTES §5), for every shared vector:
+ * Stdout byte for byte as the reference prints it (spec/cli.md §2), for every shared vector:
  * `get NAME` (value + newline, `base64:` for non-UTF-8), `get --all` as serde_json's pretty JSON
  * (identical to `JSON.stringify(list, null, 2)` plus a newline: 2-space indent, byte arrays one
  * number per line, `[]` when empty) and as `name: value` text. The expected bytes are built here
@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeySource } from '../../src/keys/key-source.js';
+import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { type Manifest, manifests, NEGATIVE, negativeCases, VECTORS } from '../helpers/vectors.js';

@@ -1,15 +1,11 @@
 /** The three-way merge table (src/git/merge.ts): examples for each row, then properties. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Blob } from '../../src/crypto/blob.js';
+import type { Blob } from '../../src/format/blob.js';
 import { isSecureStoreError } from '../../src/errors.js';
-import {
-  compareCodePoints,
-  parseVault,
-  serializeVault,
-  type VaultDocument,
-} from '../../src/format/vault-codec.js';
-import { KeySource } from '../../src/keys/key-source.js';
+import { compareCodePoints } from '../../src/format/text.js';
+import { parseVault, serializeVault, type VaultDocument } from '../../src/format/vault-codec.js';
+import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { checkSameKey, type ConflictKind, mergeVaults, sameBlob } from '../../src/git/merge.js';
 

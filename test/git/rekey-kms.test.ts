@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { parseWrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
-import { KeySource } from '../../src/keys/key-source.js';
+import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { BIN, tempDir } from '../helpers/cli.js';
 import { kmsControl, kmsTarget } from '../helpers/kms.js';

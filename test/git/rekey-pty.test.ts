@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 beforeAll(() => {
-  statSync(new URL('../../dist/cli/run.js', import.meta.url));
+  statSync(new URL('../../dist/cli/entry.js', import.meta.url));
 });
 
 describe('rekey on a terminal', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
 import { parseVault } from '../../src/format/vault-codec.js';
-import { KeySource } from '../../src/keys/key-source.js';
+import { KeySource } from '../../src/auth.js';
 import { rekeyVault } from '../../src/rekey/rekey.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/ssclient.js', import.meta.url));

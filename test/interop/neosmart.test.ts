@@ -1,6 +1,6 @@
 // spec/format.md §1–§6 end to end: vaults we write open in NeoSmart's @neosmart/securestore, and both read the reference's vaults alike.
 /**
- * Interoperability with NeoSmart's own JavaScript library (read-only; FORMAT-NOTES §7).
+ * Interoperability with NeoSmart's own JavaScript library (read-only; spec/cli.md §8).
  * Its quirks, which the expectations below follow:
  * - `get` decodes with a non-fatal TextDecoder that also drops a leading U+FEFF, so a value
  *   comes back as `new TextDecoder().decode(bytes)`; binary values come back with U+FFFD;

@@ -12,7 +12,7 @@ import {
   unwrapWrappedKey,
 } from '../../src/kms/unwrap.js';
 import { wrapKey } from '../../src/kms/wrap.js';
-import { KeySource } from '../../src/keys/key-source.js';
+import { KeySource } from '../../src/auth.js';
 import {
   formatWrappedKeyFile,
   makeWrappedKeyFile,

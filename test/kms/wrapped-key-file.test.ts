@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
-import { KeySource, looksLikeWrappedKey } from '../../src/keys/key-source.js';
+import { KeySource, looksLikeWrappedKey } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { tempDir } from '../helpers/cli.js';
 import {

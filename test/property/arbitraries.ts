@@ -1,7 +1,7 @@
 /** fast-check arbitraries shared by the property tests: secret names and values. */
 import fc from 'fast-check';
 
-/** Names the reference treats as plain strings but JavaScript objects do not (FORMAT-NOTES §2). */
+/** Names the reference treats as plain strings but JavaScript objects do not (spec/format.md §5). */
 export const SPECIAL_NAMES = [
   '',
   '__proto__',

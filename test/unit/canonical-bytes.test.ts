@@ -186,7 +186,7 @@ describe('names are written in UTF-8 byte order', () => {
   });
 });
 
-describe('escaping (FORMAT-NOTES §2)', () => {
+describe('escaping (spec/format.md §5)', () => {
   it('escapes only " \\ and U+0000–U+001F, and writes everything else raw', async () => {
     const name =
       'q"b\\s\u0000\u0001\b\t\n\u000b\f\r\u001b\u001f \u007f\u0080\u2028\u2029/<>&\'é€😀\uFEFF';

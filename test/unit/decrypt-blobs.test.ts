@@ -10,9 +10,9 @@ import {
   encryptBlob,
   forEachDecrypted,
   splitKey,
-  type Blob,
   type VaultKeys,
-} from '../../src/crypto/blob.js';
+} from '../../src/vault/blob-cipher.js';
+import { type Blob } from '../../src/format/blob.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 
 const keys = splitKey(randomBytes(32));

@@ -21,7 +21,7 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Blob } from '../../src/crypto/blob.js';
+import type { Blob } from '../../src/format/blob.js';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { VersionDecryptor } from '../../src/git/reveal.js';
 import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';

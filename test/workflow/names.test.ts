@@ -1,7 +1,7 @@
 /** The name rule for variables, and the small pure pieces the commands rely on. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GET_FORMATS } from '../../src/cli/commands/workflow.js';
+import { GET_FORMATS } from '../../src/cli/option-values.js';
 import { displayPath, resolveSetting } from '../../src/workflow/config.js';
 import {
   describeEnvProblems,

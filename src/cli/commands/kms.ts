@@ -1,33 +1,22 @@
 /**
  * KMS-wrapped keys in the CLI (spec/kms-key-file.md): `ssclient kms list|add|remove|rewrap`.
- * This file registers them; their bodies, and those of `create --kms` and `export-key --kms`
- * (registered in core.ts), are in kms-actions.ts, loaded when one runs.
+ * This file registers them; their bodies, and those of `create --kms` and `export-key --kms`,
+ * are in actions/kms.ts, loaded when one runs.
  */
 import type { Command } from 'commander';
-import type { Context, GlobalOptions } from '../context.js';
+import type { Context } from '../context.js';
 import { usage } from '../exit-codes.js';
 import { collect, type Register } from './register.js';
+import type {
+  KmsAddOptions,
+  KmsFileOptions,
+  KmsListOptions,
+  KmsRewrapOptions,
+} from '../actions/kms.js';
 
-const actions = () => import('./kms-actions.js');
+const actions = () => import('../actions/kms.js');
 
-/** The options of every `kms` command: which wrapped key file. */
-export interface KmsFileOptions extends GlobalOptions {
-  file?: string;
-}
-
-export interface KmsListOptions extends KmsFileOptions {
-  json?: boolean;
-}
-
-export interface KmsAddOptions extends KmsFileOptions {
-  context: string[];
-}
-
-export interface KmsRewrapOptions extends KmsAddOptions {
-  to: string[];
-}
-
-export function registerKmsCommands(program: Command, ctx: Context, bind: Register): void {
+export function registerKms(program: Command, ctx: Context, bind: Register): void {
   const kms = program
     .command('kms')
     .description('show and change the KMS-wrapped key file of a vault (default: <store>.kms.json)');

@@ -1,29 +1,23 @@
 /**
  * One encrypted value ("blob"): a fresh 16-byte IV, AES-128-CBC ciphertext, and
- * HMAC-SHA1(hmac key, iv ‖ ciphertext). spec/format.md §3. The MAC is checked in constant time
+ * HMAC-SHA1(hmac key, iv ‖ ciphertext). spec/format.md §3. Joins the stored form (format/blob.ts,
+ * base64) and the primitives (crypto/, bytes). The MAC is checked in constant time
  * before anything is decrypted.
  */
-import { decodedLength, decodeBase64, encodeBase64 } from '../format/base64.js';
 import {
   aesCbcDecrypt,
   aesCbcDecryptRaw,
   aesCbcEncrypt,
-  BLOCK_BYTES,
   constantTimeEqual,
   type CryptoKey,
   hmacSha1,
   hmacSha1Base64,
   importKey,
-  IV_BYTES,
   randomBytes,
-} from './primitives.js';
-
-/** A blob as stored in the vault: three canonical base64 strings. */
-export interface Blob {
-  readonly iv: string;
-  readonly hmac: string;
-  readonly payload: string;
-}
+} from '../crypto/primitives.js';
+import { decodedLength, decodeBase64, encodeBase64 } from '../format/base64.js';
+import type { Blob } from '../format/blob.js';
+import { BLOCK_BYTES, IV_BYTES } from '../format/sizes.js';
 
 /** The two halves of the 32-byte vault key (spec/format.md §1), imported once. */
 export interface VaultKeys {

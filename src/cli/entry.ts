@@ -5,7 +5,7 @@
  * per secret, so they have a fast path: when the arguments are exactly that, with only
  * `-s`/`-k`/`-p`/`--password-file` (and `--debug`), the command runs through the same
  * {@link Context} and library calls, and prints through the same formatter, as the commands in
- * commands/core.ts, without loading commander or the other commands (measured in
+ * actions/get.ts and actions/set.ts, without loading commander or the other commands (measured in
  * docs/benchmarks.md). Anything else goes to {@link main}.
  *
  * A failure of the fast path that `main` would meet in the same way (a missing store or secret,
@@ -20,10 +20,11 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SecureStoreError } from '../errors.js';
-import { looksLikeWrappedKey } from '../keys/key-source.js';
+// auth.js also registers the KMS-wrapped key file format, for every key file the CLI reads.
+import { looksLikeWrappedKey } from '../auth.js';
 import { Context, type GlobalOptions } from './context.js';
 import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
-import { type CliIo, processIo } from './io.js';
+import { type CliIo, processIo } from './terminal.js';
 import { formatAllSecrets, formatSecret } from './output.js';
 import { reportError } from './report.js';
 import { hasGlob } from '../workflow/glob.js';
@@ -163,7 +164,7 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
   try {
     if (usesWrappedKey(ctx, fast.opts)) return null;
     if (fast.command === 'set') {
-      // As `set` in commands/core.ts, with one attempt at the lock.
+      // As `set` in actions/set.ts, with one attempt at the lock.
       const { name, value } = fast;
       await ctx.update(fast.opts, (vault) => vault.set(name, value), { lock: { timeoutMs: 0 } });
     } else {
@@ -191,7 +192,7 @@ function reportedHere(err: unknown): boolean {
   );
 }
 
-/** What `get NAME` or `get --all` prints, through the formatters of `get` in commands/core.ts. */
+/** What `get NAME` or `get --all` prints, through the formatters of `get` in actions/get.ts. */
 async function fastGet(
   ctx: Context,
   fast: Extract<FastCommand, { command: 'get' | 'get-all' }>,

@@ -1,14 +1,15 @@
 /**
  * The bodies of the KMS commands (spec/kms-key-file.md): `create --kms`, `export-key --kms` and
- * `ssclient kms list|add|remove|rewrap`, loaded only when one of them runs: kms.ts and core.ts
- * register the commands and import this lazily, so that commands without KMS do not load the
- * wrapping code. A wrapped key file is meant to be committed: it gets no .gitignore rule.
+ * `ssclient kms list|add|remove|rewrap`, loaded only when one of them runs, so that commands
+ * without KMS do not load the wrapping code. A wrapped key file is meant to be committed: it gets
+ * no .gitignore rule.
  */
-import { KEY_BYTES, randomBytes, zeroize } from '../../crypto/primitives.js';
+import { isWrappedKeyFile, KeySource } from '../../auth.js';
+import { randomBytes, zeroize } from '../../crypto/primitives.js';
 import { encodeKeyFile } from '../../format/key-file.js';
+import { KEY_BYTES } from '../../format/sizes.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import { withLock } from '../../io/lock.js';
-import { isWrappedKeyFile, KeySource } from '../../keys/key-source.js';
 import { addWrapping, wrapKey } from '../../kms/wrap.js';
 import {
   checkRoomFor,
@@ -23,7 +24,23 @@ import {
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { usage } from '../exit-codes.js';
-import type { KmsAddOptions, KmsFileOptions, KmsListOptions, KmsRewrapOptions } from './kms.js';
+
+/** The options of every `kms` command: which wrapped key file. */
+export interface KmsFileOptions extends GlobalOptions {
+  file?: string;
+}
+
+export interface KmsListOptions extends KmsFileOptions {
+  json?: boolean;
+}
+
+export interface KmsAddOptions extends KmsFileOptions {
+  context: string[];
+}
+
+export interface KmsRewrapOptions extends KmsAddOptions {
+  to: string[];
+}
 
 /** `--context name=value` pairs as an encryption context; a name given twice is an error. */
 export function parseContextPairs(pairs: readonly string[]): EncryptionContext {

@@ -1,0 +1,224 @@
+/**
+ * The bodies of `git install|uninstall|merge-driver|diff-text` (docs/git.md) and the `--rev`
+ * reading of `get`, loaded only when one of them runs.
+ */
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { isSecureStoreError, SecureStoreError } from '../../errors.js';
+import {
+  MAX_VAULT_BYTES,
+  parseVault,
+  serializeVault,
+  type VaultDocument,
+} from '../../format/vault-codec.js';
+import { vaultDiffText } from '../../git/diff-text.js';
+import { displayName } from '../../git/fingerprint.js';
+import { installDrivers, uninstallDrivers } from '../../git/install.js';
+import { checkSameKey, describeConflict, mergeVaults } from '../../git/merge.js';
+import { VersionDecryptor } from '../../git/reveal.js';
+import { readAtRevision } from '../../git/revisions.js';
+import { locateInRepo } from '../../git/run-git.js';
+import { readFileCapped, writeFileAtomic } from '../../io/files.js';
+import { SecretsManager } from '../../vault/secrets-manager.js';
+import type { Context, GlobalOptions } from '../context.js';
+import { CliError, EXIT } from '../exit-codes.js';
+
+export interface InstallOptions extends GlobalOptions {
+  command: string;
+}
+
+/** `diff-text` and `history`: `--reveal` shows values. */
+export interface RevealOptions extends GlobalOptions {
+  reveal?: boolean;
+}
+
+/** `git install`: the drivers in .gitattributes and .git/config; a warning if git cannot run them. */
+export async function installAction(ctx: Context, opts: InstallOptions): Promise<void> {
+  const store = ctx.path(ctx.storePath(opts));
+  const where = await locateInRepo(store);
+  const report = await installDrivers(where, opts.command);
+  const program = await findProgram(ctx, opts.command);
+  if (program !== null) {
+    ctx.note(
+      `warning: git runs the drivers with "${opts.command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
+    );
+  }
+  ctx.note(
+    report.attributes === 'added'
+      ? `Added "${where.path}" to .gitattributes and set the securestore merge and diff drivers in .git/config; commit .gitattributes.`
+      : `${where.path} was already in .gitattributes; the securestore merge and diff drivers are set in .git/config.`,
+  );
+}
+
+/** `git uninstall`: takes back what `git install` added for the vault. */
+export async function uninstallAction(ctx: Context, opts: GlobalOptions): Promise<void> {
+  const store = ctx.path(ctx.storePath(opts));
+  const where = await locateInRepo(store);
+  const report = await uninstallDrivers(where);
+  const attrs =
+    report.attributes === 'removed'
+      ? `Removed "${where.path}" from .gitattributes`
+      : `"${where.path}" was not in .gitattributes`;
+  const config =
+    report.config === 'removed'
+      ? 'the securestore drivers are not configured'
+      : 'the drivers stay configured for the other vaults in .gitattributes';
+  ctx.note(`${attrs}; ${config}.`);
+}
+
+/**
+ * The program a driver command starts (its first word), when it cannot be found: on PATH for a
+ * bare name, as a file otherwise. Null when it is found, or when the command is too elaborate to
+ * check (the shell decides).
+ */
+async function findProgram(ctx: Context, command: string): Promise<string | null> {
+  const m = /^(?:'([^']+)'|"([^"$`\\]+)"|([^\s'"$`\\;&|<>()]+))(?:\s|$)/.exec(command.trim());
+  const program = m?.[1] ?? m?.[2] ?? m?.[3];
+  if (program === undefined) return null;
+  const runnable = (p: string) =>
+    fs.access(p, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    );
+  if (program.includes('/')) return (await runnable(ctx.path(program))) ? null : program;
+  for (const dir of (ctx.io.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && (await runnable(join(dir, program)))) return null;
+  }
+  return `${program} (on PATH)`;
+}
+
+/**
+ * Opens the store as it was at git revision `rev` (read through git: the work tree, the index and
+ * HEAD are untouched). The store need not exist in the work tree.
+ */
+export async function openAtRevision(
+  ctx: Context,
+  opts: GlobalOptions,
+  rev: string,
+): Promise<SecretsManager> {
+  const store = ctx.storePath(opts);
+  const bytes = await readAtRevision(ctx.path(store), rev);
+  parseVault(bytes, `${store} at ${rev}`); // format errors name the revision
+  const source = await ctx.keySource(opts);
+  try {
+    return await SecretsManager.fromJSON(bytes, source);
+  } catch (err) {
+    if (isSecureStoreError(err, 'ERR_WRONG_KEY')) {
+      throw new SecureStoreError(
+        'ERR_WRONG_KEY',
+        `the ${source.description} does not open ${store} at ${rev} (if the vault was re-keyed since, that revision needs the old key)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+async function readVersion(path: string, label: string): Promise<VaultDocument | null> {
+  const bytes = await readFileCapped(path, MAX_VAULT_BYTES, {
+    code: 'ERR_VAULT_FORMAT',
+    what: 'a vault',
+  });
+  if (bytes.length === 0) return null;
+  return parseVault(bytes, label);
+}
+
+export async function mergeDriver(
+  ctx: Context,
+  basePath: string,
+  oursPath: string,
+  theirsPath: string,
+  name: string,
+): Promise<void> {
+  const labels = {
+    base: `the common ancestor of ${name}`,
+    ours: `our ${name}`,
+    theirs: `their ${name}`,
+  };
+  const refuse = (why: string): never => {
+    throw new CliError(
+      EXIT.FAILURE,
+      `cannot merge ${name} by secret name: ${why}. Our version was left in place: resolve by hand (keep one side with "git checkout --ours/--theirs ${name}" and repeat the other side's changes with ssclient set), then git add ${name}`,
+    );
+  };
+  let base: VaultDocument | null;
+  let ours: VaultDocument | null;
+  let theirs: VaultDocument | null;
+  try {
+    base = await readVersion(ctx.path(basePath), labels.base);
+    ours = await readVersion(ctx.path(oursPath), labels.ours);
+    theirs = await readVersion(ctx.path(theirsPath), labels.theirs);
+  } catch (err) {
+    if (err instanceof SecureStoreError) return refuse(err.message);
+    throw err;
+  }
+  if (ours === null) return refuse(`${labels.ours} is empty`);
+  if (theirs === null) return refuse(`${labels.theirs} is empty`);
+  const input = { base, ours, theirs };
+  try {
+    checkSameKey(input, labels);
+  } catch (err) {
+    if (isSecureStoreError(err, 'ERR_MERGE')) return refuse(err.message);
+    throw err;
+  }
+  const outcome = mergeVaults(input);
+  await writeFileAtomic(ctx.path(oursPath), serializeVault(outcome.doc));
+  const total = outcome.conflicts.length + outcome.fieldConflicts.length;
+  if (total === 0) return;
+  const lines = [
+    `CONFLICT (secrets): ${name}: ${total === 1 ? 'one secret conflicts' : `${total} secrets conflict`}:`,
+    ...outcome.conflicts.map((c) => `  ${displayName(c.name)}: ${describeConflict(c.kind)}`),
+    ...outcome.fieldConflicts.map(
+      (f) => `  field ${JSON.stringify(f)}: changed on both sides; the file keeps ours`,
+    ),
+    `${name} is a valid vault with every other change merged. For each name above, set the value it`,
+    `should have (theirs: ssclient get NAME --rev MERGE_HEAD) or delete it, then: git add ${name}`,
+  ];
+  ctx.note(lines.join('\n'));
+  throw new CliError(
+    EXIT.FAILURE,
+    `${name} was merged with ${total} conflict${total === 1 ? '' : 's'}`,
+  );
+}
+
+export async function printDiffText(
+  ctx: Context,
+  opts: RevealOptions,
+  path: string,
+): Promise<void> {
+  const bytes = await readFileCapped(ctx.path(path), MAX_VAULT_BYTES, {
+    code: 'ERR_VAULT_FORMAT',
+    what: 'a vault',
+  });
+  if (bytes.length === 0) return;
+  let doc: VaultDocument;
+  try {
+    doc = parseVault(bytes, path);
+  } catch (err) {
+    // git shows whatever a textconv prints: say why, then the text as it is (ciphertext only).
+    if (!(err instanceof SecureStoreError)) throw err;
+    const text = bytes.toString('utf8');
+    ctx.io.stdout.write(
+      `# not a SecureStore vault: ${err.message}\n${text}${text.endsWith('\n') ? '' : '\n'}`,
+    );
+    return;
+  }
+  if (!opts.reveal) {
+    ctx.io.stdout.write(vaultDiffText(doc));
+    return;
+  }
+  const decryptor = new VersionDecryptor(await ctx.keySource(opts));
+  const open = await decryptor.opener(doc);
+  if (open === null) {
+    ctx.io.stdout.write(
+      `# the given key does not open this version: fingerprints only\n${vaultDiffText(doc)}`,
+    );
+    return;
+  }
+  ctx.io.stdout.write(
+    vaultDiffText(doc, (name) => {
+      const blob = doc.secrets.get(name);
+      return blob === undefined ? null : open(blob);
+    }),
+  );
+}

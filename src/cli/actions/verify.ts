@@ -1,0 +1,72 @@
+/**
+ * The body of `verify` (docs/workflow.md "verify"), for CI.
+ */
+import { promises as fs } from 'node:fs';
+import { KeySource } from '../../auth.js';
+import { displayPath, type Setting } from '../../workflow/config.js';
+import { checkKeyFiles, verifyVault } from '../../workflow/verify.js';
+import type { Context, GlobalOptions } from '../context.js';
+import { EXIT, QuietExit } from '../exit-codes.js';
+
+/** `verify [--strict]`. */
+export async function verifyAction(
+  ctx: Context,
+  opts: GlobalOptions & { strict?: boolean },
+): Promise<void> {
+  const store = ctx.storePath(opts);
+  await ctx.requireStore(store);
+  const keySetting = ctx.setting('key', opts);
+  const source = await verifyKeySource(ctx, opts, keySetting);
+  let result;
+  try {
+    result = await verifyVault(ctx.path(store), store, source);
+  } finally {
+    source?.dispose();
+  }
+  const problems = [...result.problems];
+  if (opts.strict) {
+    const given = keySetting.value !== undefined ? [ctx.path(keySetting.value)] : [];
+    problems.push(
+      ...(await checkKeyFiles(ctx.path(store), given, (p) => displayPath(p, ctx.io.cwd))),
+    );
+  }
+  for (const note of result.notes) ctx.note(`note: ${note}`);
+  if (problems.length > 0) {
+    ctx.io.stdout.write(problems.map((p) => `${p}\n`).join(''));
+    throw new QuietExit(EXIT.FAILURE);
+  }
+  const n = `${result.secrets} ${result.secrets === 1 ? 'secret' : 'secrets'}`;
+  ctx.io.stdout.write(
+    source === null
+      ? `${store}: ok (${n}; structure only: no key given)\n`
+      : `${store}: ok (${n}; the key opens it and every value decrypts)\n`,
+  );
+}
+
+/**
+ * The key `verify` checks with: the usual precedence, except that it never prompts (no key means
+ * a structure-only check) and a project-file key that is absent (a CI job without secrets) also
+ * means structure only.
+ */
+async function verifyKeySource(
+  ctx: Context,
+  opts: GlobalOptions,
+  key: Setting,
+): Promise<KeySource | null> {
+  const choice = ctx.keyChoice(opts);
+  if (choice !== null && !(choice.kind === 'file' && choice.from === 'project')) {
+    return ctx.keySource(opts);
+  }
+  if (key.source.kind === 'project' && key.value !== undefined) {
+    try {
+      await fs.access(ctx.path(key.value));
+    } catch {
+      ctx.note(
+        `note: the key file ${key.value} (from ${key.source.path}) is absent: checking the structure only`,
+      );
+      return null;
+    }
+    return ctx.keySource(opts);
+  }
+  return null;
+}
