@@ -13,7 +13,11 @@ import {
   keyFileFormatAt,
   registerKeyFileFormat,
 } from './keys/key-file-formats.js';
-import type { KeyFileOptions, KeySource as KeySourceInterface } from './keys/key-source.js';
+import {
+  isKeySource,
+  type KeyFileOptions,
+  type KeySource as KeySourceInterface,
+} from './keys/key-source.js';
 import { passwordKeySource } from './keys/password.js';
 import { generatedKeySource, rawKeySource } from './keys/raw-key.js';
 import type { KmsOptions } from './kms/options.js';
@@ -74,6 +78,11 @@ export interface KeySourceFactories {
   fromKey(key: Uint8Array | string | readonly number[]): KeySource;
   /** A new random key from the operating system's CSPRNG. */
   generate(): KeySource;
+  /**
+   * `x instanceof KeySource` keeps working as it did when KeySource was a class: true for any
+   * key source (anything with `keyFor` and `dispose`), including a provider's own.
+   */
+  [Symbol.hasInstance](value: unknown): boolean;
 }
 
 /** The built-in key sources (see {@link KeySourceFactories}). */
@@ -87,4 +96,5 @@ export const KeySource: KeySourceFactories = Object.freeze({
   },
   fromKey: rawKeySource,
   generate: generatedKeySource,
+  [Symbol.hasInstance]: isKeySource,
 });
