@@ -1,7 +1,7 @@
 /* global module */
 /**
  * The import boundaries of src/ (the layer order of the layout; low to high):
- *   errors.ts, version.ts < format/, crypto/, io/ < keys/ < vault/, kms/ < auth.ts
+ *   errors.ts, version.ts < format/, crypto/, io/ < keys/, age/ < vault/, kms/ < auth.ts
  *   < workflow/, git/, rekey/ < cli/ ; index.ts is the public surface, imported by nothing.
  * An import may only point down. Type-only imports count (keys/ must not even name a kms/ type).
  * Run by `npm run lint:imports`; test/unit/import-boundaries.test.ts shows it failing on a
@@ -26,8 +26,10 @@ module.exports = {
     layer('io', 'io/', [...base, 'crypto', 'io']),
     layer('keys', 'keys/', [...base, 'format', 'crypto', 'io', 'keys']),
     layer('vault', 'vault/', [...base, 'format', 'crypto', 'io', 'keys', 'vault']),
-    layer('kms', 'kms/', [...base, 'format', 'crypto', 'io', 'keys', 'kms']),
-    layer('auth', 'auth\\.ts', [...base, 'format', 'crypto', 'io', 'keys', 'vault', 'kms']),
+    // age/ (spec/kms-key-file.md §10): the age provider, below kms/, which loads it lazily.
+    layer('age', 'age/', [...base, 'format', 'crypto', 'io', 'age']),
+    layer('kms', 'kms/', [...base, 'format', 'crypto', 'io', 'keys', 'age', 'kms']),
+    layer('auth', 'auth\\.ts', [...base, 'format', 'crypto', 'io', 'keys', 'vault', 'age', 'kms']),
     layer('features', '(workflow|git|rekey)/', [
       ...base,
       'format',
@@ -35,6 +37,7 @@ module.exports = {
       'io',
       'keys',
       'vault',
+      'age',
       'kms',
       'auth',
       'workflow',
@@ -73,6 +76,12 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/kms/aws-kms\\.ts$' },
       to: { path: '@aws-sdk/client-kms' },
+    },
+    {
+      name: 'only-age-imports-age-encryption',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/age/age\\.ts$' },
+      to: { path: 'age-encryption' },
     },
     {
       name: 'no-circular',

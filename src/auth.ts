@@ -20,7 +20,7 @@ import {
 } from './keys/key-source.js';
 import { passwordKeySource } from './keys/password.js';
 import { generatedKeySource, rawKeySource } from './keys/raw-key.js';
-import type { KmsOptions } from './kms/options.js';
+import type { WrappedKeyOptions } from './kms/options.js';
 
 /**
  * spec/kms-key-file.md §2: a wrapped key file is a JSON object, recognised by its first byte.
@@ -69,8 +69,11 @@ export interface KeySourceFactories {
    * form, or (recognised by content) a KMS-wrapped key file, which is unwrapped through KMS.
    */
   fromFile(path: string, options?: KeyFileOptions): KeySource;
-  /** A KMS-wrapped key file (spec/kms-key-file.md), unwrapped through KMS on first use. */
-  fromKmsFile(path: string, options?: KmsOptions): KeySource;
+  /**
+   * A wrapped key file (spec/kms-key-file.md), unwrapped on first use: by an age wrapping that
+   * matches `options.identities` (§10.6), else through KMS.
+   */
+  fromKmsFile(path: string, options?: WrappedKeyOptions): KeySource;
   /**
    * A fixed key: 32 bytes (`Uint8Array` or array of numbers), or PEM text as in a key file.
    * The bytes are copied.
@@ -89,7 +92,7 @@ export interface KeySourceFactories {
 export const KeySource: KeySourceFactories = Object.freeze({
   fromPassword: passwordKeySource,
   fromFile: fileKeySource,
-  fromKmsFile(path: string, options: KmsOptions = {}): KeySource {
+  fromKmsFile(path: string, options: WrappedKeyOptions = {}): KeySource {
     if (typeof path !== 'string' || path === '')
       fail('ERR_ARGUMENT', 'path: expected a wrapped key file path');
     return formatKeySource(WRAPPED_KEY_FILE, path, { kms: options });

@@ -54,6 +54,14 @@ export type ErrorCode =
   | 'ERR_KMS_NO_CREDENTIALS'
   /** No AWS region was given or configured. */
   | 'ERR_KMS_NO_REGION'
+  /** No age identity given matches an age wrapping of the wrapped key file (spec/kms-key-file.md §10.6). */
+  | 'ERR_AGE_NO_IDENTITY'
+  /** An age wrapping whose recipient matches an identity did not decrypt with it (§10.6). */
+  | 'ERR_AGE_DECRYPT'
+  /** An age identity (a key or an identity file) is malformed or cannot be read (§10.7). */
+  | 'ERR_AGE_IDENTITY'
+  /** An age recipient is malformed or of a kind this tool cannot wrap to (§10.2). */
+  | 'ERR_AGE_RECIPIENT'
   /** Three versions of a vault cannot be merged by name (different keys); the message says why. */
   | 'ERR_MERGE'
   /** git failed, is not installed, or the path is not in a git work tree. */

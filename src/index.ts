@@ -7,16 +7,28 @@ export { KeySource, type KeySourceFactories } from './auth.js';
 export type { KeyFileOptions, KeySourceType, KeySourceTypes } from './keys/key-source.js';
 export type { AuthOptions, KeyFileAuth } from './keys/auth-options.js';
 export type { LockOptions } from './io/lock.js';
-export type { KmsClientLike, KmsOptions } from './kms/options.js';
+export type { KmsClientLike, KmsOptions, WrappedKeyOptions } from './kms/options.js';
+export type { AgeRecipient } from './age/wrap.js';
 export { SecretsManager } from './vault/secrets-manager.js';
 export { KmsError } from './kms/kms-errors.js';
 export { forgetUnwrappedKeys, unwrapWrappedKey } from './kms/unwrap.js';
-export { addWrapping, type AddWrappingOptions, wrapKey, type WrapKeyOptions } from './kms/wrap.js';
+export {
+  type AddAgeWrappingOptions,
+  type AddKmsWrappingOptions,
+  addWrapping,
+  type AddWrappingOptions,
+  wrapKey,
+  type WrapKeyOptions,
+} from './kms/wrap.js';
 export {
   DEFAULT_CONTEXT,
   defaultWrappedKeyPath,
+  type AgeWrapping,
   type EncryptionContext,
   formatWrappedKeyFile,
+  isAgeWrapping,
+  isKmsWrapping,
+  type KmsWrapping,
   parseWrappedKeyFile,
   removeWrapping,
   type WrappedKeyFile,

@@ -19,9 +19,9 @@ export interface KmsClientLike {
   send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
-// A KMS-wrapped key file is one more kind of key source, and `{ keyFile, kms }` passes these
-// options to it: declared here, by merging into keys/ interfaces, so that keys/ never names kms/
-// (not even a type) while a library user still sees `kms?: KmsOptions` on `KeyFileOptions`.
+// A KMS-wrapped key file is one more kind of key source, and `{ keyFile, kms, identities }` passes
+// these options to it: declared here, by merging into keys/ interfaces, so that keys/ never names
+// kms/ (not even a type) while a library user still sees them on `KeyFileOptions`.
 declare module '../keys/key-source.js' {
   interface KeySourceTypes {
     /** The key is unwrapped from a KMS-wrapped key file. */
@@ -30,5 +30,27 @@ declare module '../keys/key-source.js' {
   interface KeyFileOptions {
     /** Options for KMS-wrapped key files; see {@link KmsOptions}. */
     readonly kms?: KmsOptions;
+    /**
+     * Age identities for the age wrappings of a wrapped key file (spec/kms-key-file.md §10.6):
+     * identity text or identity file paths; tried before any KMS call.
+     */
+    readonly identities?: readonly string[];
+    /** Gets warnings (an identity file others can read); default: `process.emitWarning`. */
+    readonly onWarning?: (message: string) => void;
   }
+}
+
+/**
+ * Options for opening a wrapped key file (spec/kms-key-file.md): how to reach KMS, and the age
+ * identities tried first (§10.6).
+ */
+export interface WrappedKeyOptions extends KmsOptions {
+  /**
+   * Age identities: identity text (`AGE-SECRET-KEY-1…`, `AGE-SECRET-KEY-PQ-1…`) or paths of
+   * identity files (as age-keygen and sops write them). The age wrappings whose recipient is one
+   * of theirs are tried before any KMS call.
+   */
+  readonly identities?: readonly string[];
+  /** Gets warnings (an identity file others can read); default: `process.emitWarning`. */
+  readonly onWarning?: (message: string) => void;
 }

@@ -1,35 +1,92 @@
 /**
- * Unwrapping a wrapped key file through KMS (spec/kms-key-file.md §7): failover across its
- * wrappings, the key-id check, and one Decrypt per file per process (§7.5).
+ * Unwrapping a wrapped key file (spec/kms-key-file.md §7, §10.6): its age wrappings that match
+ * the caller's identities first (the age code is loaded only for a file that has some), then
+ * failover across its KMS wrappings, the key-id check, and one Decrypt per file per process
+ * (§7.5).
  */
+import type { AgeOutcome } from '../age/unwrap.js';
 import { KEY_BYTES } from '../format/sizes.js';
 import { sha256, zeroize } from '../crypto/primitives.js';
-import { isSecureStoreError } from '../errors.js';
+import { isSecureStoreError, SecureStoreError } from '../errors.js';
 import { decodeBase64 } from '../format/base64.js';
 import { kmsDecrypt, type KmsSession, withKmsSession } from './aws-kms.js';
 import { combineFailures, KmsError } from './kms-errors.js';
-import type { KmsOptions } from './options.js';
+import type { KmsOptions, WrappedKeyOptions } from './options.js';
 import type { KeyFileReader } from '../keys/key-file-formats.js';
 import {
+  isAgeWrapping,
+  isKmsWrapping,
+  type KmsWrapping,
   MAX_WRAPPED_KEY_FILE_BYTES,
   parseWrappedKeyFile,
   type WrappedKeyFile,
-  type Wrapping,
 } from './wrapped-key-file.js';
 
 /**
- * Unwraps the key of a parsed wrapped key file: tries its wrappings in failover order (§7.1)
- * and returns the first key one yields (the caller zeroes it). Uncached: each call is a Decrypt.
- * @throws KmsError listing every wrapping's failure when none worked (§7.4)
+ * Unwraps the key of a parsed wrapped key file: its age wrappings that match
+ * `options.identities` (§10.6), then its KMS wrappings in failover order (§7.1); returns the
+ * first key one yields (the caller zeroes it). Uncached: each call is a Decrypt.
+ * @throws KmsError listing every KMS wrapping's failure when none worked (§7.4);
+ *   SecureStoreError ERR_AGE_* when the file has only age wrappings and none opened
  */
 export async function unwrapWrappedKey(
   file: WrappedKeyFile,
   source: string,
-  options: KmsOptions = {},
+  options: WrappedKeyOptions = {},
 ): Promise<Uint8Array> {
+  const age = await tryAge(file, source, options);
+  if (age?.key) return age.key;
+  return explain(unwrapKms(file, source, options), age);
+}
+
+/**
+ * §10.6: the age wrappings, when the file has any (loading the age code only then); null when
+ * it has none.
+ */
+async function tryAge(
+  file: WrappedKeyFile,
+  source: string,
+  options: WrappedKeyOptions,
+): Promise<AgeOutcome | null> {
+  if (!file.wrappings.some(isAgeWrapping)) return null;
+  const { unwrapAgeWrappings } = await import('../age/unwrap.js');
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
+  const ages = file.wrappings.flatMap((w, index) => (isAgeWrapping(w) ? [{ ...w, index }] : []));
+  return unwrapAgeWrappings(ages, source, options.identities ?? [], warn);
+}
+
+/**
+ * The KMS half, with what the age half tried added to its error: one line naming every door
+ * tried. A file without KMS wrappings fails with the age error itself.
+ */
+async function explain<T>(kms: Promise<T> | null, age: AgeOutcome | null): Promise<T> {
+  if (kms === null) {
+    if (age !== null && age.key === null) throw age.error;
+    throw new SecureStoreError('ERR_KMS_KEY_FILE', 'the wrapped key file has no wrapping');
+  }
+  try {
+    return await kms;
+  } catch (err) {
+    if (age === null || age.key !== null || !(err instanceof KmsError)) throw err;
+    throw new KmsError(err.code, `${err.message}; and ${age.tried}`, {
+      cause: err,
+      ...(err.kmsKey !== undefined ? { kmsKey: err.kmsKey } : {}),
+      failures: err.failures,
+    });
+  }
+}
+
+/** The KMS wrappings of `file` in failover order; null when it has none. */
+function unwrapKms(
+  file: WrappedKeyFile,
+  source: string,
+  options: KmsOptions,
+): Promise<Uint8Array> | null {
+  const wrappings = file.wrappings.filter(isKmsWrapping);
+  if (wrappings.length === 0) return null;
   return withKmsSession(options, async (session) => {
     const failures: KmsError[] = [];
-    for (const wrapping of failoverOrder(file.wrappings, options.region)) {
+    for (const wrapping of failoverOrder(wrappings, options.region)) {
       try {
         return await unwrapOne(wrapping, source, session);
       } catch (err) {
@@ -45,9 +102,9 @@ export async function unwrapWrappedKey(
 
 /** spec §7.1: file order, but wrappings in an explicitly named region first. */
 export function failoverOrder(
-  wrappings: readonly Wrapping[],
+  wrappings: readonly KmsWrapping[],
   region: string | undefined,
-): Wrapping[] {
+): KmsWrapping[] {
   if (region === undefined) return [...wrappings];
   return [
     ...wrappings.filter((w) => w.region === region),
@@ -56,7 +113,7 @@ export function failoverOrder(
 }
 
 async function unwrapOne(
-  wrapping: Wrapping,
+  wrapping: KmsWrapping,
   source: string,
   session: KmsSession,
 ): Promise<Uint8Array> {
@@ -110,14 +167,27 @@ export interface UnwrappedKey {
 }
 
 /**
- * Unwraps the key in a wrapped key file's bytes, calling KMS only the first time a given file
- * (by content) is unwrapped in this process. `path` names the file in messages.
- * @throws SecureStoreError ERR_KMS_KEY_FILE; KmsError
+ * Unwraps the key in a wrapped key file's bytes: an age wrapping that matches
+ * `options.identities` first (§10.6; local, not cached), else through KMS, called only the first
+ * time a given file (by content) is unwrapped in this process. `path` names the file in messages.
+ * @throws SecureStoreError ERR_KMS_KEY_FILE, ERR_AGE_*; KmsError
  */
 export async function unwrapKeyFileCached(
   bytes: Uint8Array,
   path: string,
-  options: KmsOptions = {},
+  options: WrappedKeyOptions = {},
+): Promise<UnwrappedKey> {
+  const file = parseWrappedKeyFile(bytes, path);
+  const age = await tryAge(file, path, options);
+  if (age?.key) return { key: age.key, release: () => {} };
+  const kms = file.wrappings.some(isKmsWrapping) ? unwrapKmsCached(bytes, path, options) : null;
+  return explain(kms, age);
+}
+
+async function unwrapKmsCached(
+  bytes: Uint8Array,
+  path: string,
+  options: KmsOptions,
 ): Promise<UnwrappedKey> {
   const id = Buffer.from(sha256(bytes)).toString('hex');
   let entry = cache.get(id);
@@ -126,7 +196,7 @@ export async function unwrapKeyFileCached(
     // Parsed only on a miss: an entry is made only after these same bytes (the key is their
     // SHA-256) parsed, and its key passed the checks of §7.3 when it was unwrapped.
     const file = parseWrappedKeyFile(bytes, path);
-    const created: CacheEntry = { key: unwrapWrappedKey(file, path, options) };
+    const created: CacheEntry = { key: unwrapKms(file, path, options)! };
     entry = created;
     cache.set(id, created);
     // A failure is not cached: the next use tries KMS again.
@@ -140,13 +210,13 @@ export async function unwrapKeyFileCached(
   } catch (err) {
     // Joined another caller's unwrap, which that caller cancelled: not this caller's wish.
     if (joined && isSecureStoreError(err, 'ERR_KMS_ABORTED') && !options.signal?.aborted) {
-      return unwrapKeyFileCached(bytes, path, options);
+      return unwrapKmsCached(bytes, path, options);
     }
     throw err;
   }
   const current = entry;
   // Released (and zeroed) by another holder while this one waited: unwrap again.
-  if (cache.get(id) !== current) return unwrapKeyFileCached(bytes, path, options);
+  if (cache.get(id) !== current) return unwrapKmsCached(bytes, path, options);
   return {
     key: Uint8Array.from(key),
     release: () => {
@@ -173,5 +243,10 @@ export function forgetUnwrappedKeys(): void {
 export const wrappedKeyFileReader: KeyFileReader = {
   maxBytes: MAX_WRAPPED_KEY_FILE_BYTES,
   readError: { code: 'ERR_KMS_KEY_FILE', what: 'a wrapped key file' },
-  open: (bytes, path, options) => unwrapKeyFileCached(bytes, path, options.kms ?? {}),
+  open: (bytes, path, options) =>
+    unwrapKeyFileCached(bytes, path, {
+      ...options.kms,
+      ...(options.identities !== undefined ? { identities: options.identities } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
+    }),
 };

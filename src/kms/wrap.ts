@@ -1,7 +1,8 @@
 /**
- * Wrapping a vault key under KMS keys (spec/kms-key-file.md §6): the file object that
- * {@link formatWrappedKeyFile} writes out.
+ * Wrapping a vault key under KMS keys (spec/kms-key-file.md §6) and for age recipients (§10.5,
+ * the age code loaded only then): the file object that {@link formatWrappedKeyFile} writes out.
  */
+import type { AgeRecipient } from '../age/wrap.js';
 import { KEY_BYTES } from '../format/sizes.js';
 import { fail } from '../errors.js';
 import { encodeBase64 } from '../format/base64.js';
@@ -15,26 +16,45 @@ import {
   MAX_WRAPPINGS,
   regionOfArn,
   checkRoomFor,
+  checkRoomForRecipient,
+  isKmsWrapping,
+  type KmsWrapping,
   withWrapping,
   type WrappedKeyFile,
   type Wrapping,
   wrappingContext,
 } from './wrapped-key-file.js';
 
-/** Options of {@link wrapKey}. */
+/** Options of {@link wrapKey}: KMS keys, age recipients, or both (at least one in all). */
 export interface WrapKeyOptions extends KmsOptions {
   /** The KMS keys to wrap under, in failover order: key ids, key ARNs, alias names or alias ARNs. */
-  readonly keyIds: readonly string[];
+  readonly keyIds?: readonly string[];
+  /**
+   * Age recipients to wrap for (spec §10.2): `age1…` (X25519) or `age1pq1…` (post-quantum
+   * hybrid) text, or `{ recipient, label }`.
+   */
+  readonly recipients?: readonly (string | AgeRecipient)[];
   /** Pairs added to the default context `purpose=securestore-vault-key` (spec §6.2). */
   readonly context?: EncryptionContext;
 }
 
-/** Options of {@link addWrapping}. */
-export interface AddWrappingOptions extends KmsOptions {
+/** Options of {@link addWrapping}: a KMS key, or an age recipient. */
+export type AddWrappingOptions = AddKmsWrappingOptions | AddAgeWrappingOptions;
+
+/** Options of {@link addWrapping} for a KMS key. */
+export interface AddKmsWrappingOptions extends KmsOptions {
   /** The KMS key to add: key id, key ARN, alias name or alias ARN. */
   readonly keyId: string;
   /** Pairs added to the default context (spec §6.2). */
   readonly context?: EncryptionContext;
+}
+
+/** Options of {@link addWrapping} for an age recipient (spec §10). */
+export interface AddAgeWrappingOptions {
+  /** `age1…` or `age1pq1…`. */
+  readonly recipient: string;
+  /** Who it is: 1–64 characters, not a number (spec §10.3). */
+  readonly label?: string;
 }
 
 /**
@@ -44,19 +64,43 @@ export interface AddWrappingOptions extends KmsOptions {
  */
 export async function wrapKey(key: Uint8Array, options: WrapKeyOptions): Promise<WrappedKeyFile> {
   checkKey(key);
-  const keyIds = options?.keyIds;
-  if (!Array.isArray(keyIds) || keyIds.length === 0) {
+  const recipients = options?.recipients ?? [];
+  if (!Array.isArray(recipients)) {
+    fail('ERR_ARGUMENT', 'recipients: expected an array of age recipients');
+  }
+  const keyIds = options?.keyIds ?? (recipients.length > 0 ? [] : undefined);
+  if (!Array.isArray(keyIds) || keyIds.length + recipients.length === 0) {
     fail('ERR_ARGUMENT', 'keyIds: expected at least one KMS key id');
   }
-  if (keyIds.length > MAX_WRAPPINGS) {
+  if (keyIds.length + recipients.length > MAX_WRAPPINGS) {
     fail('ERR_ARGUMENT', `keyIds: at most ${MAX_WRAPPINGS} KMS keys`);
   }
   const context = wrappingContext(options.context);
+  // The recipients are checked (and two the same refused) before any KMS call.
+  const age = recipients.length > 0 ? await import('../age/wrap.js') : null;
+  const checked = recipients.map((r) => age!.checkRecipient(r));
+  const draft: WrappedKeyFile = { type: 'securestore-kms-wrapped-key', version: 1, wrappings: [] };
+  checked.reduce<WrappedKeyFile>((file, r) => {
+    checkRoomForRecipient(file, r.recipient, r.label);
+    return { ...file, wrappings: [...file.wrappings, { provider: 'age', ...r, ciphertext: '' }] };
+  }, draft);
   const wrappings: Wrapping[] = [];
+  if (keyIds.length > 0) await wrapKms(key, keyIds, context, options, wrappings);
+  for (const r of checked) wrappings.push(await age!.wrapForRecipient(key, r));
+  return makeWrappedKeyFile(wrappings);
+}
+
+async function wrapKms(
+  key: Uint8Array,
+  keyIds: readonly string[],
+  context: EncryptionContext,
+  options: KmsOptions,
+  wrappings: Wrapping[],
+): Promise<void> {
   await withKmsSession(options, async (session) => {
     for (const keyId of keyIds) {
       const wrapping = await wrapOne(key, keyId, context, session);
-      if (wrappings.some((w) => w.keyArn === wrapping.keyArn)) {
+      if (wrappings.some((w) => isKmsWrapping(w) && w.keyArn === wrapping.keyArn)) {
         fail(
           'ERR_ARGUMENT',
           `keyIds: ${keyId} is the same KMS key as another one given (${wrapping.keyArn})`,
@@ -65,7 +109,6 @@ export async function wrapKey(key: Uint8Array, options: WrapKeyOptions): Promise
       wrappings.push(wrapping);
     }
   });
-  return makeWrappedKeyFile(wrappings);
 }
 
 /**
@@ -79,6 +122,12 @@ export async function addWrapping(
   options: AddWrappingOptions,
 ): Promise<WrappedKeyFile> {
   checkKey(key);
+  if (options !== null && typeof options === 'object' && 'recipient' in options) {
+    const age = await import('../age/wrap.js');
+    const r = age.checkRecipient(options);
+    checkRoomForRecipient(file, r.recipient, r.label);
+    return withWrapping(file, await age.wrapForRecipient(key, r));
+  }
   // Refused before the Encrypt call when the key is named by its ARN; an alias is checked again
   // by withWrapping once KMS has said which key it names.
   checkRoomFor(file, options.keyId);
@@ -94,7 +143,7 @@ async function wrapOne(
   keyId: string,
   context: EncryptionContext,
   session: KmsSession,
-): Promise<Wrapping> {
+): Promise<KmsWrapping> {
   if (typeof keyId !== 'string' || keyId.trim() === '' || keyId !== keyId.trim()) {
     fail('ERR_ARGUMENT', `KMS key id ${JSON.stringify(keyId)}: expected a key id, ARN or alias`);
   }

@@ -1,10 +1,12 @@
 /**
  * The wrapped key file (spec/kms-key-file.md): a strict parser, a validator shared by the parser
- * and the writer, the canonical writer, and pure helpers to add or drop a wrapping. No KMS and no
- * I/O here: bytes and objects in, bytes and objects out.
+ * and the writer, the canonical writer, and pure helpers to add or drop a wrapping. No KMS, no
+ * age cryptography and no I/O here: bytes and objects in, bytes and objects out. Its wrappings
+ * are KMS ones (§5) and age ones (§10).
  */
 import { fail } from '../errors.js';
-import { decodedLength, isCanonicalBase64 } from '../format/base64.js';
+import { checkAgeFile, labelProblem, recipientKind } from '../format/age-file.js';
+import { decodeBase64, decodedLength, isCanonicalBase64 } from '../format/base64.js';
 import {
   type JsonNode,
   JsonSyntaxError,
@@ -34,8 +36,11 @@ export const DEFAULT_CONTEXT: Readonly<Record<string, string>> = Object.freeze({
 /** An encryption context: names to values, all strings (spec/kms-key-file.md §5.4). */
 export type EncryptionContext = Readonly<Record<string, string>>;
 
-/** One wrapping of the vault key (spec/kms-key-file.md §5). */
-export interface Wrapping {
+/** One wrapping of the vault key: under a KMS key (§5) or for an age recipient (§10). */
+export type Wrapping = KmsWrapping | AgeWrapping;
+
+/** One wrapping of the vault key under a KMS key (spec/kms-key-file.md §5). */
+export interface KmsWrapping {
   readonly provider: 'aws-kms';
   /** The key ARN KMS returned when wrapping (never an alias). */
   readonly keyArn: string;
@@ -47,11 +52,32 @@ export interface Wrapping {
   readonly ciphertext: string;
 }
 
+/** One wrapping of the vault key for an age recipient (spec/kms-key-file.md §10). */
+export interface AgeWrapping {
+  readonly provider: 'age';
+  /** The recipient's public key text (`age1…`, `age1pq1…`), matched against identities (§10.6). */
+  readonly recipient: string;
+  /** Who the recipient is ("alice"), for listings and `access remove NAME` (§10.3). */
+  readonly label?: string;
+  /** The binary age file that holds the 32-byte key, canonical base64 (§10.4). */
+  readonly ciphertext: string;
+}
+
+/** True for a KMS wrapping. */
+export function isKmsWrapping(w: Wrapping): w is KmsWrapping {
+  return w.provider === 'aws-kms';
+}
+
+/** True for an age wrapping. */
+export function isAgeWrapping(w: Wrapping): w is AgeWrapping {
+  return w.provider === 'age';
+}
+
 /** A wrapped key file (spec/kms-key-file.md §4). */
-export interface WrappedKeyFile {
+export interface WrappedKeyFile<W extends Wrapping = Wrapping> {
   readonly type: typeof WRAPPED_KEY_TYPE;
   readonly version: typeof WRAPPED_KEY_VERSION;
-  readonly wrappings: readonly Wrapping[];
+  readonly wrappings: readonly W[];
 }
 
 const ARN = /^arn:(aws(?:-[a-z]+)*):kms:([a-z0-9-]{1,32}):(\d{12}):key\/([A-Za-z0-9-]{1,128})$/;
@@ -130,13 +156,21 @@ export function formatWrappedKeyFile(file: WrappedKeyFile): string {
   const wrappings: JsonNode = {
     kind: 'array',
     items: doc.wrappings.map((w) =>
-      object([
-        ['provider', string(w.provider)],
-        ['keyArn', string(w.keyArn)],
-        ['region', string(w.region)],
-        ['context', object(sortedPairs(w.context).map(([k, v]) => [k, string(v)]))],
-        ['ciphertext', string(w.ciphertext)],
-      ]),
+      isKmsWrapping(w)
+        ? object([
+            ['provider', string(w.provider)],
+            ['keyArn', string(w.keyArn)],
+            ['region', string(w.region)],
+            ['context', object(sortedPairs(w.context).map(([k, v]) => [k, string(v)]))],
+            ['ciphertext', string(w.ciphertext)],
+          ])
+        : // spec §10.1: provider, recipient, label (only when there is one), ciphertext.
+          object([
+            ['provider', string(w.provider)],
+            ['recipient', string(w.recipient)],
+            ...(w.label !== undefined ? [['label', string(w.label)] as [string, JsonNode]] : []),
+            ['ciphertext', string(w.ciphertext)],
+          ]),
     ),
   };
   const root = object([
@@ -144,7 +178,15 @@ export function formatWrappedKeyFile(file: WrappedKeyFile): string {
     ['version', { kind: 'number', raw: String(doc.version) }],
     ['wrappings', wrappings],
   ]);
-  return `${writeJson(root, '')}\n`;
+  const text = `${writeJson(root, '')}\n`;
+  // spec §10.9: a file this tool writes is one it (and every reader) will read.
+  if (Buffer.byteLength(text, 'utf8') > MAX_WRAPPED_KEY_FILE_BYTES) {
+    fail(
+      'ERR_ARGUMENT',
+      `the wrapped key file would be ${Buffer.byteLength(text, 'utf8')} bytes; the limit is ${MAX_WRAPPED_KEY_FILE_BYTES} (post-quantum age recipients take about 4 KiB each)`,
+    );
+  }
+  return text;
 }
 
 /** A new wrapped key file holding `wrappings` (checked as a file would be). */
@@ -157,8 +199,9 @@ export function makeWrappedKeyFile(wrappings: readonly Wrapping[]): WrappedKeyFi
 }
 
 /**
- * The index (0-based) of the wrapping `which` names: a 1-based position as `kms list` shows it
- * (number or decimal string), a key ARN, or the key id at the end of one.
+ * The index (0-based) of the wrapping `which` names: a 1-based position as `kms list` and
+ * `access list` show it (number or decimal string), a key ARN, the key id at the end of one, an
+ * age wrapping's label, or its recipient.
  * @throws SecureStoreError ERR_ARGUMENT when no wrapping (or more than one) matches.
  */
 export function findWrapping(file: WrappedKeyFile, which: string | number): number {
@@ -170,13 +213,22 @@ export function findWrapping(file: WrappedKeyFile, which: string | number): numb
     }
     return n - 1;
   }
-  const matches = file.wrappings
-    .map((w, i) => (w.keyArn === which || keyIdOfArn(w.keyArn) === which ? i : -1))
-    .filter((i) => i >= 0);
+  const names = (w: Wrapping): boolean =>
+    isKmsWrapping(w)
+      ? w.keyArn === which || keyIdOfArn(w.keyArn) === which
+      : w.label === which || w.recipient === which;
+  const matches = file.wrappings.map((w, i) => (names(w) ? i : -1)).filter((i) => i >= 0);
   if (matches.length === 0) {
+    if (!file.wrappings.some(isAgeWrapping)) {
+      fail(
+        'ERR_ARGUMENT',
+        `no wrapping under KMS key ${which}: give a key ARN, key id or number as "ssclient kms list" shows them`,
+      );
+    }
+    const shown = which.length > 100 || /[\p{Cc}\p{Cf}]/u.test(which) ? 'that name' : which;
     fail(
       'ERR_ARGUMENT',
-      `no wrapping under KMS key ${which}: give a key ARN, key id or number as "ssclient kms list" shows them`,
+      `no wrapping named ${shown}: give a number, label, age recipient, key ARN or key id as "ssclient access list" shows them`,
     );
   }
   if (matches.length > 1) {
@@ -191,8 +243,35 @@ export function findWrapping(file: WrappedKeyFile, which: string | number): numb
  * @throws SecureStoreError ERR_ARGUMENT
  */
 export function withWrapping(file: WrappedKeyFile, wrapping: Wrapping): WrappedKeyFile {
-  checkRoomFor(file, wrapping.keyArn);
+  if (isKmsWrapping(wrapping)) checkRoomFor(file, wrapping.keyArn);
+  else checkRoomForRecipient(file, wrapping.recipient, wrapping.label);
   return makeWrappedKeyFile([...file.wrappings, wrapping]);
+}
+
+/**
+ * Refuses an age wrapping {@link withWrapping} would refuse (spec §10.5): the recipient or the
+ * label already in the file, or a full file. Run before encrypting, too.
+ * @throws SecureStoreError ERR_ARGUMENT
+ */
+export function checkRoomForRecipient(
+  file: WrappedKeyFile,
+  recipient: string,
+  label: string | undefined,
+): void {
+  const ages = file.wrappings.filter(isAgeWrapping);
+  const same = ages.find((w) => w.recipient === recipient);
+  if (same !== undefined) {
+    fail(
+      'ERR_ARGUMENT',
+      `the file already has a wrapping for that recipient${same.label !== undefined ? ` (${same.label})` : ''}`,
+    );
+  }
+  if (label !== undefined && ages.some((w) => w.label === label)) {
+    fail('ERR_ARGUMENT', `the file already has a wrapping labelled ${label}`);
+  }
+  if (file.wrappings.length >= MAX_WRAPPINGS) {
+    fail('ERR_ARGUMENT', `a wrapped key file holds at most ${MAX_WRAPPINGS} wrappings`);
+  }
 }
 
 /**
@@ -201,7 +280,7 @@ export function withWrapping(file: WrappedKeyFile, wrapping: Wrapping): WrappedK
  * @throws SecureStoreError ERR_ARGUMENT
  */
 export function checkRoomFor(file: WrappedKeyFile, keyArn: string): void {
-  if (file.wrappings.some((w) => w.keyArn === keyArn)) {
+  if (file.wrappings.some((w) => isKmsWrapping(w) && w.keyArn === keyArn)) {
     fail('ERR_ARGUMENT', `the file already has a wrapping under KMS key ${keyArn}`);
   }
   if (file.wrappings.length >= MAX_WRAPPINGS) {
@@ -310,8 +389,17 @@ function checkDocument(value: unknown, bad: (what: string) => never): WrappedKey
   const wrappings = list.map((item, i) => checkWrapping(item, `wrappings[${i}]`, bad));
   const seen = new Set<string>();
   for (const [i, w] of wrappings.entries()) {
-    if (seen.has(w.keyArn)) bad(`wrappings[${i}] repeats KMS key ${w.keyArn}`);
-    seen.add(w.keyArn);
+    // spec §5.6 and §10.5: one door per KMS key, per age recipient, per label.
+    const ids = isKmsWrapping(w)
+      ? [[`kms ${w.keyArn}`, `KMS key ${w.keyArn}`]]
+      : [
+          [`age ${w.recipient}`, 'an age recipient'],
+          ...(w.label !== undefined ? [[`label ${w.label}`, `the label ${w.label}`]] : []),
+        ];
+    for (const [id, what] of ids) {
+      if (seen.has(id!)) bad(`wrappings[${i}] repeats ${what}`);
+      seen.add(id!);
+    }
   }
   return Object.freeze({
     type: WRAPPED_KEY_TYPE,
@@ -323,11 +411,12 @@ function checkDocument(value: unknown, bad: (what: string) => never): WrappedKey
 function checkWrapping(value: unknown, where: string, bad: (what: string) => never): Wrapping {
   if (!isPlainObject(value)) return bad(`${where} must be an object, got ${describe(value)}`);
   // spec §5.1: an unknown provider is named before anything else is checked.
+  if (value.provider === 'age') return checkAgeWrapping(value, where, bad);
   if (value.provider !== 'aws-kms') {
     bad(
       typeof value.provider === 'string'
-        ? `${where} uses provider ${describe(value.provider)}, which this tool does not know (only "aws-kms")`
-        : `${where}.provider must be "aws-kms", got ${describe(value.provider)}`,
+        ? `${where} uses provider ${describe(value.provider)}, which this tool does not know (only "aws-kms" and "age")`
+        : `${where}.provider must be "aws-kms" or "age", got ${describe(value.provider)}`,
     );
   }
   onlyMembers(value, ['provider', 'keyArn', 'region', 'context', 'ciphertext'], `${where}: `, bad);
@@ -355,6 +444,47 @@ function checkWrapping(value: unknown, where: string, bad: (what: string) => nev
     keyArn: keyArn,
     region: region,
     context,
+    ciphertext: ciphertext,
+  });
+}
+
+/** spec/kms-key-file.md §10.2–§10.4. */
+function checkAgeWrapping(
+  value: Record<string, unknown>,
+  where: string,
+  bad: (what: string) => never,
+): AgeWrapping {
+  const allowed = ['provider', 'recipient', 'label', 'ciphertext'];
+  onlyMembers(
+    value,
+    Object.hasOwn(value, 'label') ? allowed : allowed.filter((m) => m !== 'label'),
+    `${where}: `,
+    bad,
+  );
+  const { recipient, label, ciphertext } = value;
+  // The recipient is never repeated in a message: it may hold control characters.
+  const kind = recipientKind(recipient);
+  if (typeof kind !== 'string') bad(`${where}.recipient is not an age recipient: ${kind.why}`);
+  if (label !== undefined) {
+    const problem = labelProblem(label);
+    if (problem !== null) bad(`${where}.label is not a valid label: ${problem}`);
+  }
+  if (typeof ciphertext !== 'string' || ciphertext === '' || !isCanonicalBase64(ciphertext)) {
+    bad(
+      typeof ciphertext === 'string' && ciphertext.startsWith('-----BEGIN')
+        ? `${where}.ciphertext is an armored age file; store the binary age file in base64`
+        : `${where}.ciphertext must be non-empty canonical base64`,
+    );
+  }
+  if (decodedLength(ciphertext) > MAX_CIPHERTEXT_BYTES) {
+    bad(`${where}.ciphertext is longer than ${MAX_CIPHERTEXT_BYTES} bytes`);
+  }
+  const checked = checkAgeFile(decodeBase64(ciphertext));
+  if (typeof checked === 'string') bad(`${where}.ciphertext: ${checked}`);
+  return Object.freeze({
+    provider: 'age',
+    recipient: recipient as string,
+    ...(label !== undefined ? { label: label as string } : {}),
     ciphertext: ciphertext,
   });
 }

@@ -8,11 +8,10 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
-import { parseWrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { BIN, tempDir } from '../helpers/cli.js';
-import { kmsControl, kmsTarget } from '../helpers/kms.js';
+import { kmsControl, kmsTarget, parseKmsOnly } from '../helpers/kms.js';
 import { runSsclient } from '../kms/process.js';
 
 const target = kmsTarget();
@@ -62,7 +61,7 @@ describe('rekey --kms', () => {
         'The old key file old.key no longer opens secrets.json; keep it while older git revisions must be read.\n',
     });
     expect(parseVault(readFileSync(path('secrets.json')), 'v').iv).not.toBe(ivBefore);
-    const file = parseWrappedKeyFile(readFileSync(path('secrets.kms.json')), 'secrets.kms.json');
+    const file = parseKmsOnly(readFileSync(path('secrets.kms.json')), 'secrets.kms.json');
     expect(file.wrappings).toHaveLength(1);
     expect(file.wrappings[0]!.context).toMatchObject({ app: 'rekey' });
     expect(existsSync(path('secrets.kms.json.new'))).toBe(false);
@@ -80,7 +79,7 @@ describe('rekey --kms', () => {
       'Moved secrets.kms.json.new to secrets.kms.json: secrets.kms.json opens secrets.json.\n',
     );
     expect(again.stderr).not.toContain('no longer opens');
-    const second = parseWrappedKeyFile(readFileSync(path('secrets.kms.json')), 'x');
+    const second = parseKmsOnly(readFileSync(path('secrets.kms.json')), 'x');
     expect(second.wrappings[0]!.keyArn).not.toBe(file.wrappings[0]!.keyArn);
     expect((await ss(['-k', 'secrets.kms.json', 'get', 'db'])).stdout).toBe('d-2\n');
     // The previous wrapped key file still unwraps, but to the previous key, which no longer opens it.

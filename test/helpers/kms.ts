@@ -7,6 +7,12 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { KmsError } from '../../src/kms/kms-errors.js';
+import {
+  isKmsWrapping,
+  type KmsWrapping,
+  parseWrappedKeyFile,
+  type WrappedKeyFile,
+} from '../../src/kms/wrapped-key-file.js';
 import { type Fault, TEST_ALIASES, TEST_CREDENTIALS } from '../kms-server/server.js';
 
 export interface KmsTarget {
@@ -166,4 +172,18 @@ export async function kmsFailure(promise: Promise<unknown>): Promise<KmsError> {
     throw err;
   }
   throw new Error('expected a KmsError, and the promise resolved');
+}
+
+/**
+ * `file`, typed as holding only KMS wrappings (spec/kms-key-file.md §5), which the KMS tests
+ * read fields of; fails when it holds any other (an age wrapping, §10).
+ */
+export function kmsOnly(file: WrappedKeyFile): WrappedKeyFile<KmsWrapping> {
+  if (!file.wrappings.every(isKmsWrapping)) throw new Error('expected only KMS wrappings');
+  return file as WrappedKeyFile<KmsWrapping>;
+}
+
+/** {@link parseWrappedKeyFile} for a file that must hold only KMS wrappings. */
+export function parseKmsOnly(bytes: Uint8Array, source: string): WrappedKeyFile<KmsWrapping> {
+  return kmsOnly(parseWrappedKeyFile(bytes, source));
 }

@@ -11,7 +11,7 @@ import {
   unwrapKeyFileCached,
   unwrapWrappedKey,
 } from '../../src/kms/unwrap.js';
-import { wrapKey } from '../../src/kms/wrap.js';
+import { wrapKey as wrapAny } from '../../src/kms/wrap.js';
 import { KeySource } from '../../src/auth.js';
 import {
   formatWrappedKeyFile,
@@ -19,7 +19,10 @@ import {
   removeWrapping,
   type WrappedKeyFile,
 } from '../../src/kms/wrapped-key-file.js';
-import { kmsFailure } from '../helpers/kms.js';
+import { kmsFailure, kmsOnly } from '../helpers/kms.js';
+
+/** wrapKey, its result typed as KMS wrappings only (it is checked to be). */
+const wrapKey = async (...args: Parameters<typeof wrapAny>) => kmsOnly(await wrapAny(...args));
 
 const ARN1 = 'arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111';
 const ARN2 = 'arn:aws:kms:eu-west-1:111122223333:key/22222222-2222-2222-2222-222222222222';

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseWrappedKeyFile, type WrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
+import type { KmsWrapping, WrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { kmsTarget } from '../helpers/kms.js';
+import { kmsTarget, parseKmsOnly } from '../helpers/kms.js';
 import { runSsclient } from './process.js';
 
 const target = kmsTarget();
@@ -38,10 +38,10 @@ const ss = (argv: string[], extra: { env?: Record<string, string>; nodeArgs?: st
     ...(extra.nodeArgs ? { nodeArgs: extra.nodeArgs } : {}),
   });
 
-const readKeyFile = (name = 'secrets.kms.json'): WrappedKeyFile =>
-  parseWrappedKeyFile(readFileSync(join(dir, name)), name);
+const readKeyFile = (name = 'secrets.kms.json'): WrappedKeyFile<KmsWrapping> =>
+  parseKmsOnly(readFileSync(join(dir, name)), name);
 
-const listLine = (i: number, w: WrappedKeyFile['wrappings'][number]): string =>
+const listLine = (i: number, w: KmsWrapping): string =>
   `${i} aws-kms ${w.region} ${w.keyArn} ${JSON.stringify(w.context)}\n`;
 
 describe('create --kms, then the vault through -k secrets.kms.json', () => {
@@ -188,7 +188,7 @@ describe('create --kms, then the vault through -k secrets.kms.json', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([
       1,
       '',
-      `error: ${path} is not a valid wrapped key file: wrappings[0] uses provider "gcp-kms", which this tool does not know (only "aws-kms")\n`,
+      `error: ${path} is not a valid wrapped key file: wrappings[0] uses provider "gcp-kms", which this tool does not know (only "aws-kms" and "age")\n`,
     ]);
   });
 });

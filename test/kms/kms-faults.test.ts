@@ -9,7 +9,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from '../../src/crypto/primitives.js';
-import { formatWrappedKeyFile, KeySource, SecretsManager, wrapKey } from '../../src/index.js';
+import {
+  formatWrappedKeyFile,
+  KeySource,
+  SecretsManager,
+  wrapKey as wrapAny,
+} from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
 import { tempDir } from '../helpers/cli.js';
 import {
@@ -20,7 +25,10 @@ import {
   TEST_CREDENTIALS,
 } from '../kms-server/server.js';
 import { runSsclient } from './process.js';
-import { kmsFailure } from '../helpers/kms.js';
+import { kmsFailure, kmsOnly } from '../helpers/kms.js';
+
+/** wrapKey, its result typed as KMS wrappings only (it is checked to be). */
+const wrapKey = async (...args: Parameters<typeof wrapAny>) => kmsOnly(await wrapAny(...args));
 
 let server: KmsServer;
 let kms: KmsOptions;

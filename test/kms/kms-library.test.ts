@@ -13,15 +13,24 @@ import {
   addWrapping,
   formatWrappedKeyFile,
   KeySource,
-  parseWrappedKeyFile,
   removeWrapping,
   SecretsManager,
-  wrapKey,
-  type WrappedKeyFile,
+  type KmsWrapping,
+  wrapKey as wrapAny,
+  type WrappedKeyFile as AnyWrappedKeyFile,
 } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
 import { tempDir } from '../helpers/cli.js';
-import { kmsFailure, kmsTarget } from '../helpers/kms.js';
+import {
+  kmsFailure,
+  kmsOnly,
+  kmsTarget,
+  parseKmsOnly as parseWrappedKeyFile,
+} from '../helpers/kms.js';
+
+type WrappedKeyFile = AnyWrappedKeyFile<KmsWrapping>;
+/** wrapKey, its result typed as KMS wrappings only (it is checked to be). */
+const wrapKey = async (...args: Parameters<typeof wrapAny>) => kmsOnly(await wrapAny(...args));
 
 const target = kmsTarget();
 const kms: KmsOptions = { endpoint: target.endpoint, region: target.region };

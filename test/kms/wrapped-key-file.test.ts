@@ -7,6 +7,7 @@ import { isSecureStoreError } from '../../src/errors.js';
 import { KeySource, looksLikeWrappedKey } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { tempDir } from '../helpers/cli.js';
+import { kmsOnly } from '../helpers/kms.js';
 import {
   defaultWrappedKeyPath,
   findWrapping,
@@ -16,8 +17,8 @@ import {
   parseWrappedKeyFile,
   removeWrapping,
   withWrapping,
+  type KmsWrapping,
   type WrappedKeyFile,
-  type Wrapping,
   wrappingContext,
 } from '../../src/kms/wrapped-key-file.js';
 
@@ -110,7 +111,7 @@ describe('canonical form (spec §3.2)', () => {
       '{"purpose":"securestore-vault-key"}',
       '{"b":"2","__proto__":"p","10":"x","a":""}',
     );
-    const file = parseWrappedKeyFile(bytes(text), 'x');
+    const file = kmsOnly(parseWrappedKeyFile(bytes(text), 'x'));
     expect(Object.keys(file.wrappings[0]!.context).sort()).toEqual(['10', '__proto__', 'a', 'b']);
     expect(formatWrappedKeyFile(file)).toContain(
       '"context": {\n        "10": "x",\n        "__proto__": "p",\n        "a": "",\n        "b": "2"\n      },',
@@ -136,7 +137,7 @@ describe('canonical form (spec §3.2)', () => {
     .map((wrappings): WrappedKeyFile => ({
       type: 'securestore-kms-wrapped-key',
       version: 1,
-      wrappings: wrappings as Wrapping[],
+      wrappings: wrappings as KmsWrapping[],
     }));
 
   it('property: parse(format(file)) equals file, and format(parse(text)) equals text', () => {
@@ -208,12 +209,12 @@ describe('hostile files (spec §3–§5): each one a typed ERR_KMS_KEY_FILE nami
     [
       'an unknown provider',
       doc({ wrappings: [wrapping({ provider: 'gcp-kms' })] }),
-      'wrappings[0] uses provider "gcp-kms", which this tool does not know (only "aws-kms")',
+      'wrappings[0] uses provider "gcp-kms", which this tool does not know (only "aws-kms" and "age")',
     ],
     [
       'no provider',
       doc({ wrappings: [wrapping({ provider: undefined })] }),
-      'wrappings[0].provider must be "aws-kms", got undefined',
+      'wrappings[0].provider must be "aws-kms" or "age", got undefined',
     ],
     [
       'an unknown wrapping member',
@@ -361,7 +362,7 @@ describe('names and editing helpers', () => {
     expect(defaultWrappedKeyPath('vault')).toBe('vault.kms.json');
   });
 
-  const file = parseWrappedKeyFile(bytes(CANONICAL), 'x');
+  const file = kmsOnly(parseWrappedKeyFile(bytes(CANONICAL), 'x'));
 
   it('findWrapping by number, ARN or key id', () => {
     expect(findWrapping(file, 2)).toBe(1);
@@ -377,7 +378,7 @@ describe('names and editing helpers', () => {
   });
 
   it('removeWrapping keeps the others and refuses to remove the last one', () => {
-    const one = removeWrapping(file, 1);
+    const one = kmsOnly(removeWrapping(file, 1));
     expect(one.wrappings.map((w) => w.keyArn)).toEqual([ARN2]);
     expect(() => removeWrapping(one, ARN2)).toThrow(
       'cannot remove the only wrapping: the file would open nothing (delete the file instead)',
@@ -418,7 +419,7 @@ describe('property: adding and removing wrappings behaves like a list of distinc
     { length: 20 },
     (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
   );
-  const make = (i: number): Wrapping => ({
+  const make = (i: number): KmsWrapping => ({
     provider: 'aws-kms',
     keyArn: `arn:aws:kms:us-east-1:111122223333:key/${ids[i]}`,
     region: 'us-east-1',
@@ -457,7 +458,9 @@ describe('property: adding and removing wrappings behaves like a list of distinc
               expect(isSecureStoreError(err, 'ERR_ARGUMENT')).toBe(true);
             }
           }
-          expect(file.wrappings.map((w) => w.keyArn)).toEqual(model.map((i) => make(i).keyArn));
+          expect(kmsOnly(file).wrappings.map((w) => w.keyArn)).toEqual(
+            model.map((i) => make(i).keyArn),
+          );
         }
         const text = formatWrappedKeyFile(file);
         expect(formatWrappedKeyFile(parseWrappedKeyFile(bytes(text), 'm'))).toBe(text);
