@@ -2,13 +2,13 @@
  * What every command shares: the global options, where the store and key come from, how a
  * password is obtained, and opening or updating the vault with errors a person can act on.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isSecureStoreError, SecureStoreError } from '../errors.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { LockOptions } from '../io/lock.js';
 import { KeySource } from '../auth.js';
-import type { KmsOptions } from '../kms/options.js';
+import type { WrappedKeyOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import {
   findProjectConfig,
@@ -32,6 +32,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   kmsEndpoint?: string;
+  /** `-i/--identity`, repeatable: age identity files (spec/kms-key-file.md §10.7). */
+  identity?: string[];
 }
 
 /** Built-in default store name (spec/cli.md §1). */
@@ -82,13 +84,25 @@ export class Context {
     return this.setting('store', opts).value ?? DEFAULT_STORE;
   }
 
+  readonly #warned = new Set<string>();
+
+  /** A warning on stderr, once per process however often its cause is met. */
+  warnOnce(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.note(message);
+  }
+
   /** Informational message on stderr (never data). */
   note(message: string): void {
     this.io.stderr.write(`${message}\n`);
   }
 
-  /** KMS settings: flag, then environment, then project file (docs/workflow.md). */
-  kmsOptions(opts: GlobalOptions): KmsOptions {
+  /**
+   * KMS settings: flag, then environment, then project file (docs/workflow.md); and the age
+   * identities tried before KMS ({@link Context.ageIdentities}), with warnings on stderr.
+   */
+  kmsOptions(opts: GlobalOptions): WrappedKeyOptions {
     // AWS_REGION, AWS_PROFILE and AWS_ENDPOINT_URL_KMS are the SDK's own defaults: left to the
     // SDK, so that only a region someone named for ssclient (flag, SSCLIENT_REGION, project
     // file) counts as explicit, e.g. for the failover order of spec/kms-key-file.md §7.1.
@@ -99,11 +113,37 @@ export class Context {
     const region = named('region');
     const profile = named('profile');
     const endpoint = named('kmsEndpoint');
+    const identities = this.ageIdentities(opts);
     return {
       ...(region !== undefined ? { region } : {}),
       ...(profile !== undefined ? { profile } : {}),
       ...(endpoint !== undefined ? { endpoint } : {}),
+      ...(identities.length > 0 ? { identities: identities.map((p) => this.path(p)) } : {}),
+      onWarning: (message: string) => this.warnOnce(message),
     };
+  }
+
+  /**
+   * The age identity files (spec/kms-key-file.md §10.7), the first of: every `-i/--identity`,
+   * SSCLIENT_AGE_IDENTITY, SOPS_AGE_KEY_FILE, and sops's default keys.txt when it exists. Only
+   * paths: the files are read when a wrapped key file with age wrappings is opened.
+   */
+  ageIdentities(opts: GlobalOptions): string[] {
+    if (opts.identity !== undefined && opts.identity.length > 0) return opts.identity;
+    const env = this.io.env;
+    for (const name of ['SSCLIENT_AGE_IDENTITY', 'SOPS_AGE_KEY_FILE'] as const) {
+      const value = env[name];
+      if (value !== undefined && value !== '') return [value];
+    }
+    const config =
+      env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== ''
+        ? env.XDG_CONFIG_HOME
+        : env.HOME !== undefined && env.HOME !== ''
+          ? resolve(env.HOME, '.config')
+          : null;
+    if (config === null) return [];
+    const sops = resolve(config, 'sops', 'age', 'keys.txt');
+    return existsSync(sops) ? [sops] : [];
   }
 
   /**

@@ -47,7 +47,13 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof SecureStoreError) {
     switch (err.code) {
       case 'ERR_ARGUMENT':
+      case 'ERR_AGE_RECIPIENT':
         return EXIT.USAGE;
+      // spec/kms-key-file.md §10: like a wrong key file, an age door that does not open is 1.
+      case 'ERR_AGE_NO_IDENTITY':
+      case 'ERR_AGE_DECRYPT':
+      case 'ERR_AGE_IDENTITY':
+        return EXIT.FAILURE;
       case 'ERR_KMS':
       case 'ERR_KMS_ACCESS_DENIED':
       case 'ERR_KMS_NOT_FOUND':

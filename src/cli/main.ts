@@ -3,6 +3,7 @@
  * It never calls `process.exit`, so it runs in-process in tests exactly as in the real command.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { registerAccess } from './commands/access.js';
 import { registerConfig } from './commands/config.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
@@ -12,6 +13,7 @@ import { registerGit } from './commands/git.js';
 import { registerHistory } from './commands/history.js';
 import { registerKms } from './commands/kms.js';
 import { registerList } from './commands/list.js';
+import { collect } from './commands/register.js';
 import { registerRekey } from './commands/rekey.js';
 import { registerRun } from './commands/run.js';
 import { registerSet } from './commands/set.js';
@@ -198,6 +200,11 @@ function buildProgram(ctx: Context): Command {
     .option('--region <region>', 'AWS region for KMS (default: the AWS SDK chain)')
     .option('--profile <profile>', 'AWS profile for KMS (default: the AWS SDK chain)')
     .option('--kms-endpoint <url>', 'KMS endpoint URL (default: AWS_ENDPOINT_URL_KMS, else AWS)')
+    .option(
+      '-i, --identity <path>',
+      'age identity file for a wrapped key file (repeatable; default: $SSCLIENT_AGE_IDENTITY, $SOPS_AGE_KEY_FILE, ~/.config/sops/age/keys.txt)',
+      collect,
+    )
     .option('--debug', 'show stack traces for errors')
     .addOption(new Option('-V', 'print the version (one line)'))
     .addOption(new Option('--version', 'print the version'));
@@ -205,7 +212,7 @@ function buildProgram(ctx: Context): Command {
   const bind = (cmd: Command, action: (...args: never[]) => Promise<void>): void => {
     cmd.action(action as (...args: unknown[]) => Promise<void>);
   };
-  // In this order in --help: the reference commands, the workflow, KMS, then git.
+  // In this order in --help: the reference commands, the workflow, KMS and age, then git.
   for (const register of [
     registerCreate,
     registerSet,
@@ -217,6 +224,7 @@ function buildProgram(ctx: Context): Command {
     registerVerify,
     registerConfig,
     registerKms,
+    registerAccess,
     registerGit,
     registerHistory,
     registerRekey,

@@ -16,15 +16,19 @@ export interface CreateOptions extends GlobalOptions {
   kms: string[];
   context: string[];
   kmsFile?: string;
+  recipient: string[];
+  recipientsFile?: string;
 }
 
-/** `create [STORE]`; with `--kms`, kms.ts makes a vault under a wrapped key. */
+/** `create [STORE]`; with `--kms` or `--recipient`, kms.ts makes a vault under a wrapped key. */
 export async function createAction(
   ctx: Context,
   opts: CreateOptions,
   storeArg: string | undefined,
 ): Promise<void> {
-  if (opts.kms.length > 0) return (await import('./kms.js')).createKmsVault(ctx, opts, storeArg);
+  if (opts.kms.length > 0 || opts.recipient.length > 0 || opts.recipientsFile !== undefined) {
+    return (await import('./kms.js')).createKmsVault(ctx, opts, storeArg);
+  }
   if (opts.context.length > 0 || opts.kmsFile !== undefined) {
     throw usage('--context and --kms-file go with --kms');
   }

@@ -16,14 +16,18 @@ import {
   defaultWrappedKeyPath,
   type EncryptionContext,
   formatWrappedKeyFile,
+  isAgeWrapping,
+  isKmsWrapping,
+  type KmsWrapping,
+  makeWrappedKeyFile,
   MAX_WRAPPED_KEY_FILE_BYTES,
   parseWrappedKeyFile,
   removeWrapping,
   type WrappedKeyFile,
 } from '../../kms/wrapped-key-file.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
-import type { Context, GlobalOptions } from '../context.js';
-import { usage } from '../exit-codes.js';
+import { type Context, decodeUtf8, type GlobalOptions } from '../context.js';
+import { CliError, EXIT, usage } from '../exit-codes.js';
 
 /** The options of every `kms` command: which wrapped key file. */
 export interface KmsFileOptions extends GlobalOptions {
@@ -61,11 +65,14 @@ interface KmsCreateOptions extends GlobalOptions {
   kmsFile?: string;
   exportKey?: string;
   vcs: boolean;
+  recipient?: string[];
+  recipientsFile?: string;
 }
 
 /**
- * `create --kms KEY_ID…`: a new CSPRNG key, wrapped under each KMS key first (so a KMS failure
- * writes nothing), then the wrapped key file, then the vault, then any `--export-key` copy.
+ * `create --kms KEY_ID… --recipient age1…`: a new CSPRNG key, wrapped under each KMS key and for
+ * each age recipient first (so a failure writes nothing), then the wrapped key file, then the
+ * vault, then any `--export-key` copy.
  */
 export async function createKmsVault(
   ctx: Context,
@@ -74,8 +81,19 @@ export async function createKmsVault(
 ): Promise<void> {
   if (opts.key !== undefined || opts.password !== undefined || opts.passwordFile !== undefined) {
     throw usage(
-      'give either --kms or a password/key file to create, not both (to add a KMS door to a password vault, use export-key --kms)',
+      opts.kms.length > 0
+        ? 'give either --kms or a password/key file to create, not both (to add a KMS door to a password vault, use export-key --kms)'
+        : 'give either --recipient or a password/key file to create, not both',
     );
+  }
+  const recipients = [
+    ...(opts.recipient ?? []),
+    ...(opts.recipientsFile !== undefined
+      ? await readRecipientsFile(ctx, opts.recipientsFile)
+      : []),
+  ];
+  if (opts.kms.length === 0 && recipients.length === 0) {
+    throw usage(`${opts.recipientsFile ?? 'the recipients file'} holds no recipient`);
   }
   const store = storeArg ?? ctx.storePath(opts);
   const kmsFile = opts.kmsFile ?? defaultWrappedKeyPath(store);
@@ -91,6 +109,7 @@ export async function createKmsVault(
   try {
     const wrapped = await wrapKey(key, {
       keyIds: opts.kms,
+      recipients,
       context,
       ...ctx.kmsOptions(opts),
     });
@@ -106,7 +125,7 @@ export async function createKmsVault(
       vault.close();
     }
     ctx.note(
-      `Wrapped the vault key under ${describeCount(wrapped)} in ${kmsFile} (safe to commit; open the vault with -k ${kmsFile})`,
+      `Wrapped the vault key ${describeDoors(wrapped)} in ${kmsFile} (safe to commit; open the vault with -k ${kmsFile})`,
     );
   } finally {
     zeroize(key);
@@ -146,38 +165,55 @@ export async function exportWrappedKey(
 export async function listAction(ctx: Context, opts: KmsListOptions): Promise<void> {
   const path = await wrappedKeyPath(ctx, opts);
   const file = await readWrappedKeyFile(ctx, path);
+  // Age wrappings (spec/kms-key-file.md §10) are listed by `access list`; numbers stay the
+  // positions in the file, so `kms remove N` and `access remove N` agree.
   if (opts.json) {
-    const rows = file.wrappings.map((w, i) => ({
-      index: i + 1,
-      provider: w.provider,
-      keyArn: w.keyArn,
-      region: w.region,
-      context: w.context,
-    }));
+    const rows = file.wrappings.flatMap((w, i) =>
+      isKmsWrapping(w)
+        ? [
+            {
+              index: i + 1,
+              provider: w.provider,
+              keyArn: w.keyArn,
+              region: w.region,
+              context: w.context,
+            },
+          ]
+        : [],
+    );
     ctx.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
   ctx.io.stdout.write(
     file.wrappings
-      .map(
-        (w, i) => `${i + 1} ${w.provider} ${w.region} ${w.keyArn} ${JSON.stringify(w.context)}\n`,
+      .map((w, i) =>
+        isKmsWrapping(w)
+          ? `${i + 1} ${w.provider} ${w.region} ${w.keyArn} ${JSON.stringify(w.context)}\n`
+          : '',
       )
       .join(''),
   );
+  const ages = file.wrappings.filter(isAgeWrapping).length;
+  if (ages > 0) {
+    ctx.note(
+      `(and ${ages === 1 ? '1 age wrapping' : `${ages} age wrappings`}: ssclient access list)`,
+    );
+  }
 }
 
 /** `kms add KEY_ID`: one more wrapping of the vault key. */
 export async function addAction(ctx: Context, keyId: string, opts: KmsAddOptions): Promise<void> {
   const path = await wrappedKeyPath(ctx, opts);
   const updated = await editWrappedKeyFile(ctx, path, (file) => {
-    const context =
-      opts.context.length > 0 ? parseContextPairs(opts.context) : file.wrappings[0]!.context;
+    const context = opts.context.length > 0 ? parseContextPairs(opts.context) : firstContext(file);
     checkRoomFor(file, keyId); // before the key is unwrapped (a KMS call) for nothing
     return withVaultKey(ctx, opts, path, (key) =>
       addWrapping(file, key, { keyId, context, ...ctx.kmsOptions(opts) }),
     );
   });
-  ctx.note(`Added ${updated.wrappings.at(-1)!.keyArn} to ${path} (${describeCount(updated)})`);
+  ctx.note(
+    `Added ${(updated.wrappings.at(-1) as KmsWrapping).keyArn} to ${path} (${describeCount(updated)})`,
+  );
 }
 
 /** `kms remove KEY`: drops one wrapping (no KMS call). */
@@ -190,7 +226,10 @@ export async function removeAction(
   let gone = '';
   const updated = await editWrappedKeyFile(ctx, path, async (file) => {
     const kept = removeWrapping(file, which);
-    gone = file.wrappings.find((w) => !kept.wrappings.includes(w))!.keyArn;
+    const removed = file.wrappings.find((w) => !kept.wrappings.includes(w))!;
+    gone = isKmsWrapping(removed)
+      ? removed.keyArn
+      : `the age wrapping ${removed.label ?? 'for that recipient'}`;
     return kept;
   });
   ctx.note(`Removed ${gone} from ${path} (${describeCount(updated)} left)`);
@@ -203,12 +242,16 @@ export async function rewrapAction(ctx: Context, opts: KmsRewrapOptions): Promis
   }
   const path = await wrappedKeyPath(ctx, opts);
   const updated = await editWrappedKeyFile(ctx, path, (file) => {
-    const keyIds = opts.to.length > 0 ? opts.to : file.wrappings.map((w) => w.keyArn);
-    const context =
-      opts.context.length > 0 ? parseContextPairs(opts.context) : file.wrappings[0]!.context;
-    return withVaultKey(ctx, opts, path, (key) =>
-      wrapKey(key, { keyIds, context, ...ctx.kmsOptions(opts) }),
-    );
+    const keyIds =
+      opts.to.length > 0 ? opts.to : file.wrappings.filter(isKmsWrapping).map((w) => w.keyArn);
+    if (keyIds.length === 0) throw usage('kms rewrap: the file has no KMS wrapping; give --to');
+    const context = opts.context.length > 0 ? parseContextPairs(opts.context) : firstContext(file);
+    // The age wrappings wrap the same key: they are kept as they are (spec §10).
+    const ages = file.wrappings.filter(isAgeWrapping);
+    return withVaultKey(ctx, opts, path, async (key) => {
+      const kms = await wrapKey(key, { keyIds, context, ...ctx.kmsOptions(opts) });
+      return makeWrappedKeyFile([...kms.wrappings, ...ages]);
+    });
   });
   ctx.note(`Rewrapped the key in ${path} under ${describeCount(updated)}`);
 }
@@ -216,7 +259,7 @@ export async function rewrapAction(ctx: Context, opts: KmsRewrapOptions): Promis
 // ------------------------------------------------------------------ helpers
 
 /** `--file`, else `-k` when it names a wrapped key file, else `<store>.kms.json`. */
-async function wrappedKeyPath(
+export async function wrappedKeyPath(
   ctx: Context,
   opts: GlobalOptions & { file?: string },
 ): Promise<string> {
@@ -225,7 +268,7 @@ async function wrappedKeyPath(
   return defaultWrappedKeyPath(ctx.storePath(opts));
 }
 
-async function readWrappedKeyFile(ctx: Context, path: string): Promise<WrappedKeyFile> {
+export async function readWrappedKeyFile(ctx: Context, path: string): Promise<WrappedKeyFile> {
   const bytes = await readFileCapped(ctx.path(path), MAX_WRAPPED_KEY_FILE_BYTES, {
     code: 'ERR_KMS_KEY_FILE',
     what: 'a wrapped key file',
@@ -237,7 +280,7 @@ async function readWrappedKeyFile(ctx: Context, path: string): Promise<WrappedKe
  * A locked read-modify-write of a wrapped key file (the same `<file>.lock` protocol as vaults),
  * so two concurrent `kms add` runs cannot lose one of the wrappings.
  */
-async function editWrappedKeyFile(
+export async function editWrappedKeyFile(
   ctx: Context,
   path: string,
   edit: (file: WrappedKeyFile) => Promise<WrappedKeyFile>,
@@ -249,7 +292,7 @@ async function editWrappedKeyFile(
   });
 }
 
-async function writeWrappedKeyFile(
+export async function writeWrappedKeyFile(
   ctx: Context,
   path: string,
   file: WrappedKeyFile,
@@ -262,7 +305,7 @@ async function writeWrappedKeyFile(
  * wrapped key file. The key is checked against the vault (its sentinel), so a wrapping is never
  * made of a key that does not open it.
  */
-async function withVaultKey<T>(
+export async function withVaultKey<T>(
   ctx: Context,
   opts: GlobalOptions,
   wrappedPath: string,
@@ -289,7 +332,51 @@ async function withVaultKey<T>(
   }
 }
 
+/**
+ * The recipients in a recipients file, as age's `-R` reads them: one a line, blank lines and
+ * `#` comments ignored. Each is checked when it is wrapped for.
+ */
+async function readRecipientsFile(ctx: Context, path: string): Promise<string[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileCapped(ctx.path(path), 64 * 1024, {
+      code: 'ERR_ARGUMENT',
+      what: 'a recipients file',
+    });
+  } catch (err) {
+    throw new CliError(
+      EXIT.FAILURE,
+      `cannot read the recipients file ${path}: ${(err as Error).message.replace(/^.*: /, '')}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return decodeUtf8(bytes, `the recipients file ${path}`)
+    .split('\n')
+    .map((line) => line.replace(/\r$/, '').trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** "under 1 KMS key", "for 2 age recipients", "under 1 KMS key and for 2 age recipients". */
+export function describeDoors(file: WrappedKeyFile): string {
+  const n = file.wrappings.filter(isKmsWrapping).length;
+  const ages = file.wrappings.length - n;
+  const kms = n === 0 ? '' : `under ${n === 1 ? '1 KMS key' : `${n} KMS keys`}`;
+  const age = ages === 0 ? '' : `for ${ages === 1 ? '1 age recipient' : `${ages} age recipients`}`;
+  return [kms, age].filter((s) => s !== '').join(' and ');
+}
+
 function describeCount(file: WrappedKeyFile): string {
-  const n = file.wrappings.length;
-  return n === 1 ? '1 KMS key' : `${n} KMS keys`;
+  const n = file.wrappings.filter(isKmsWrapping).length;
+  const ages = file.wrappings.length - n;
+  const kms = n === 1 ? '1 KMS key' : `${n} KMS keys`;
+  return ages === 0
+    ? kms
+    : `${kms} and ${ages === 1 ? '1 age recipient' : `${ages} age recipients`}`;
+}
+
+/** The context of the first KMS wrapping (new KMS wrappings get the same), else the default. */
+function firstContext(file: WrappedKeyFile): EncryptionContext {
+  return file.wrappings.find(isKmsWrapping)?.context ?? {};
 }

@@ -5,7 +5,14 @@ import { relative } from 'node:path';
 import { isWrappedKeyFile } from '../../auth.js';
 import { isSecureStoreError, SecureStoreError } from '../../errors.js';
 import { wrapKey } from '../../kms/wrap.js';
-import { defaultWrappedKeyPath, formatWrappedKeyFile } from '../../kms/wrapped-key-file.js';
+import { readFileCapped } from '../../io/files.js';
+import {
+  defaultWrappedKeyPath,
+  formatWrappedKeyFile,
+  isAgeWrapping,
+  MAX_WRAPPED_KEY_FILE_BYTES,
+  parseWrappedKeyFile,
+} from '../../kms/wrapped-key-file.js';
 import { pendingKeyPath, type RekeyStep, type RekeyTarget, rekeyVault } from '../../rekey/rekey.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { usage } from '../exit-codes.js';
@@ -73,6 +80,7 @@ export async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> 
       await ctx.confirmOverwrite(path, wantsKms ? 'the wrapped key file' : 'the key file');
     }
     display = path;
+    if (wantsKms) await refuseToDropAgeDoors(ctx, path);
     if (wantsKms) {
       // A wrapped key file is safe to commit (only KMS can open it): no .gitignore rule.
       target = kmsTarget(ctx, opts, absolute);
@@ -142,6 +150,29 @@ export async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> 
 async function defaultKmsFile(ctx: Context, store: string, oldKey: string | null): Promise<string> {
   if (oldKey !== null && (await isWrappedKeyFile(oldKey))) return relative(ctx.io.cwd, oldKey);
   return defaultWrappedKeyPath(store);
+}
+
+/**
+ * `rekey --kms` writes a file of KMS wrappings only: over a wrapped key file that has age
+ * wrappings (spec/kms-key-file.md §10) it would silently take away everyone's age door.
+ */
+async function refuseToDropAgeDoors(ctx: Context, path: string): Promise<void> {
+  const bytes = await readFileCapped(ctx.path(path), MAX_WRAPPED_KEY_FILE_BYTES, {
+    code: 'ERR_KMS_KEY_FILE',
+    what: 'a wrapped key file',
+  }).catch(() => null);
+  if (bytes === null || !(await isWrappedKeyFile(ctx.path(path)))) return;
+  let ages = 0;
+  try {
+    ages = parseWrappedKeyFile(bytes, path).wrappings.filter(isAgeWrapping).length;
+  } catch {
+    return; // not ours to judge here: the rekey reports it or overwrites it as before
+  }
+  if (ages > 0) {
+    throw usage(
+      `${path} also opens the vault for ${ages === 1 ? '1 age recipient' : `${ages} age recipients`}, which rekey --kms would drop: use "ssclient access rekey" (it keeps every KMS key and recipient), or --kms-file for another file`,
+    );
+  }
 }
 
 /** The new key wrapped under the `--kms` keys, through KMS, before anything is written. */

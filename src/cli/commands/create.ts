@@ -23,7 +23,17 @@ export function registerCreate(program: Command, ctx: Context, bind: Register): 
       collect,
       [],
     )
-    .option('--kms-file <path>', 'with --kms: the wrapped key file (default: <store>.kms.json)');
+    .option(
+      '--kms-file <path>',
+      'with --kms or --recipient: the wrapped key file (default: <store>.kms.json)',
+    )
+    .option(
+      '--recipient <age1…>',
+      'wrap a new key for this age recipient (repeatable; with or without --kms)',
+      collect,
+      [],
+    )
+    .option('--recipients-file <path>', 'wrap for each age recipient in this file (one a line)');
   bind(create, async (storeArg: string | undefined, _o: unknown, cmd: Command) => {
     const { createAction } = await import('../actions/create.js');
     await createAction(ctx, cmd.optsWithGlobals<CreateOptions>(), storeArg);
