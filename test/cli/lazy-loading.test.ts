@@ -4,6 +4,7 @@
  * `delete`, `set` from stdin or `--help`, which go through the full command parser. Each command
  * runs as a real process under a resolve hook that lists every module it loads.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,8 +15,10 @@ import { runProcess, tempDir } from '../helpers/cli.js';
 const TRACE = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.url));
 const DIST = pathToFileURL(fileURLToPath(new URL('../../dist/', import.meta.url))).href;
 
-/** The modules of dist/ that only the git, rekey and KMS commands need. */
-const HEAVY = /^(cli\/actions\/(git|history|rekey|kms)\.js|git\/|rekey\/|kms\/)/;
+/** The modules of dist/ that only the git, rekey, KMS and access (age) commands need. */
+const HEAVY = /^(cli\/actions\/(git|history|rekey|kms|access)\.js|git\/|rekey\/|kms\/|age\/)/;
+/** The two libraries that only KMS and age wrappings need (spec/kms-key-file.md §10). */
+const LIBRARIES = /\/node_modules\/(age-encryption|@aws-sdk\/client-kms)\//;
 
 describe('which modules a command loads', () => {
   let dir = '';
@@ -43,13 +46,12 @@ describe('which modules a command loads', () => {
       input,
       env: { NODE_OPTIONS: `--import ${pathToFileURL(TRACE).href}`, TRACE_LOADS_FILE: trace },
     });
+    const urls = readFileSync(trace, 'utf8').split('\n');
     const loaded = new Set(
-      readFileSync(trace, 'utf8')
-        .split('\n')
-        .filter((url) => url.startsWith(DIST))
-        .map((url) => url.slice(DIST.length)),
+      urls.filter((url) => url.startsWith(DIST)).map((url) => url.slice(DIST.length)),
     );
-    return { ...result, loaded: [...loaded].sort() };
+    const libraries = new Set(urls.flatMap((url) => LIBRARIES.exec(url)?.[1] ?? []));
+    return { ...result, loaded: [...loaded].sort(), libraries: [...libraries].sort() };
   };
 
   it('create, list, delete, set from stdin and --help load no git, rekey or KMS code', () => {
@@ -71,6 +73,7 @@ describe('which modules a command loads', () => {
         res.loaded.filter((m) => HEAVY.test(m)),
         argv.join(' '),
       ).toEqual([]);
+      expect(res.libraries, argv.join(' ')).toEqual([]);
     }
     expect(traced([...key, 'list']).stdout).toBe('a\nc\n');
   });
@@ -89,5 +92,52 @@ describe('which modules a command loads', () => {
     expect(kms.loaded).toEqual(
       expect.arrayContaining(['cli/actions/kms.js', 'kms/wrapped-key-file.js']),
     );
+    const access = traced(['access', 'list']);
+    expect(access.code).not.toBe(0); // there is no wrapped key file
+    expect(access.loaded).toEqual(expect.arrayContaining(['cli/actions/access.js']));
+    expect(access.libraries).toEqual([]);
+  });
+
+  it('a library user loads age-encryption only for a file with age wrappings, and never the AWS SDK for it', () => {
+    const script = (keyFile: string, identities: string) => `
+      import { KeySource, SecretsManager } from ${JSON.stringify(`${DIST}index.js`)};
+      const source = KeySource.fromFile(${JSON.stringify(keyFile)}, { identities: [${identities}] });
+      const vault = await SecretsManager.fromFile(${JSON.stringify(join(dir, 'secrets.json'))}, source);
+      process.stdout.write(vault.get('a'));
+      vault.close();
+      source.dispose();`;
+    const run = (code: string) => {
+      const trace = join(dir, `trace-${++runs}.txt`);
+      const out = execFileSync(
+        process.execPath,
+        ['--import', pathToFileURL(TRACE).href, '--input-type=module', '-e', code],
+        { cwd: dir, env: { PATH: process.env.PATH, TRACE_LOADS_FILE: trace }, encoding: 'utf8' },
+      );
+      const libraries = new Set(
+        readFileSync(trace, 'utf8')
+          .split('\n')
+          .flatMap((url) => LIBRARIES.exec(url)?.[1] ?? []),
+      );
+      return { out, libraries: [...libraries].sort() };
+    };
+    // A plain key file: neither library.
+    expect(run(script(join(dir, 'secrets.key'), ''))).toEqual({ out: 'one', libraries: [] });
+    // A wrapped key file with only an age wrapping: age-encryption, not the AWS SDK.
+    const keygen = execFileSync('age-keygen', [], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const identity = keygen.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    const recipient = /public key: (age1[a-z0-9]+)/.exec(keygen)![1]!;
+    const wrap = `
+      import { readFileSync, writeFileSync } from 'node:fs';
+      import { formatWrappedKeyFile, wrapKey } from ${JSON.stringify(`${DIST}index.js`)};
+      const file = await wrapKey(new Uint8Array(32).fill(7), { recipients: [${JSON.stringify(recipient)}] });
+      writeFileSync(${JSON.stringify(join(dir, 'age.kms.json'))}, formatWrappedKeyFile(file));`;
+    expect(run(wrap).libraries).toEqual(['age-encryption']);
+    expect(run(script(join(dir, 'age.kms.json'), JSON.stringify(identity)))).toEqual({
+      out: 'one',
+      libraries: ['age-encryption'],
+    });
   });
 });
