@@ -278,6 +278,18 @@ describe('ssclient kms list | add | remove | rewrap', () => {
     expect(readFileSync(join(dir, 'secrets.json'))).toEqual(vaultBytes);
   });
 
+  it('remove 2 names the wrapping it removed, not the first one (issue 14 item 8)', async () => {
+    await ss(['create', '--kms', target.key1, '--kms', target.key2]);
+    const before = readKeyFile();
+    const removed = await ss(['kms', 'remove', '2']);
+    expect([removed.code, removed.stdout, removed.stderr]).toEqual([
+      0,
+      '',
+      `Removed ${before.wrappings[1]!.keyArn} from secrets.kms.json (1 KMS key left)\n`,
+    ]);
+    expect(readKeyFile().wrappings).toEqual([before.wrappings[0]]);
+  });
+
   it('rewrap --to and --context replace the wrappings without touching the vault', async () => {
     await ss(['create', '--kms', target.key1]);
     await ss(['-k', 'secrets.kms.json', 'set', 'db', 'hunter2']);

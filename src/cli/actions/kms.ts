@@ -19,6 +19,7 @@ import {
   MAX_WRAPPED_KEY_FILE_BYTES,
   parseWrappedKeyFile,
   removeWrapping,
+  findWrapping,
   type WrappedKeyFile,
 } from '../../kms/wrapped-key-file.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
@@ -189,9 +190,9 @@ export async function removeAction(
   const path = await wrappedKeyPath(ctx, opts);
   let gone = '';
   const updated = await editWrappedKeyFile(ctx, path, async (file) => {
-    const kept = removeWrapping(file, which);
-    gone = file.wrappings.find((w) => !kept.wrappings.includes(w))!.keyArn;
-    return kept;
+    // By index: removeWrapping returns copies, so the removed one cannot be found by identity.
+    gone = file.wrappings[findWrapping(file, which)]!.keyArn;
+    return removeWrapping(file, which);
   });
   ctx.note(`Removed ${gone} from ${path} (${describeCount(updated)} left)`);
 }
