@@ -325,6 +325,26 @@ describe('each KMS error, as the real SDK parses it off the wire, maps to its co
     expect(err.message.startsWith(`KMS key ${arns[0]}`)).toBe(true);
   });
 
+  it('an HTML 502 page from a proxy: ERR_KMS_UNREACHABLE, not ERR_KMS (issue 14 item 17)', async () => {
+    const { keyFile, arns } = await kmsVault(['alias/securestore-test-1']);
+    await fault({ operation: 'Decrypt', rawBody: '<html><h1>502 Bad Gateway</h1></html>' });
+    const err = await kmsFailure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
+    expect([err.code, err.message]).toEqual([
+      'ERR_KMS_UNREACHABLE',
+      `KMS key ${arns[0]}: KMS in us-east-1 at ${server.url} answered HTTP 502 without a KMS reply (a proxy or gateway in between?); retry later, or check the network and the endpoint (KmsOptions.endpoint, AWS_ENDPOINT_URL_KMS)`,
+    ]);
+    // The CLI words the same failure with its own flags.
+    const r = await runSsclient(['-k', 'secrets.kms.json', 'get', 'db'], {
+      cwd: dir,
+      env: childEnv,
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      4,
+      '',
+      `error: KMS key ${arns[0]}: KMS in us-east-1 answered HTTP 502 without a KMS reply (a proxy or gateway in between?); retry later, or check the network and the endpoint (--kms-endpoint, AWS_ENDPOINT_URL_KMS)\n`,
+    ]);
+  });
+
   it('credentials the server does not know, as a real process: exit 4, one line', async () => {
     const { arns } = await kmsVault(['alias/securestore-test-1']);
     const r = await runSsclient(['-k', 'secrets.kms.json', 'get', 'db'], {

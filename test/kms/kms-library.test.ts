@@ -201,7 +201,7 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
     const err = await kmsFailure(wrapKey(randomBytes(32), { keyIds: [missing], ...kms }));
     expect(err.code).toBe('ERR_KMS_NOT_FOUND');
     expect(err.message).toBe(
-      `KMS key ${missing} was not found in ${target.region}; check the key id or alias, the region (--region) and the AWS account`,
+      `KMS key ${missing} was not found in ${target.region}; check the key id or alias, the region (KmsOptions.region) and the AWS account`,
     );
   });
 
