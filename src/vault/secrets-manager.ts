@@ -28,13 +28,29 @@ import {
 } from '../format/vault-codec.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
-import { type AuthOptions, resolveAuth } from '../keys/auth-options.js';
+import { type AuthOptions, resolveOwnedAuth } from '../keys/auth-options.js';
 import type { KeySource } from '../keys/key-source.js';
 import { checkKeyLength, keyForDocument, keyOpens, wrongKeyMessage } from './opener.js';
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const zeroOnCollect = new FinalizationRegistry<Uint8Array>((key) => key.fill(0));
+/** A vault never closed still lets go of the source it made (and what that source cached). */
+const disposeOnCollect = new FinalizationRegistry<KeySource>((source) => source.dispose());
+
+/** Runs `fn` with a source resolved from `auth`, disposing it if it was made here and `fn` fails. */
+async function withAuth<T>(
+  auth: AuthOptions,
+  fn: (source: KeySource, owned: boolean) => Promise<T>,
+): Promise<T> {
+  const { source, owned } = resolveOwnedAuth(auth);
+  try {
+    return await fn(source, owned);
+  } catch (err) {
+    if (owned) source.dispose();
+    throw err;
+  }
+}
 
 interface FileState {
   path: string;
@@ -72,6 +88,8 @@ export class SecretsManager {
   #maxName: string | undefined;
   /** True once the key has verified against the sentinel or a secret (spec/format.md §4.2). */
   #keyVerified: boolean;
+  /** The key source made from the auth options of the open, disposed on close (resolveOwnedAuth). */
+  #ownedSource: KeySource | null = null;
 
   private constructor(
     doc: VaultDocument,
@@ -100,7 +118,10 @@ export class SecretsManager {
    *   ERR_WRONG_KEY, ERR_KEY_FILE, ERR_KMS…
    */
   static async fromFile(path: string, auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
+    return withAuth(auth, (source, owned) => SecretsManager.#fromFile(path, source, owned));
+  }
+
+  static async #fromFile(path: string, source: KeySource, owned: boolean): Promise<SecretsManager> {
     let bytes: Buffer | null = await readFileCapped(path, MAX_VAULT_BYTES, {
       code: 'ERR_VAULT_FORMAT',
       what: 'a vault',
@@ -115,26 +136,32 @@ export class SecretsManager {
     await undefined;
     const doc = parseVaultText(text, path);
     // The text stands for the bytes: the strict decoding (valid UTF-8, no BOM) gives them back.
-    return SecretsManager.#open(doc, source, { path, digest: text }, path);
+    return SecretsManager.#open(doc, source, owned, { path, digest: text }, path);
   }
 
   /** Opens a vault from its JSON text or bytes. `save()` needs a path: use `saveAs`. */
   static async fromJSON(json: string | Uint8Array, auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
-    const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
-    return SecretsManager.#open(parseVault(bytes, 'the vault'), source, null, 'the vault');
+    return withAuth(auth, async (source, owned) => {
+      const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
+      const doc = parseVault(bytes, 'the vault');
+      return SecretsManager.#open(doc, source, owned, null, 'the vault');
+    });
   }
 
   /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
   static async fromObject(obj: unknown, auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
-    const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
-    return SecretsManager.#open(doc, source, null, 'the vault');
+    return withAuth(auth, async (source, owned) => {
+      const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
+      return SecretsManager.#open(doc, source, owned, null, 'the vault');
+    });
   }
 
   /** A new, empty vault with a fresh iv and sentinel. Write it with `saveAs(path)`. */
   static async create(auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
+    return withAuth(auth, (source, owned) => SecretsManager.#create(source, owned));
+  }
+
+  static async #create(source: KeySource, owned: boolean): Promise<SecretsManager> {
     const iv = randomBytes(IV_BYTES);
     const key = await source.keyFor(iv);
     checkKeyLength(key);
@@ -145,6 +172,7 @@ export class SecretsManager {
     const doc: VaultDocument = { iv: encodeBase64(iv), sentinel, secrets: new Map(), extras: [] };
     const manager = new SecretsManager(doc, key, keys, null, true);
     manager.#dirty = true;
+    if (owned) manager.#own(source);
     return manager;
   }
 
@@ -159,26 +187,31 @@ export class SecretsManager {
     fn: (vault: SecretsManager) => T | Promise<T>,
     options: LockOptions = {},
   ): Promise<T> {
-    const source = resolveAuth(auth);
-    return withLock(
-      path,
-      async () => {
-        const vault = await SecretsManager.fromFile(path, source);
-        try {
-          const result = await fn(vault);
-          if (vault.#dirty) await vault.#saveUnlocked(path, true);
-          return result;
-        } finally {
-          vault.close();
-        }
-      },
-      options,
-    );
+    const { source, owned } = resolveOwnedAuth(auth);
+    try {
+      return await withLock(
+        path,
+        async () => {
+          const vault = await SecretsManager.fromFile(path, source);
+          try {
+            const result = await fn(vault);
+            if (vault.#dirty) await vault.#saveUnlocked(path, true);
+            return result;
+          } finally {
+            vault.close();
+          }
+        },
+        options,
+      );
+    } finally {
+      if (owned) source.dispose();
+    }
   }
 
   static async #open(
     doc: VaultDocument,
     source: KeySource,
+    owned: boolean,
     file: FileState | null,
     name: string,
   ): Promise<SecretsManager> {
@@ -194,7 +227,14 @@ export class SecretsManager {
       }
       verified = true;
     }
-    return new SecretsManager(doc, key, keys, file, verified);
+    const manager = new SecretsManager(doc, key, keys, file, verified);
+    if (owned) manager.#own(source);
+    return manager;
+  }
+
+  #own(source: KeySource): void {
+    this.#ownedSource = source;
+    disposeOnCollect.register(this, source, source);
   }
 
   // ---------------------------------------------------------------- reading
@@ -423,7 +463,11 @@ export class SecretsManager {
     return Uint8Array.from(this.#key!);
   }
 
-  /** Zeroes the key; the manager cannot be used afterwards. */
+  /**
+   * Zeroes the key; the manager cannot be used afterwards. A key source made from the auth
+   * options (`{ keyFile }`, `{ password }`, `{ key }`) is disposed with it, dropping and zeroing
+   * what it cached (an unwrapped KMS key); a `KeySource` you gave stays yours to dispose.
+   */
   close(): void {
     if (this.#key !== null) {
       zeroize(this.#key);
@@ -431,6 +475,11 @@ export class SecretsManager {
       this.#key = null;
       // OpenSSL's copies are cleansed (OPENSSL_clear_free) when these are collected.
       this.#keys = null;
+    }
+    if (this.#ownedSource !== null) {
+      disposeOnCollect.unregister(this.#ownedSource);
+      this.#ownedSource.dispose();
+      this.#ownedSource = null;
     }
   }
 
