@@ -27,20 +27,27 @@ export async function unwrapWrappedKey(
   source: string,
   options: KmsOptions = {},
 ): Promise<Uint8Array> {
-  return withKmsSession(options, async (session) => {
-    const failures: KmsError[] = [];
-    for (const wrapping of failoverOrder(file.wrappings, options.region)) {
-      try {
-        return await unwrapOne(wrapping, source, session);
-      } catch (err) {
-        if (!(err instanceof KmsError)) throw err;
-        // A cancelled call stops the search: the caller asked for no more KMS calls.
-        if (err.code === 'ERR_KMS_ABORTED') throw err;
-        failures.push(err);
-      }
+  return withKmsSession(options, (session) => unwrapInSession(file, source, session));
+}
+
+/** {@link unwrapWrappedKey} within an operation's session (its clients and options). */
+export async function unwrapInSession(
+  file: WrappedKeyFile,
+  source: string,
+  session: KmsSession,
+): Promise<Uint8Array> {
+  const failures: KmsError[] = [];
+  for (const wrapping of failoverOrder(file.wrappings, session.options.region)) {
+    try {
+      return await unwrapOne(wrapping, source, session);
+    } catch (err) {
+      if (!(err instanceof KmsError)) throw err;
+      // A cancelled call stops the search: the caller asked for no more KMS calls.
+      if (err.code === 'ERR_KMS_ABORTED') throw err;
+      failures.push(err);
     }
-    throw combineFailures(source, failures);
-  });
+  }
+  throw combineFailures(source, failures);
 }
 
 /** spec §7.1: file order, but wrappings in an explicitly named region first. */

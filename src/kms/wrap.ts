@@ -2,11 +2,13 @@
  * Wrapping a vault key under KMS keys (spec/kms-key-file.md §6): the file object that
  * {@link formatWrappedKeyFile} writes out.
  */
+import { constantTimeEqual, zeroize } from '../crypto/primitives.js';
 import { KEY_BYTES } from '../format/sizes.js';
 import { fail } from '../errors.js';
 import { encodeBase64 } from '../format/base64.js';
 import { kmsEncrypt, type KmsSession, withKmsSession } from './aws-kms.js';
 import { KmsError } from './kms-errors.js';
+import { unwrapInSession } from './unwrap.js';
 import type { KmsOptions } from './options.js';
 import {
   type EncryptionContext,
@@ -69,9 +71,12 @@ export async function wrapKey(key: Uint8Array, options: WrapKeyOptions): Promise
 }
 
 /**
- * A copy of `file` with one more wrapping of `key` (which must be the key the file wraps: the
- * caller has unwrapped it, or opened the vault with it).
- * @throws SecureStoreError ERR_ARGUMENT; KmsError
+ * A copy of `file` with one more wrapping of `key`, which must be the key the file wraps
+ * (spec/kms-key-file.md §4.3): it is proven first by unwrapping the file's existing wrappings
+ * (one Decrypt, in failover order) and comparing in constant time, so that a file never holds
+ * wrappings of different keys.
+ * @throws SecureStoreError ERR_ARGUMENT; ERR_WRONG_KEY when `key` is not the file's key;
+ *   KmsError when no existing wrapping can be unwrapped, or the Encrypt fails
  */
 export async function addWrapping(
   file: WrappedKeyFile,
@@ -79,13 +84,22 @@ export async function addWrapping(
   options: AddWrappingOptions,
 ): Promise<WrappedKeyFile> {
   checkKey(key);
-  // Refused before the Encrypt call when the key is named by its ARN; an alias is checked again
+  // Refused before any KMS call when the key is named by its ARN; an alias is checked again
   // by withWrapping once KMS has said which key it names.
   checkRoomFor(file, options.keyId);
   const context = wrappingContext(options.context);
-  const wrapping = await withKmsSession(options, (session) =>
-    wrapOne(key, options.keyId, context, session),
-  );
+  const wrapping = await withKmsSession(options, async (session) => {
+    const current = await unwrapInSession(file, 'the wrapped key file', session);
+    const same = constantTimeEqual(current, key);
+    zeroize(current);
+    if (!same) {
+      fail(
+        'ERR_WRONG_KEY',
+        'key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added',
+      );
+    }
+    return wrapOne(key, options.keyId, context, session);
+  });
   return withWrapping(file, wrapping);
 }
 

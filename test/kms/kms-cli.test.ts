@@ -278,6 +278,29 @@ describe('ssclient kms list | add | remove | rewrap', () => {
     expect(readFileSync(join(dir, 'secrets.json'))).toEqual(vaultBytes);
   });
 
+  it('add with -p refuses a wrapped key file of another key; the file is unchanged (issue 14 item 7)', async () => {
+    await ss(['create', '--kms', target.key1]); // secrets.json and the file of its key
+    await ss(['-s', 'other.json', 'create', '-p', 'password-123']);
+    const before = readFileSync(join(dir, 'secrets.kms.json'));
+    const r = await ss([
+      '-s',
+      'other.json',
+      '-p',
+      'password-123',
+      'kms',
+      'add',
+      '--file',
+      'secrets.kms.json',
+      target.key2,
+    ]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      1,
+      '',
+      'error: key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added\n',
+    ]);
+    expect(readFileSync(join(dir, 'secrets.kms.json'))).toEqual(before);
+  });
+
   it('remove 2 names the wrapping it removed, not the first one (issue 14 item 8)', async () => {
     await ss(['create', '--kms', target.key1, '--kms', target.key2]);
     const before = readKeyFile();
