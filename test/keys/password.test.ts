@@ -44,3 +44,18 @@ describe('derivePasswordKey (spec/format.md §1)', () => {
     expect(seen.passwords.map((p) => [...p])).toEqual([[0, 0, 0, 0, 0, 0, 0]]);
   });
 });
+
+describe('zeroize', () => {
+  it('overwrites every byte in place, views included, and accepts nothing to zero', async () => {
+    const { zeroize } = await import('../../src/crypto/primitives.js');
+    const whole = Uint8Array.from({ length: 40 }, (_, i) => i + 1);
+    zeroize(whole.subarray(8, 24));
+    expect([...whole.subarray(0, 8)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(whole.subarray(8, 24).every((b) => b === 0)).toBe(true);
+    expect(whole[24]).toBe(25);
+    zeroize(whole);
+    expect(whole.every((b) => b === 0)).toBe(true);
+    expect(() => zeroize(null)).not.toThrow();
+    expect(() => zeroize(undefined)).not.toThrow();
+  });
+});
