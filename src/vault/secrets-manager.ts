@@ -26,7 +26,7 @@ import {
   serializeVault,
   type VaultDocument,
 } from '../format/vault-codec.js';
-import { readFileCapped, writeFileAtomic } from '../io/files.js';
+import { readFileCapped, sizeOfExisting, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
 import { type AuthOptions, resolveOwnedAuth } from '../keys/auth-options.js';
 import type { KeySource } from '../keys/key-source.js';
@@ -451,9 +451,21 @@ export class SecretsManager {
     this.#dirty = false;
   }
 
-  /** Writes the vault's key to `path` as a 99-byte PEM key file, mode 0600. */
-  async exportKey(path: string): Promise<void> {
+  /**
+   * Writes the vault's key to `path` as a 99-byte PEM key file, mode 0600. A non-empty file
+   * already at `path` is refused unless `overwrite` is set: replacing another vault's key file
+   * with this key would lock that vault out for good. (An empty file is replaced.)
+   * @throws SecureStoreError ERR_ARGUMENT when `path` holds a non-empty file; ERR_IO
+   */
+  async exportKey(path: string, options: { readonly overwrite?: boolean } = {}): Promise<void> {
     this.#assertOpen();
+    if (typeof path !== 'string' || path === '') fail('ERR_ARGUMENT', 'path: expected a file path');
+    if (options?.overwrite !== true && ((await sizeOfExisting(path)) ?? 0) > 0) {
+      fail(
+        'ERR_ARGUMENT',
+        `${path} already exists and is not empty; exportKey does not replace it unless given { overwrite: true }`,
+      );
+    }
     await writeFileAtomic(path, encodeKeyFile(this.#key!), { mode: 0o600, forceMode: true });
   }
 
