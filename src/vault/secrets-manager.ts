@@ -30,7 +30,14 @@ import { readFileCapped, sizeOfExisting, writeFileAtomic } from '../io/files.js'
 import { type LockOptions, withLock } from '../io/lock.js';
 import { type AuthOptions, resolveOwnedAuth } from '../keys/auth-options.js';
 import type { KeySource } from '../keys/key-source.js';
-import { checkKeyLength, keyForDocument, keyOpens, wrongKeyMessage } from './opener.js';
+import {
+  checkKeyLength,
+  keyForDocument,
+  keyOpens,
+  secretsProveKeyForWriting,
+  secretsProvingKey,
+  wrongKeyMessage,
+} from './opener.js';
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -88,6 +95,12 @@ export class SecretsManager {
   #maxName: string | undefined;
   /** True once the key has verified against the sentinel or a secret (spec/format.md §4.2). */
   #keyVerified: boolean;
+  /** How many secrets proved the key (spec/format.md §4.2), when they were what verified it. */
+  #provenBy = 0;
+  /** True when the key may add a sentinel to a vault without one (spec/format.md §4.2). */
+  #mayAddSentinel = false;
+  /** The kind of key source the key came from (the write rule of spec/format.md §4.2). */
+  #sourceType: KeySource['type'] = 'key';
   /** The key source made from the auth options of the open, disposed on close (resolveOwnedAuth). */
   #ownedSource: KeySource | null = null;
 
@@ -228,6 +241,7 @@ export class SecretsManager {
       verified = true;
     }
     const manager = new SecretsManager(doc, key, keys, file, verified);
+    manager.#sourceType = source.type;
     if (owned) manager.#own(source);
     return manager;
   }
@@ -502,10 +516,24 @@ export class SecretsManager {
   // ---------------------------------------------------------------- internals
 
   /**
-   * spec/format.md §4.2: a vault without a sentinel is only written once the key is shown to be
-   * right (it opens an existing secret); then a sentinel is added. An empty vault just gets one.
+   * Adds a sentinel made with this vault's key to a vault that has none (spec/format.md §4.2),
+   * vouching for the key: call it only once you know the key is right (the values read as they
+   * should). Needed before the first write to such a vault with fewer than 16 secrets and a key
+   * not derived from a password, which its secrets cannot prove well enough. Returns false when
+   * the vault already has a sentinel. Written by the next save.
+   * @throws SecureStoreError ERR_WRONG_KEY when the secrets refuse the key (§4.2's read rule)
    */
-  #prepareWrite(): void {
+  addSentinel(): boolean {
+    this.#assertOpen();
+    if (this.#doc.sentinel !== null) return false;
+    this.#checkKeyForWriting();
+    this.#mayAddSentinel = true;
+    this.#prepareWrite();
+    return true;
+  }
+
+  /** The key must open the vault's secrets before anything is changed (spec/format.md §4.2). */
+  #checkKeyForWriting(): void {
     if (!this.#keyVerified) {
       if (this.#doc.secrets.size > 0 && !this.#verifyAgainstSecrets()) {
         fail(
@@ -515,17 +543,42 @@ export class SecretsManager {
       }
       this.#keyVerified = true;
     }
-    if (this.#doc.sentinel === null) {
-      const plain = randomBytes(32);
-      this.#doc.sentinel = encryptBlob(this.#keys!, plain);
-      zeroize(plain);
-      this.#dirty = true;
+  }
+
+  /**
+   * spec/format.md §4.2: a vault without a sentinel is only written once the key is shown to be
+   * right, and then a sentinel is added. A wrong sentinel would lock the right key out for good,
+   * so the proof must be strong: a password (its MAC-verified secrets prove both halves, which
+   * come from one PBKDF2 output), at least 16 secrets, or the caller's word (addSentinel). An
+   * empty vault has nothing to lose and just gets one.
+   */
+  #prepareWrite(): void {
+    this.#checkKeyForWriting();
+    if (this.#doc.sentinel !== null) return;
+    const count = this.#doc.secrets.size;
+    if (
+      count > 0 &&
+      !this.#mayAddSentinel &&
+      !secretsProveKeyForWriting({ type: this.#sourceType }, this.#provenBy)
+    ) {
+      fail(
+        'ERR_WRONG_KEY',
+        `${this.#name()} has no sentinel and ${count === 1 ? 'only 1 secret' : `only ${count} secrets`} to prove the key, too few for a write: a key file damaged in its first half would pass ${count === 1 ? 'it' : 'them'}, and the sentinel a write adds would lock the right key out (spec/format.md §4.2); nothing was changed. Check that the values read right, then add a sentinel (SecretsManager#addSentinel)`,
+      );
     }
+    const plain = randomBytes(32);
+    this.#doc.sentinel = encryptBlob(this.#keys!, plain);
+    zeroize(plain);
+    this.#dirty = true;
   }
 
   /** spec/format.md §4.2: whether the key opens this vault without a sentinel. */
   #verifyAgainstSecrets(): boolean {
-    if (keyOpens(this.#doc, this.#keys!) === true) this.#keyVerified = true;
+    const proven = secretsProvingKey(this.#keys!, [...this.#doc.secrets.values()]);
+    if (proven > 0) {
+      this.#keyVerified = true;
+      this.#provenBy = proven;
+    }
     return this.#keyVerified;
   }
 

@@ -141,6 +141,9 @@ describe('a vault without a sentinel (spec/format.md §4.2)', () => {
     await SecretsManager.update(path, keyA(), (v) => {
       expect(() => v.get('a')).toThrow(expect.objectContaining({ code: 'ERR_INTEGRITY' }));
       expect(v.get('b')).toBe('2');
+      // One secret proves a key file's key for reading, not for adding a sentinel (spec §4.2):
+      // the caller, having read the right value, vouches for it.
+      expect(v.addSentinel()).toBe(true);
       v.set('c', '3');
     });
     const after = await SecretsManager.fromFile(path, keyA());

@@ -7,13 +7,13 @@
 import { createCipheriv, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Blob } from '../../src/format/blob.js';
 import {
   decryptBlob,
   encryptBlob,
   forEachDecrypted,
   splitKey,
-  type Blob,
-} from '../../src/crypto/blob.js';
+} from '../../src/vault/blob-cipher.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
