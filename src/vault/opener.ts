@@ -112,6 +112,15 @@ export function secretsProveKeyForWriting(
 }
 
 /**
+ * Why a write to the vault named `display`, without a sentinel and with `count` secrets, is
+ * refused by spec/format.md §4.2's write rule (see {@link secretsProveKeyForWriting}).
+ */
+export function unprovenWriteMessage(display: string, count: number): string {
+  const secrets = count === 1 ? 'only 1 secret' : `only ${count} secrets`;
+  return `${display} has no sentinel and ${secrets} to prove the key, too few for a write: a key file damaged in its first half would pass ${count === 1 ? 'it' : 'them'}, and the sentinel a write adds would lock the right key out (spec/format.md §4.2); nothing was changed. Check that the values read right, then add a sentinel (SecretsManager#addSentinel)`;
+}
+
+/**
  * Whether `keys` open `doc`: by its sentinel when it has one (§4.1), otherwise by its secrets
  * (§4.2). `undefined` for a vault with neither: any key opens it, and the first write gives it
  * a sentinel.

@@ -36,6 +36,7 @@ import {
   keyOpens,
   secretsProveKeyForWriting,
   secretsProvingKey,
+  unprovenWriteMessage,
   wrongKeyMessage,
 } from './opener.js';
 
@@ -553,6 +554,16 @@ export class SecretsManager {
    * empty vault has nothing to lose and just gets one.
    */
   #prepareWrite(): void {
+    this.#checkWriteProof();
+    if (this.#doc.sentinel !== null) return;
+    const plain = randomBytes(32);
+    this.#doc.sentinel = encryptBlob(this.#keys!, plain);
+    zeroize(plain);
+    this.#dirty = true;
+  }
+
+  /** spec/format.md §4.2's write rule (see {@link #prepareWrite}); changes nothing. */
+  #checkWriteProof(): void {
     this.#checkKeyForWriting();
     if (this.#doc.sentinel !== null) return;
     const count = this.#doc.secrets.size;
@@ -561,15 +572,8 @@ export class SecretsManager {
       !this.#mayAddSentinel &&
       !secretsProveKeyForWriting({ type: this.#sourceType }, this.#provenBy)
     ) {
-      fail(
-        'ERR_WRONG_KEY',
-        `${this.#name()} has no sentinel and ${count === 1 ? 'only 1 secret' : `only ${count} secrets`} to prove the key, too few for a write: a key file damaged in its first half would pass ${count === 1 ? 'it' : 'them'}, and the sentinel a write adds would lock the right key out (spec/format.md §4.2); nothing was changed. Check that the values read right, then add a sentinel (SecretsManager#addSentinel)`,
-      );
+      fail('ERR_WRONG_KEY', unprovenWriteMessage(this.#name(), count));
     }
-    const plain = randomBytes(32);
-    this.#doc.sentinel = encryptBlob(this.#keys!, plain);
-    zeroize(plain);
-    this.#dirty = true;
   }
 
   /** spec/format.md §4.2: whether the key opens this vault without a sentinel. */

@@ -5,9 +5,13 @@
  * the sentinel it added locked the right key out. Now no such key ever gets a sentinel written,
  * and the right key always still opens the vault with every value intact.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
+import { rekeyVault } from '../../src/rekey/rekey.js';
 
 /** The document of a vault under `key` holding `values`, without its sentinel. */
 async function sentinelLess(key: Uint8Array, values: readonly Uint8Array[]): Promise<object> {
@@ -38,6 +42,22 @@ async function readsAccept(doc: object, key: Uint8Array): Promise<boolean> {
   } finally {
     vault.close();
   }
+}
+
+/**
+ * A key with `key`'s HMAC half and another AES half that reads accept (about one in 255 for a
+ * one-secret vault), searched from `start`.
+ */
+async function acceptedAesHalf(doc: object, key: Uint8Array, start: number): Promise<Uint8Array> {
+  for (let i = start; i < start + 5_000; i++) {
+    const aes = new Uint8Array(16);
+    new DataView(aes.buffer).setUint32(0, i);
+    aes[15] = 0xa5;
+    const candidate = withAesHalf(key, aes);
+    if (Buffer.from(candidate).equals(Buffer.from(key))) continue;
+    if (await readsAccept(doc, candidate)) return candidate;
+  }
+  throw new Error('no accepted AES half among 5 000 (expected one in about 255)');
 }
 
 /** Every way a vault takes a write, tried under `key`: each must be refused, nothing changed. */
@@ -84,21 +104,8 @@ describe('spec/format.md §4.2: a key right only in its HMAC half never writes a
     await fc.assert(
       fc.asyncProperty(key32, value, fc.nat(), async (key, secret, start) => {
         const doc = await sentinelLess(key, [secret]);
-        // About one AES half in 255 passes the one secret's padding: find one from `start`.
-        let bad: Uint8Array | undefined;
-        for (let i = start; bad === undefined && i < start + 5_000; i++) {
-          const aes = new Uint8Array(16);
-          new DataView(aes.buffer).setUint32(0, i);
-          aes[15] = 0xa5;
-          const candidate = withAesHalf(key, aes);
-          if (
-            !Buffer.from(candidate).equals(Buffer.from(key)) &&
-            (await readsAccept(doc, candidate))
-          )
-            bad = candidate;
-        }
-        expect(bad).toBeDefined();
-        await expectNoWrite(doc, bad!);
+        const bad = await acceptedAesHalf(doc, key, start);
+        await expectNoWrite(doc, bad);
         await expectOpens(doc, key, [secret]);
       }),
       { numRuns: 6 },
@@ -163,5 +170,31 @@ describe('spec/format.md §4.2: the right key', () => {
       ),
       { numRuns: 10 },
     );
+  });
+});
+
+describe('spec/format.md §4.2: rekey, which writes every secret again, follows the write rule', () => {
+  it('a key file damaged in its AES half that reads accept cannot rekey; the vault is untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opener-rekey-'));
+    try {
+      const key = Uint8Array.from({ length: 32 }, (_, i) => i * 3 + 1);
+      const doc = await sentinelLess(key, [new TextEncoder().encode('hunter2')]);
+      const bad = await acceptedAesHalf(doc, key, 0);
+      const path = join(dir, 'vault.json');
+      writeFileSync(path, JSON.stringify(doc, null, 2));
+      const before = readFileSync(path);
+      const err = await rekeyVault(path, KeySource.fromKey(bad), {
+        kind: 'password',
+        password: 'new password',
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_WRONG_KEY' });
+      expect((err as Error).message).toMatch(/has no sentinel and only 1 secret to prove the key/);
+      expect(readFileSync(path)).toEqual(before);
+      await expectOpens(JSON.parse(readFileSync(path, 'utf8')) as object, key, [
+        new TextEncoder().encode('hunter2'),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
