@@ -59,3 +59,16 @@ describe('zeroize', () => {
     expect(() => zeroize(undefined)).not.toThrow();
   });
 });
+
+describe('constantTimeEqual', () => {
+  it('is false for different lengths (never a throw) and compares every byte', async () => {
+    const { constantTimeEqual } = await import('../../src/crypto/primitives.js');
+    const a = Uint8Array.from([1, 2, 3, 4]);
+    expect(constantTimeEqual(a, Uint8Array.from([1, 2, 3, 4]))).toBe(true);
+    expect(constantTimeEqual(a, Uint8Array.from([1, 2, 3]))).toBe(false);
+    expect(constantTimeEqual(a, Uint8Array.from([1, 2, 3, 4, 5]))).toBe(false);
+    expect(constantTimeEqual(a, Uint8Array.from([0, 2, 3, 4]))).toBe(false);
+    expect(constantTimeEqual(a, Uint8Array.from([1, 2, 3, 5]))).toBe(false);
+    expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+  });
+});

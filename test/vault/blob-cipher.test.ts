@@ -13,6 +13,7 @@ import {
   encryptBlob,
   forEachDecrypted,
   splitKey,
+  verifyBlob,
 } from '../../src/vault/blob-cipher.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 
@@ -131,5 +132,28 @@ describe('forEachDecrypted zeroes the plaintext it showed', () => {
       }),
     ).toThrow('stop');
     expect([...seen!]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('verifyBlob checks the MAC only', () => {
+  it('true for a blob made with the key, false when any field changes or the HMAC half differs', () => {
+    const blob = encryptBlob(keys, Uint8Array.from([1, 2, 3]));
+    expect(verifyBlob(keys, blob)).toBe(true);
+    const flip = (b64: string): string => {
+      const bytes = Buffer.from(b64, 'base64');
+      bytes[0]! ^= 1;
+      return bytes.toString('base64');
+    };
+    expect(verifyBlob(keys, { ...blob, iv: flip(blob.iv) })).toBe(false);
+    expect(verifyBlob(keys, { ...blob, payload: flip(blob.payload) })).toBe(false);
+    expect(verifyBlob(keys, { ...blob, hmac: flip(blob.hmac) })).toBe(false);
+    const otherHmac = Uint8Array.from(KEY);
+    otherHmac[31]! ^= 1;
+    expect(verifyBlob(splitKey(otherHmac), blob)).toBe(false);
+    // Another AES half does not matter to the MAC (spec/format.md §1.3), even where padding fails.
+    const otherAes = Uint8Array.from(KEY);
+    otherAes[0]! ^= 1;
+    expect(verifyBlob(splitKey(otherAes), blob)).toBe(true);
+    expect(verifyBlob(keys, rawBlob(block(Array(15).fill(1), [0])))).toBe(true);
   });
 });
