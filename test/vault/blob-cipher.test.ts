@@ -62,12 +62,26 @@ describe('PKCS#7 padding: every padding byte is checked (spec/format.md §3.2)',
     ['a middle padding byte wrong', block(Array(11).fill(1), [5, 5, 6, 5, 5]), null],
     ['the byte before the last wrong', block(Array(11).fill(1), [5, 5, 5, 0, 5]), null],
     ['sixteen, the first one wrong', block([], [15, ...Array(15).fill(16)]), null],
+    // Two blocks ending in 17 bytes of 17: "padding" longer than a block is never PKCS#7.
+    [
+      'seventeen bytes of 17 over two blocks',
+      block(Array(15).fill(0x41), Array(17).fill(17)),
+      null,
+    ],
+    ['thirty-two bytes of 32', block([], Array(32).fill(32)), null],
   ];
   it.each(cases)('%s', (_name, plain, expected) => {
     const blob = rawBlob(plain);
     expect(batch([blob])).toEqual([{ plain: expected, mac: true }]);
     const alone = decryptBlob(keys, blob);
     expect(alone === null ? null : [...alone]).toEqual(expected);
+  });
+
+  it('a blob with an empty payload (which the vault reader refuses) decrypts to nothing', () => {
+    const blob = rawBlob(new Uint8Array(0));
+    expect(blob.payload).toBe('');
+    expect(batch([blob])).toEqual([{ plain: null, mac: true }]);
+    expect(decryptBlob(keys, blob)).toBeNull();
   });
 
   it('a bad padding is found in any blob of a batch, the others still decrypt', () => {
