@@ -11,7 +11,9 @@ export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, deb
   const colour = io.stderr.isTTY === true && io.env.NO_COLOR === undefined;
   const prefix = colour ? '\x1b[31merror:\x1b[0m' : 'error:';
   let message: string;
-  if (err instanceof CliError || err instanceof SecureStoreError) {
+  if (err instanceof SecureStoreError) {
+    message = inCliWords(err);
+  } else if (err instanceof CliError) {
     message = err.message;
   } else if (err instanceof Error && err.name === 'ExitPromptError') {
     message = 'interrupted';
@@ -28,4 +30,22 @@ export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, deb
       cause = cause.cause;
     }
   }
+}
+
+/**
+ * The library's messages name KMS options as the library does (`KmsOptions.region`, the error's
+ * cause); a person at the command line sets them with flags, so the CLI says those instead.
+ */
+const CLI_WORDS: readonly (readonly [library: string, cli: string])[] = [
+  ['KmsOptions.profile', '--profile'],
+  ['KmsOptions.region', '--region'],
+  ['KmsOptions.endpoint', '--kms-endpoint'],
+  ["the error's cause has the details", 'run with --debug for details'],
+];
+
+function inCliWords(err: SecureStoreError): string {
+  if (!err.code.startsWith('ERR_KMS')) return err.message;
+  let message = err.message;
+  for (const [library, cli] of CLI_WORDS) message = message.split(library).join(cli);
+  return message;
 }

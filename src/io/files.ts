@@ -227,3 +227,17 @@ export async function removeFile(path: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(err, 'remove', path);
   }
 }
+
+/**
+ * The size of the file at `path` (links followed), or `null` when there is none. For callers that
+ * must not replace a non-empty file without being told to.
+ * @throws SecureStoreError ERR_IO when it exists but cannot be examined
+ */
+export async function sizeOfExisting(path: string): Promise<number | null> {
+  try {
+    return (await fs.stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw ioError(err, 'examine', path);
+  }
+}

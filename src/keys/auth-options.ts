@@ -23,6 +23,18 @@ export type AuthOptions =
   | { readonly key: Uint8Array | string | readonly number[] }
   | { readonly keySource: KeySource };
 
+/**
+ * {@link resolveAuth}, and whether the source was made here (from `{ password }`, `{ keyFile }`
+ * or `{ key }`): such a source belongs to the vault opened with it, which disposes it when it is
+ * closed, so that what it cached (an unwrapped KMS key, spec/kms-key-file.md §7.5) goes with the
+ * vault. A `KeySource` the caller gave (directly or as `{ keySource }`) stays the caller's.
+ */
+export function resolveOwnedAuth(auth: AuthOptions): { source: KeySource; owned: boolean } {
+  if (isKeySource(auth)) return { source: auth, owned: false };
+  const source = resolveAuth(auth);
+  return { source, owned: source !== (auth as { keySource?: unknown }).keySource };
+}
+
 /** Turns {@link AuthOptions} into a {@link KeySource}. */
 export function resolveAuth(auth: AuthOptions): KeySource {
   if (isKeySource(auth)) return auth;

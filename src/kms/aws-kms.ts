@@ -8,7 +8,7 @@
  * jitter, retrying throttling, 5xx and network errors; AWS_MAX_ATTEMPTS and the profile's
  * max_attempts change it). Each call, retries included, is bounded by `timeoutMs`.
  */
-import { fail } from '../errors.js';
+import { fail, isSecureStoreError } from '../errors.js';
 import { type KmsCall, kmsErrorFrom, KmsError } from './kms-errors.js';
 import type { KmsClientLike, KmsOptions } from './options.js';
 
@@ -54,16 +54,34 @@ export class KmsSession {
   readonly #clients = new Map<string | undefined, RegionClient>();
 
   constructor(options: KmsOptions) {
+    if (options.client !== undefined && options.clientForRegion !== undefined) {
+      fail('ERR_ARGUMENT', 'give KmsOptions.client or KmsOptions.clientForRegion, not both');
+    }
+    if (options.clientForRegion !== undefined && typeof options.clientForRegion !== 'function') {
+      fail('ERR_ARGUMENT', 'clientForRegion: expected a function (region) => KMS client');
+    }
     this.options = { ...options };
   }
 
   async clientFor(region: string | undefined): Promise<RegionClient> {
-    const { client: given, profile, endpoint } = this.options;
+    const { client: given, clientForRegion, profile, endpoint } = this.options;
     if (given !== undefined)
       return { client: given, release: () => {}, region: async () => region };
-    const sdk = await loadSdk();
     let entry = this.#clients.get(region);
+    if (entry === undefined && clientForRegion !== undefined) {
+      const client = clientForRegion(region);
+      if (client === null || typeof client !== 'object' || typeof client.send !== 'function') {
+        fail(
+          'ERR_ARGUMENT',
+          `clientForRegion: expected a KMS client (with send) for ${region ?? "the SDK's default region"}`,
+        );
+      }
+      // The caller's client: not destroyed when the operation ends.
+      entry = { client, release: () => {}, region: async () => region };
+      this.#clients.set(region, entry);
+    }
     if (entry === undefined) {
+      const sdk = await loadSdk();
       const client = new sdk.KMSClient({
         ...(region !== undefined ? { region } : {}),
         ...(profile !== undefined ? { profile } : {}),
@@ -136,7 +154,8 @@ async function callKms<T>(
     if (controller.signal.aborted) throw new Error('aborted before the call');
     return await run(sdk, region.client, controller.signal);
   } catch (err) {
-    if (err instanceof KmsError) throw err;
+    // Ours (a KMS failure already described, or a bad argument such as clientForRegion's).
+    if (err instanceof KmsError || isSecureStoreError(err, 'ERR_ARGUMENT')) throw err;
     // A key named without a region went to the SDK's default region: name it in the message.
     const resolved = call.region ?? (await region?.region());
     throw kmsErrorFrom(err, {

@@ -1,7 +1,8 @@
 /**
  * KMS failures as {@link KmsError}s: one line a person can act on, naming the KMS key, with a
- * code of its own (docs/kms.md lists them). The SDK's error is kept as `cause` (shown with
- * `--debug`); its message is not repeated, since it adds nothing a person can act on.
+ * code of its own (docs/kms.md lists them). The SDK's error is kept as `cause`; its message is
+ * not repeated, since it adds nothing a person can act on. Messages name options as the library
+ * does (`KmsOptions.region`…), never a CLI flag: the CLI words its own hints (cli/report.ts).
  */
 import { type ErrorCode, SecureStoreError } from '../errors.js';
 
@@ -82,7 +83,7 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
   // Each reached by the SDK's error name or, from other layers, by a system code or message.
   const noCredentials = {
     code: 'ERR_KMS_NO_CREDENTIALS' as const,
-    message: `${key}: no AWS credentials found; use --profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
+    message: `${key}: no AWS credentials found; use KmsOptions.profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
   };
   const timedOut = {
     code: 'ERR_KMS_TIMEOUT' as const,
@@ -103,7 +104,7 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
   if (NETWORK_CODES.has(sysCode) || /socket hang up/i.test(text)) {
     return {
       code: 'ERR_KMS_UNREACHABLE',
-      message: `${key}: cannot reach KMS${where}${call.endpoint === undefined ? '' : ` at ${call.endpoint}`} (${sysCode || 'connection closed'}); check the network, the region and the endpoint (--kms-endpoint, AWS_ENDPOINT_URL_KMS)`,
+      message: `${key}: cannot reach KMS${where}${call.endpoint === undefined ? '' : ` at ${call.endpoint}`} (${sysCode || 'connection closed'}); check the network, the region and the endpoint (KmsOptions.endpoint, AWS_ENDPOINT_URL_KMS)`,
     };
   }
   switch (name) {
@@ -116,7 +117,7 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
     case 'InvalidArnException':
       return {
         code: 'ERR_KMS_NOT_FOUND',
-        message: `${key} was not found${where}; check the key id or alias, the region (--region) and the AWS account`,
+        message: `${key} was not found${where}; check the key id or alias, the region (KmsOptions.region) and the AWS account`,
       };
     case 'DisabledException':
       return {
@@ -166,7 +167,7 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
   if (/region is missing/i.test(text)) {
     return {
       code: 'ERR_KMS_NO_REGION',
-      message: `${key}: no AWS region; give --region, set AWS_REGION, or name the key by its ARN`,
+      message: `${key}: no AWS region; give KmsOptions.region, set AWS_REGION, or name the key by its ARN`,
     };
   }
   if (/could not load credentials/i.test(text)) {
@@ -175,10 +176,32 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
   if (sysCode === 'ETIMEDOUT') {
     return timedOut;
   }
+  // An answer that is not KMS's (an HTML page from a proxy or gateway) with a server-error
+  // status: KMS could not be reached through it, as with a refused connection.
+  const status = httpStatusOf(err);
+  if (status !== undefined && status >= 500 && status <= 599) {
+    return {
+      code: 'ERR_KMS_UNREACHABLE',
+      message: `${key}: KMS${where}${call.endpoint === undefined ? '' : ` at ${call.endpoint}`} answered HTTP ${status} without a KMS reply (a proxy or gateway in between?); retry later, or check the network and the endpoint (KmsOptions.endpoint, AWS_ENDPOINT_URL_KMS)`,
+    };
+  }
   return {
     code: 'ERR_KMS',
-    message: `${key}: ${op}${where} failed (${name || sysCode || 'unknown error'}); run with --debug for details`,
+    message: `${key}: ${op}${where} failed (${name || sysCode || 'unknown error'}${status === undefined ? '' : `, HTTP ${status}`}); ${DETAILS_IN_CAUSE}`,
   };
+}
+
+/** The end of a message whose details only the cause (the SDK's error) has. */
+export const DETAILS_IN_CAUSE = "the error's cause has the details";
+
+/** The HTTP status of the answer the SDK failed on, when there was one. */
+function httpStatusOf(err: unknown): number | undefined {
+  const e = err as {
+    $metadata?: { httpStatusCode?: unknown };
+    $response?: { statusCode?: unknown };
+  } | null;
+  const status = e?.$metadata?.httpStatusCode ?? e?.$response?.statusCode;
+  return typeof status === 'number' ? status : undefined;
 }
 
 function attemptsOf(err: unknown): number {

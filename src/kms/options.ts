@@ -6,8 +6,21 @@ export interface KmsOptions {
   readonly profile?: string;
   /** An endpoint URL (a KMS-compatible server, a VPC endpoint); otherwise AWS_ENDPOINT_URL_KMS. */
   readonly endpoint?: string;
-  /** A ready `KMSClient` (or anything with the same `send`), used instead of making one. */
+  /**
+   * A ready `KMSClient` (or anything with the same `send`), used instead of making one, for
+   * EVERY call whatever its region: a `KMSClient` sends to the one region it was made for, so a
+   * wrapping in another region fails there (typically `ERR_KMS_NOT_FOUND`). For custom
+   * credentials with wrappings in several regions, give {@link clientForRegion} instead.
+   */
   readonly client?: KmsClientLike;
+  /**
+   * The client for each region a call goes to (the wrapping's region when unwrapping; when
+   * wrapping, the key ARN's region, else `region`, else `undefined` for the SDK's default
+   * chain): asked at most once per region per operation, so failover across regions works with
+   * custom credentials. The clients stay the caller's (they are not destroyed). Not with
+   * `client`.
+   */
+  readonly clientForRegion?: (region: string | undefined) => KmsClientLike;
   /** Cancels the KMS calls. */
   readonly signal?: AbortSignal;
   /** Gives up on a KMS call after this many milliseconds (default 10 000). */

@@ -1,8 +1,8 @@
 /**
  * Unwrapping a wrapped key file (spec/kms-key-file.md §7, §10.6): its age wrappings that match
  * the caller's identities first (the age code is loaded only for a file that has some), then
- * failover across its KMS wrappings, the key-id check, and one Decrypt per file per process
- * (§7.5).
+ * failover across its KMS wrappings, the key-id check, and one Decrypt per file and KMS identity
+ * per process (§7.5).
  */
 import type { AgeOutcome } from '../age/unwrap.js';
 import { KEY_BYTES } from '../format/sizes.js';
@@ -82,22 +82,31 @@ function unwrapKms(
   source: string,
   options: KmsOptions,
 ): Promise<Uint8Array> | null {
-  const wrappings = file.wrappings.filter(isKmsWrapping);
-  if (wrappings.length === 0) return null;
-  return withKmsSession(options, async (session) => {
-    const failures: KmsError[] = [];
-    for (const wrapping of failoverOrder(wrappings, options.region)) {
-      try {
-        return await unwrapOne(wrapping, source, session);
-      } catch (err) {
-        if (!(err instanceof KmsError)) throw err;
-        // A cancelled call stops the search: the caller asked for no more KMS calls.
-        if (err.code === 'ERR_KMS_ABORTED') throw err;
-        failures.push(err);
-      }
+  if (!file.wrappings.some(isKmsWrapping)) return null;
+  return withKmsSession(options, (session) => unwrapInSession(file, source, session));
+}
+
+/** The KMS half of {@link unwrapWrappedKey} within an operation's session (its clients and options). */
+export async function unwrapInSession(
+  file: WrappedKeyFile,
+  source: string,
+  session: KmsSession,
+): Promise<Uint8Array> {
+  const failures: KmsError[] = [];
+  for (const wrapping of failoverOrder(
+    file.wrappings.filter(isKmsWrapping),
+    session.options.region,
+  )) {
+    try {
+      return await unwrapOne(wrapping, source, session);
+    } catch (err) {
+      if (!(err instanceof KmsError)) throw err;
+      // A cancelled call stops the search: the caller asked for no more KMS calls.
+      if (err.code === 'ERR_KMS_ABORTED') throw err;
+      failures.push(err);
     }
-    throw combineFailures(source, failures);
-  });
+  }
+  throw combineFailures(source, failures);
 }
 
 /** spec §7.1: file order, but wrappings in an explicitly named region first. */
@@ -156,7 +165,46 @@ interface CacheEntry {
   readonly key: Promise<Uint8Array>;
 }
 
+/** By {@link cacheId}: the file's content and everything that decides who asks KMS. */
 const cache = new Map<string, CacheEntry>();
+
+/** A number per injected client or client factory, so that the cache tells them apart. */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+
+function objectId(value: object | undefined): number {
+  if (value === undefined) return 0;
+  let id = objectIds.get(value);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(value, id);
+  }
+  return id;
+}
+
+/**
+ * spec/kms-key-file.md §7.5: a cached key serves only an unwrap that would ask KMS as the same
+ * identity in the same way. The id covers the file's bytes, the options that choose the
+ * identity and where the calls go (region, profile, endpoint, the injected client or client
+ * factory, by object identity), and the environment the SDK's default chains read (every `AWS_`
+ * variable, and HOME, under which the shared config files live). A hash: the environment holds
+ * secret keys, which the map's keys must not keep.
+ */
+function cacheId(bytes: Uint8Array, options: KmsOptions): string {
+  const env = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('AWS_') || name === 'HOME' || name === 'USERPROFILE')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const identity = JSON.stringify([
+    Buffer.from(sha256(bytes)).toString('hex'),
+    options.region ?? null,
+    options.profile ?? null,
+    options.endpoint ?? null,
+    objectId(options.client),
+    objectId(options.clientForRegion),
+    env,
+  ]);
+  return Buffer.from(sha256(Buffer.from(identity, 'utf8'))).toString('hex');
+}
 
 /** A key unwrapped from a file, and how to forget it (zero the cached copy). */
 export interface UnwrappedKey {
@@ -169,7 +217,8 @@ export interface UnwrappedKey {
 /**
  * Unwraps the key in a wrapped key file's bytes: an age wrapping that matches
  * `options.identities` first (§10.6; local, not cached), else through KMS, called only the first
- * time a given file (by content) is unwrapped in this process. `path` names the file in messages.
+ * time a given file (by content) is unwrapped in this process by the same KMS identity and
+ * options (see {@link cacheId}). `path` names the file in messages.
  * @throws SecureStoreError ERR_KMS_KEY_FILE, ERR_AGE_*; KmsError
  */
 export async function unwrapKeyFileCached(
@@ -189,11 +238,11 @@ async function unwrapKmsCached(
   path: string,
   options: KmsOptions,
 ): Promise<UnwrappedKey> {
-  const id = Buffer.from(sha256(bytes)).toString('hex');
+  const id = cacheId(bytes, options);
   let entry = cache.get(id);
   const joined = entry !== undefined;
   if (entry === undefined) {
-    // Parsed only on a miss: an entry is made only after these same bytes (the key is their
+    // Parsed only on a miss: an entry is made only after these same bytes (the id covers their
     // SHA-256) parsed, and its key passed the checks of §7.3 when it was unwrapped.
     const file = parseWrappedKeyFile(bytes, path);
     const created: CacheEntry = { key: unwrapKms(file, path, options)! };

@@ -3,12 +3,14 @@
  * the age code loaded only then): the file object that {@link formatWrappedKeyFile} writes out.
  */
 import type { AgeRecipient } from '../age/wrap.js';
+import { constantTimeEqual, zeroize } from '../crypto/primitives.js';
 import { KEY_BYTES } from '../format/sizes.js';
 import { fail } from '../errors.js';
 import { encodeBase64 } from '../format/base64.js';
 import { kmsEncrypt, type KmsSession, withKmsSession } from './aws-kms.js';
 import { KmsError } from './kms-errors.js';
-import type { KmsOptions } from './options.js';
+import { unwrapInSession, unwrapWrappedKey } from './unwrap.js';
+import type { KmsOptions, WrappedKeyOptions } from './options.js';
 import {
   type EncryptionContext,
   keyIdOfArn,
@@ -49,8 +51,11 @@ export interface AddKmsWrappingOptions extends KmsOptions {
   readonly context?: EncryptionContext;
 }
 
-/** Options of {@link addWrapping} for an age recipient (spec §10). */
-export interface AddAgeWrappingOptions {
+/**
+ * Options of {@link addWrapping} for an age recipient (spec §10). The identities and KMS options
+ * are what proves the key is the file's (spec §6.3a): the file is unwrapped with them first.
+ */
+export interface AddAgeWrappingOptions extends WrappedKeyOptions {
   /** `age1…` or `age1pq1…`. */
   readonly recipient: string;
   /** Who it is: 1–64 characters, not a number (spec §10.3). */
@@ -112,9 +117,12 @@ async function wrapKms(
 }
 
 /**
- * A copy of `file` with one more wrapping of `key` (which must be the key the file wraps: the
- * caller has unwrapped it, or opened the vault with it).
- * @throws SecureStoreError ERR_ARGUMENT; KmsError
+ * A copy of `file` with one more wrapping of `key`, which must be the key the file wraps
+ * (spec/kms-key-file.md §4.3): it is proven first by unwrapping the file's existing wrappings
+ * (one Decrypt, in failover order) and comparing in constant time, so that a file never holds
+ * wrappings of different keys.
+ * @throws SecureStoreError ERR_ARGUMENT; ERR_WRONG_KEY when `key` is not the file's key;
+ *   KmsError when no existing wrapping can be unwrapped, or the Encrypt fails
  */
 export async function addWrapping(
   file: WrappedKeyFile,
@@ -126,16 +134,47 @@ export async function addWrapping(
     const age = await import('../age/wrap.js');
     const r = age.checkRecipient(options);
     checkRoomForRecipient(file, r.recipient, r.label);
+    await proveFileKey(file, key, options);
     return withWrapping(file, await age.wrapForRecipient(key, r));
   }
-  // Refused before the Encrypt call when the key is named by its ARN; an alias is checked again
+  // Refused before any KMS call when the key is named by its ARN; an alias is checked again
   // by withWrapping once KMS has said which key it names.
   checkRoomFor(file, options.keyId);
   const context = wrappingContext(options.context);
-  const wrapping = await withKmsSession(options, (session) =>
-    wrapOne(key, options.keyId, context, session),
-  );
+  const wrapping = await withKmsSession(options, async (session) => {
+    const current = await unwrapInSession(file, 'the wrapped key file', session);
+    const same = constantTimeEqual(current, key);
+    zeroize(current);
+    if (!same) {
+      fail(
+        'ERR_WRONG_KEY',
+        'key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added',
+      );
+    }
+    return wrapOne(key, options.keyId, context, session);
+  });
   return withWrapping(file, wrapping);
+}
+
+/**
+ * spec/kms-key-file.md §6.3a: `key` must be the key `file` wraps, proven by unwrapping it (age
+ * identities in `options` first, then KMS) before anything is added.
+ * @throws SecureStoreError ERR_WRONG_KEY when it is another key
+ */
+async function proveFileKey(
+  file: WrappedKeyFile,
+  key: Uint8Array,
+  options: WrappedKeyOptions,
+): Promise<void> {
+  const current = await unwrapWrappedKey(file, 'the wrapped key file', options);
+  const same = constantTimeEqual(current, key);
+  zeroize(current);
+  if (!same) {
+    fail(
+      'ERR_WRONG_KEY',
+      'key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added',
+    );
+  }
 }
 
 async function wrapOne(

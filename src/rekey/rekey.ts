@@ -35,7 +35,13 @@ import { type LockOptions, withLock } from '../io/lock.js';
 import { KeySource } from '../auth.js';
 import type { KmsOptions } from '../kms/options.js';
 import { forEachDecrypted } from '../vault/blob-cipher.js';
-import { keyOpens, vaultKeysFor } from '../vault/opener.js';
+import {
+  keyOpens,
+  secretsProveKeyForWriting,
+  secretsProvingKey,
+  unprovenWriteMessage,
+  vaultKeysFor,
+} from '../vault/opener.js';
 
 /** The suffix of the new key file while a rekey is in progress. */
 export const PENDING_SUFFIX = '.new';
@@ -147,6 +153,15 @@ async function decryptAll(input: VaultInput, source: KeySource, name: string): P
   const keys = await vaultKeysFor(doc, source);
   if (keyOpens(doc, keys) === false) {
     fail('ERR_WRONG_KEY', `the ${source.description} does not open ${name}`);
+  }
+  // A rekey writes every secret again: a key that could not write the vault may not either
+  // (spec/format.md §4.2's write rule), or a damaged key file would turn the secrets into garbage.
+  if (
+    doc.sentinel === null &&
+    doc.secrets.size > 0 &&
+    !secretsProveKeyForWriting(source, secretsProvingKey(keys, [...doc.secrets.values()]))
+  ) {
+    fail('ERR_WRONG_KEY', unprovenWriteMessage(display, doc.secrets.size));
   }
   const names = [...doc.secrets.keys()].sort(compareCodePoints);
   const values = new Map<string, Uint8Array>();

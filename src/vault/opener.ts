@@ -72,13 +72,52 @@ export function sentinelOpens(keys: VaultKeys, sentinel: Blob): boolean {
  * secrets are decrypted in memory and their plaintexts zeroed.
  */
 export function secretsAcceptKey(keys: VaultKeys, secrets: readonly Blob[]): boolean {
+  return secretsProvingKey(keys, secrets) > 0;
+}
+
+/**
+ * How many secrets prove `keys` (spec/format.md §4.2): the number whose MAC verifies, all of them
+ * with valid padding; 0 when none verifies or one that verifies has bad padding.
+ */
+export function secretsProvingKey(keys: VaultKeys, secrets: readonly Blob[]): number {
   let macs = 0;
   let badPadding = 0;
   forEachDecrypted(keys, secrets, (_, plain, macValid) => {
     if (macValid) macs++;
     if (macValid && plain === null) badPadding++;
   });
-  return macs > 0 && badPadding === 0;
+  return badPadding === 0 ? macs : 0;
+}
+
+/**
+ * spec/format.md §4.2's write rule: how many secrets prove a key not derived from a password
+ * well enough to add a sentinel. A key wrong only in its AES half passes each secret's padding
+ * about one time in 255; sixteen together, less than one time in 2^127, as unlikely as passing
+ * a sentinel (§4.1).
+ */
+export const SECRETS_PROVING_A_WRITE = 16;
+
+/**
+ * spec/format.md §4.2's write rule: whether `proving` secrets (by {@link secretsProvingKey}) of a
+ * vault without a sentinel prove the key of `source` well enough to add one. A password's key is
+ * proven by any: its two halves are one PBKDF2 output, so a password that passes a MAC is the
+ * password. Any other key (a key file, raw bytes, a KMS-unwrapped key) can be damaged in its AES
+ * half alone: {@link SECRETS_PROVING_A_WRITE} are needed, or the caller's word (addSentinel).
+ */
+export function secretsProveKeyForWriting(
+  source: Pick<KeySource, 'type'>,
+  proving: number,
+): boolean {
+  return proving > 0 && (source.type === 'password' || proving >= SECRETS_PROVING_A_WRITE);
+}
+
+/**
+ * Why a write to the vault named `display`, without a sentinel and with `count` secrets, is
+ * refused by spec/format.md §4.2's write rule (see {@link secretsProveKeyForWriting}).
+ */
+export function unprovenWriteMessage(display: string, count: number): string {
+  const secrets = count === 1 ? 'only 1 secret' : `only ${count} secrets`;
+  return `${display} has no sentinel and ${secrets} to prove the key, too few for a write: a key file damaged in its first half would pass ${count === 1 ? 'it' : 'them'}, and the sentinel a write adds would lock the right key out (spec/format.md §4.2); nothing was changed. Check that the values read right, then add a sentinel (SecretsManager#addSentinel)`;
 }
 
 /**

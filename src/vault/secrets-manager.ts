@@ -26,15 +26,39 @@ import {
   serializeVault,
   type VaultDocument,
 } from '../format/vault-codec.js';
-import { readFileCapped, writeFileAtomic } from '../io/files.js';
+import { readFileCapped, sizeOfExisting, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
-import { type AuthOptions, resolveAuth } from '../keys/auth-options.js';
+import { type AuthOptions, resolveOwnedAuth } from '../keys/auth-options.js';
 import type { KeySource } from '../keys/key-source.js';
-import { checkKeyLength, keyForDocument, keyOpens, wrongKeyMessage } from './opener.js';
+import {
+  checkKeyLength,
+  keyForDocument,
+  keyOpens,
+  secretsProveKeyForWriting,
+  secretsProvingKey,
+  unprovenWriteMessage,
+  wrongKeyMessage,
+} from './opener.js';
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const zeroOnCollect = new FinalizationRegistry<Uint8Array>((key) => key.fill(0));
+/** A vault never closed still lets go of the source it made (and what that source cached). */
+const disposeOnCollect = new FinalizationRegistry<KeySource>((source) => source.dispose());
+
+/** Runs `fn` with a source resolved from `auth`, disposing it if it was made here and `fn` fails. */
+async function withAuth<T>(
+  auth: AuthOptions,
+  fn: (source: KeySource, owned: boolean) => Promise<T>,
+): Promise<T> {
+  const { source, owned } = resolveOwnedAuth(auth);
+  try {
+    return await fn(source, owned);
+  } catch (err) {
+    if (owned) source.dispose();
+    throw err;
+  }
+}
 
 interface FileState {
   path: string;
@@ -72,6 +96,14 @@ export class SecretsManager {
   #maxName: string | undefined;
   /** True once the key has verified against the sentinel or a secret (spec/format.md §4.2). */
   #keyVerified: boolean;
+  /** How many secrets proved the key (spec/format.md §4.2), when they were what verified it. */
+  #provenBy = 0;
+  /** True when the key may add a sentinel to a vault without one (spec/format.md §4.2). */
+  #mayAddSentinel = false;
+  /** The kind of key source the key came from (the write rule of spec/format.md §4.2). */
+  #sourceType: KeySource['type'] = 'key';
+  /** The key source made from the auth options of the open, disposed on close (resolveOwnedAuth). */
+  #ownedSource: KeySource | null = null;
 
   private constructor(
     doc: VaultDocument,
@@ -100,7 +132,10 @@ export class SecretsManager {
    *   ERR_WRONG_KEY, ERR_KEY_FILE, ERR_KMS…
    */
   static async fromFile(path: string, auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
+    return withAuth(auth, (source, owned) => SecretsManager.#fromFile(path, source, owned));
+  }
+
+  static async #fromFile(path: string, source: KeySource, owned: boolean): Promise<SecretsManager> {
     let bytes: Buffer | null = await readFileCapped(path, MAX_VAULT_BYTES, {
       code: 'ERR_VAULT_FORMAT',
       what: 'a vault',
@@ -115,26 +150,32 @@ export class SecretsManager {
     await undefined;
     const doc = parseVaultText(text, path);
     // The text stands for the bytes: the strict decoding (valid UTF-8, no BOM) gives them back.
-    return SecretsManager.#open(doc, source, { path, digest: text }, path);
+    return SecretsManager.#open(doc, source, owned, { path, digest: text }, path);
   }
 
   /** Opens a vault from its JSON text or bytes. `save()` needs a path: use `saveAs`. */
   static async fromJSON(json: string | Uint8Array, auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
-    const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
-    return SecretsManager.#open(parseVault(bytes, 'the vault'), source, null, 'the vault');
+    return withAuth(auth, async (source, owned) => {
+      const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
+      const doc = parseVault(bytes, 'the vault');
+      return SecretsManager.#open(doc, source, owned, null, 'the vault');
+    });
   }
 
   /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
   static async fromObject(obj: unknown, auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
-    const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
-    return SecretsManager.#open(doc, source, null, 'the vault');
+    return withAuth(auth, async (source, owned) => {
+      const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
+      return SecretsManager.#open(doc, source, owned, null, 'the vault');
+    });
   }
 
   /** A new, empty vault with a fresh iv and sentinel. Write it with `saveAs(path)`. */
   static async create(auth: AuthOptions): Promise<SecretsManager> {
-    const source = resolveAuth(auth);
+    return withAuth(auth, (source, owned) => SecretsManager.#create(source, owned));
+  }
+
+  static async #create(source: KeySource, owned: boolean): Promise<SecretsManager> {
     const iv = randomBytes(IV_BYTES);
     const key = await source.keyFor(iv);
     checkKeyLength(key);
@@ -145,6 +186,7 @@ export class SecretsManager {
     const doc: VaultDocument = { iv: encodeBase64(iv), sentinel, secrets: new Map(), extras: [] };
     const manager = new SecretsManager(doc, key, keys, null, true);
     manager.#dirty = true;
+    if (owned) manager.#own(source);
     return manager;
   }
 
@@ -159,26 +201,31 @@ export class SecretsManager {
     fn: (vault: SecretsManager) => T | Promise<T>,
     options: LockOptions = {},
   ): Promise<T> {
-    const source = resolveAuth(auth);
-    return withLock(
-      path,
-      async () => {
-        const vault = await SecretsManager.fromFile(path, source);
-        try {
-          const result = await fn(vault);
-          if (vault.#dirty) await vault.#saveUnlocked(path, true);
-          return result;
-        } finally {
-          vault.close();
-        }
-      },
-      options,
-    );
+    const { source, owned } = resolveOwnedAuth(auth);
+    try {
+      return await withLock(
+        path,
+        async () => {
+          const vault = await SecretsManager.fromFile(path, source);
+          try {
+            const result = await fn(vault);
+            if (vault.#dirty) await vault.#saveUnlocked(path, true);
+            return result;
+          } finally {
+            vault.close();
+          }
+        },
+        options,
+      );
+    } finally {
+      if (owned) source.dispose();
+    }
   }
 
   static async #open(
     doc: VaultDocument,
     source: KeySource,
+    owned: boolean,
     file: FileState | null,
     name: string,
   ): Promise<SecretsManager> {
@@ -194,7 +241,15 @@ export class SecretsManager {
       }
       verified = true;
     }
-    return new SecretsManager(doc, key, keys, file, verified);
+    const manager = new SecretsManager(doc, key, keys, file, verified);
+    manager.#sourceType = source.type;
+    if (owned) manager.#own(source);
+    return manager;
+  }
+
+  #own(source: KeySource): void {
+    this.#ownedSource = source;
+    disposeOnCollect.register(this, source, source);
   }
 
   // ---------------------------------------------------------------- reading
@@ -411,9 +466,21 @@ export class SecretsManager {
     this.#dirty = false;
   }
 
-  /** Writes the vault's key to `path` as a 99-byte PEM key file, mode 0600. */
-  async exportKey(path: string): Promise<void> {
+  /**
+   * Writes the vault's key to `path` as a 99-byte PEM key file, mode 0600. A non-empty file
+   * already at `path` is refused unless `overwrite` is set: replacing another vault's key file
+   * with this key would lock that vault out for good. (An empty file is replaced.)
+   * @throws SecureStoreError ERR_ARGUMENT when `path` holds a non-empty file; ERR_IO
+   */
+  async exportKey(path: string, options: { readonly overwrite?: boolean } = {}): Promise<void> {
     this.#assertOpen();
+    if (typeof path !== 'string' || path === '') fail('ERR_ARGUMENT', 'path: expected a file path');
+    if (options?.overwrite !== true && ((await sizeOfExisting(path)) ?? 0) > 0) {
+      fail(
+        'ERR_ARGUMENT',
+        `${path} already exists and is not empty; exportKey does not replace it unless given { overwrite: true }`,
+      );
+    }
     await writeFileAtomic(path, encodeKeyFile(this.#key!), { mode: 0o600, forceMode: true });
   }
 
@@ -423,7 +490,11 @@ export class SecretsManager {
     return Uint8Array.from(this.#key!);
   }
 
-  /** Zeroes the key; the manager cannot be used afterwards. */
+  /**
+   * Zeroes the key; the manager cannot be used afterwards. A key source made from the auth
+   * options (`{ keyFile }`, `{ password }`, `{ key }`) is disposed with it, dropping and zeroing
+   * what it cached (an unwrapped KMS key); a `KeySource` you gave stays yours to dispose.
+   */
   close(): void {
     if (this.#key !== null) {
       zeroize(this.#key);
@@ -431,6 +502,11 @@ export class SecretsManager {
       this.#key = null;
       // OpenSSL's copies are cleansed (OPENSSL_clear_free) when these are collected.
       this.#keys = null;
+    }
+    if (this.#ownedSource !== null) {
+      disposeOnCollect.unregister(this.#ownedSource);
+      this.#ownedSource.dispose();
+      this.#ownedSource = null;
     }
   }
 
@@ -441,10 +517,24 @@ export class SecretsManager {
   // ---------------------------------------------------------------- internals
 
   /**
-   * spec/format.md §4.2: a vault without a sentinel is only written once the key is shown to be
-   * right (it opens an existing secret); then a sentinel is added. An empty vault just gets one.
+   * Adds a sentinel made with this vault's key to a vault that has none (spec/format.md §4.2),
+   * vouching for the key: call it only once you know the key is right (the values read as they
+   * should). Needed before the first write to such a vault with fewer than 16 secrets and a key
+   * not derived from a password, which its secrets cannot prove well enough. Returns false when
+   * the vault already has a sentinel. Written by the next save.
+   * @throws SecureStoreError ERR_WRONG_KEY when the secrets refuse the key (§4.2's read rule)
    */
-  #prepareWrite(): void {
+  addSentinel(): boolean {
+    this.#assertOpen();
+    if (this.#doc.sentinel !== null) return false;
+    this.#checkKeyForWriting();
+    this.#mayAddSentinel = true;
+    this.#prepareWrite();
+    return true;
+  }
+
+  /** The key must open the vault's secrets before anything is changed (spec/format.md §4.2). */
+  #checkKeyForWriting(): void {
     if (!this.#keyVerified) {
       if (this.#doc.secrets.size > 0 && !this.#verifyAgainstSecrets()) {
         fail(
@@ -454,17 +544,45 @@ export class SecretsManager {
       }
       this.#keyVerified = true;
     }
-    if (this.#doc.sentinel === null) {
-      const plain = randomBytes(32);
-      this.#doc.sentinel = encryptBlob(this.#keys!, plain);
-      zeroize(plain);
-      this.#dirty = true;
+  }
+
+  /**
+   * spec/format.md §4.2: a vault without a sentinel is only written once the key is shown to be
+   * right, and then a sentinel is added. A wrong sentinel would lock the right key out for good,
+   * so the proof must be strong: a password (its MAC-verified secrets prove both halves, which
+   * come from one PBKDF2 output), at least 16 secrets, or the caller's word (addSentinel). An
+   * empty vault has nothing to lose and just gets one.
+   */
+  #prepareWrite(): void {
+    this.#checkWriteProof();
+    if (this.#doc.sentinel !== null) return;
+    const plain = randomBytes(32);
+    this.#doc.sentinel = encryptBlob(this.#keys!, plain);
+    zeroize(plain);
+    this.#dirty = true;
+  }
+
+  /** spec/format.md §4.2's write rule (see {@link #prepareWrite}); changes nothing. */
+  #checkWriteProof(): void {
+    this.#checkKeyForWriting();
+    if (this.#doc.sentinel !== null) return;
+    const count = this.#doc.secrets.size;
+    if (
+      count > 0 &&
+      !this.#mayAddSentinel &&
+      !secretsProveKeyForWriting({ type: this.#sourceType }, this.#provenBy)
+    ) {
+      fail('ERR_WRONG_KEY', unprovenWriteMessage(this.#name(), count));
     }
   }
 
   /** spec/format.md §4.2: whether the key opens this vault without a sentinel. */
   #verifyAgainstSecrets(): boolean {
-    if (keyOpens(this.#doc, this.#keys!) === true) this.#keyVerified = true;
+    const proven = secretsProvingKey(this.#keys!, [...this.#doc.secrets.values()]);
+    if (proven > 0) {
+      this.#keyVerified = true;
+      this.#provenBy = proven;
+    }
     return this.#keyVerified;
   }
 

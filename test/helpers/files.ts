@@ -1,6 +1,7 @@
 /** Snapshots of a directory's files (bytes, mode and mtime) to prove a command left them alone. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 export interface FileState {
   bytes: string;
@@ -23,3 +24,10 @@ export function snapshotDir(dir: string): Record<string, FileState> {
   }
   return out;
 }
+
+/**
+ * Whether this test may set `process.umask()`: Node refuses in a worker thread, and Stryker's
+ * vitest runner (`npm run mutate`) runs the tests in worker threads. The umask tests are skipped
+ * there; `npm test` runs them (forks).
+ */
+export const UMASK_SETTABLE = isMainThread;

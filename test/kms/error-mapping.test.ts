@@ -91,7 +91,7 @@ describe('each KMS failure of Decrypt: its own code, one line naming the key, ex
       'NotFoundException',
       sdkError('NotFoundException'),
       'ERR_KMS_NOT_FOUND',
-      `KMS key ${ARN1} was not found in us-east-1; check the key id or alias, the region (--region) and the AWS account`,
+      `KMS key ${ARN1} was not found in us-east-1; check the key id or alias, the region (KmsOptions.region) and the AWS account`,
     ],
     [
       'DisabledException',
@@ -127,13 +127,13 @@ describe('each KMS failure of Decrypt: its own code, one line naming the key, ex
       'ECONNREFUSED',
       sdkError('Error', { code: 'ECONNREFUSED' }),
       'ERR_KMS_UNREACHABLE',
-      `KMS key ${ARN1}: cannot reach KMS in us-east-1 (ECONNREFUSED); check the network, the region and the endpoint (--kms-endpoint, AWS_ENDPOINT_URL_KMS)`,
+      `KMS key ${ARN1}: cannot reach KMS in us-east-1 (ECONNREFUSED); check the network, the region and the endpoint (KmsOptions.endpoint, AWS_ENDPOINT_URL_KMS)`,
     ],
     [
       'a reset connection, which the SDK names TimeoutError',
       sdkError('TimeoutError', { code: 'ECONNRESET' }),
       'ERR_KMS_UNREACHABLE',
-      `KMS key ${ARN1}: cannot reach KMS in us-east-1 (ECONNRESET); check the network, the region and the endpoint (--kms-endpoint, AWS_ENDPOINT_URL_KMS)`,
+      `KMS key ${ARN1}: cannot reach KMS in us-east-1 (ECONNRESET); check the network, the region and the endpoint (KmsOptions.endpoint, AWS_ENDPOINT_URL_KMS)`,
     ],
     [
       'KMSInternalException',
@@ -145,19 +145,31 @@ describe('each KMS failure of Decrypt: its own code, one line naming the key, ex
       'CredentialsProviderError',
       sdkError('CredentialsProviderError'),
       'ERR_KMS_NO_CREDENTIALS',
-      `KMS key ${ARN1}: no AWS credentials found; use --profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
+      `KMS key ${ARN1}: no AWS credentials found; use KmsOptions.profile or AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role`,
     ],
     [
       'Region is missing',
       new Error('Region is missing'),
       'ERR_KMS_NO_REGION',
-      `KMS key ${ARN1}: no AWS region; give --region, set AWS_REGION, or name the key by its ARN`,
+      `KMS key ${ARN1}: no AWS region; give KmsOptions.region, set AWS_REGION, or name the key by its ARN`,
+    ],
+    [
+      'an HTML 502 page from a proxy, which the SDK cannot parse (issue 14 item 17)',
+      sdkError('SyntaxError', { $metadata: { httpStatusCode: 502, attempts: 3 } }),
+      'ERR_KMS_UNREACHABLE',
+      `KMS key ${ARN1}: KMS in us-east-1 answered HTTP 502 without a KMS reply (a proxy or gateway in between?); retry later, or check the network and the endpoint (KmsOptions.endpoint, AWS_ENDPOINT_URL_KMS)`,
+    ],
+    [
+      'an HTML 403 page: not a server error, so the generic code, with its status',
+      sdkError('SyntaxError', { $metadata: { httpStatusCode: 403 } }),
+      'ERR_KMS',
+      `KMS key ${ARN1}: kms:Decrypt in us-east-1 failed (SyntaxError, HTTP 403); the error's cause has the details`,
     ],
     [
       'an unknown exception',
       sdkError('SomethingNewException'),
       'ERR_KMS',
-      `KMS key ${ARN1}: kms:Decrypt in us-east-1 failed (SomethingNewException); run with --debug for details`,
+      `KMS key ${ARN1}: kms:Decrypt in us-east-1 failed (SomethingNewException); the error's cause has the details`,
     ],
   ];
 
@@ -172,6 +184,8 @@ describe('each KMS failure of Decrypt: its own code, one line naming the key, ex
     expect(err.cause).toBe(thrown);
     expect(exitCodeFor(err)).toBe(EXIT.KMS);
     expect(err.message).not.toContain('\n');
+    // A library message names no CLI flag (issue 14 item 17): the CLI adds its own hints.
+    expect(err.message).not.toMatch(/(^|[\s(])--?[a-z]/);
   });
 
   it('sends Decrypt naming the recorded key, with its context', async () => {
@@ -243,7 +257,7 @@ describe('failover (spec §7.1, §7.4)', () => {
     const err = await kmsFailure(unwrapWrappedKey(FILE, 'v.kms.json', { client: mixed }));
     expect(err.code).toBe('ERR_KMS');
     expect(err.message).toBe(
-      `cannot unwrap the key in v.kms.json: none of its 2 wrappings worked: (1) KMS key ${ARN1} is disabled; enable it in KMS in us-east-1, or use another wrapping; (2) KMS key ${ARN2} was not found in eu-west-1; check the key id or alias, the region (--region) and the AWS account`,
+      `cannot unwrap the key in v.kms.json: none of its 2 wrappings worked: (1) KMS key ${ARN1} is disabled; enable it in KMS in us-east-1, or use another wrapping; (2) KMS key ${ARN2} was not found in eu-west-1; check the key id or alias, the region (KmsOptions.region) and the AWS account`,
     );
     expect(exitCodeFor(err)).toBe(EXIT.KMS);
   });
@@ -327,7 +341,7 @@ describe('wrapKey', () => {
     );
     expect(err.code).toBe('ERR_KMS_NOT_FOUND');
     expect(err.message).toBe(
-      'KMS key alias/missing was not found in us-west-2; check the key id or alias, the region (--region) and the AWS account',
+      'KMS key alias/missing was not found in us-west-2; check the key id or alias, the region (KmsOptions.region) and the AWS account',
     );
   });
 });

@@ -278,6 +278,41 @@ describe('ssclient kms list | add | remove | rewrap', () => {
     expect(readFileSync(join(dir, 'secrets.json'))).toEqual(vaultBytes);
   });
 
+  it('add with -p refuses a wrapped key file of another key; the file is unchanged (issue 14 item 7)', async () => {
+    await ss(['create', '--kms', target.key1]); // secrets.json and the file of its key
+    await ss(['-s', 'other.json', 'create', '-p', 'password-123']);
+    const before = readFileSync(join(dir, 'secrets.kms.json'));
+    const r = await ss([
+      '-s',
+      'other.json',
+      '-p',
+      'password-123',
+      'kms',
+      'add',
+      '--file',
+      'secrets.kms.json',
+      target.key2,
+    ]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      1,
+      '',
+      'error: key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added\n',
+    ]);
+    expect(readFileSync(join(dir, 'secrets.kms.json'))).toEqual(before);
+  });
+
+  it('remove 2 names the wrapping it removed, not the first one (issue 14 item 8)', async () => {
+    await ss(['create', '--kms', target.key1, '--kms', target.key2]);
+    const before = readKeyFile();
+    const removed = await ss(['kms', 'remove', '2']);
+    expect([removed.code, removed.stdout, removed.stderr]).toEqual([
+      0,
+      '',
+      `Removed ${before.wrappings[1]!.keyArn} from secrets.kms.json (1 KMS key left)\n`,
+    ]);
+    expect(readKeyFile().wrappings).toEqual([before.wrappings[0]]);
+  });
+
   it('rewrap --to and --context replace the wrappings without touching the vault', async () => {
     await ss(['create', '--kms', target.key1]);
     await ss(['-k', 'secrets.kms.json', 'set', 'db', 'hunter2']);

@@ -309,6 +309,165 @@ describe('exactly one Decrypt per wrapped key file per process', () => {
   });
 });
 
+describe('the unwrap cache serves only the KMS identity that unwrapped (issue 14 item 5)', () => {
+  /** Runs `fn` with the environment changed as `env` says (undefined: removed), then restores it. */
+  async function withEnv<T>(
+    env: Record<string, string | undefined>,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+    const apply = (values: Record<string, string | undefined>): void => {
+      for (const [name, value] of Object.entries(values)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    };
+    apply(env);
+    try {
+      return await fn();
+    } finally {
+      apply(saved);
+    }
+  }
+
+  it('close() of a vault opened with { keyFile } drops its key: a reopen asks KMS again', async () => {
+    const { vault, keyFile } = await kmsVault(['alias/securestore-test-1']);
+    await control('reset-counts');
+    const first = await SecretsManager.fromFile(vault, { keyFile, kms });
+    expect(first.get('db')).toBe('hunter2');
+    first.close();
+    const second = await SecretsManager.fromFile(vault, { keyFile, kms });
+    second.close();
+    await SecretsManager.update(vault, { keyFile, kms }, (v) => v.set('x', 'y'));
+    expect(await decrypts()).toBe(3);
+  });
+
+  it('another profile, endpoint, region, client or environment is never served from the cache', async () => {
+    const { vault, keyFile } = await kmsVault(['alias/securestore-test-1']);
+    await control('reset-counts');
+    // Holds the key unwrapped with the default chain until disposed at the end.
+    const holder = KeySource.fromKmsFile(keyFile, kms);
+    (await SecretsManager.fromFile(vault, holder)).close();
+    expect(await decrypts()).toBe(1);
+
+    // A profile that does not exist: as in a fresh process, no credentials.
+    const noProfile = await kmsFailure(
+      SecretsManager.fromFile(vault, { keyFile, kms: { ...kms, profile: 'nobody' } }),
+    );
+    expect(noProfile.code).toBe('ERR_KMS_NO_CREDENTIALS');
+    // An endpoint where nothing listens.
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const unreachable = await kmsFailure(
+      SecretsManager.fromFile(vault, { keyFile, kms: { ...kms, endpoint: nowhere } }),
+    );
+    expect(unreachable.code).toBe('ERR_KMS_UNREACHABLE');
+    // Credentials in the environment that KMS rejects.
+    const rejected = await withEnv({ AWS_ACCESS_KEY_ID: 'AKIDINVALID000000000' }, () =>
+      kmsFailure(SecretsManager.fromFile(vault, KeySource.fromKmsFile(keyFile, kms))),
+    );
+    expect(rejected.code).toBe('ERR_KMS_ACCESS_DENIED');
+    // An injected client with credentials KMS rejects.
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    const stranger = new KMSClient({
+      region: 'us-east-1',
+      endpoint: server.url,
+      credentials: { accessKeyId: 'AKIDINVALID111111111', secretAccessKey: 'x' },
+    });
+    try {
+      const refused = await kmsFailure(
+        SecretsManager.fromFile(vault, { keyFile, kms: { client: stranger } }),
+      );
+      expect(refused.code).toBe('ERR_KMS_ACCESS_DENIED');
+    } finally {
+      stranger.destroy();
+    }
+    // Another region option: allowed, but KMS decides (a Decrypt of its own).
+    const before = await decrypts();
+    const other = KeySource.fromKmsFile(keyFile, { ...kms, region: 'eu-west-1' });
+    (await SecretsManager.fromFile(vault, other)).close();
+    other.dispose();
+    expect(await decrypts()).toBe(before + 1);
+    // The holder's own options still hit its cached key.
+    (await SecretsManager.fromFile(vault, holder)).close();
+    expect(await decrypts()).toBe(before + 1);
+    holder.dispose();
+  });
+});
+
+describe('a KMS client per region (issue 14 item 6)', () => {
+  it('clientForRegion: custom credentials with failover across regions', async () => {
+    const { vault, keyFile, arns } = await kmsVault([EU_KEY, 'alias/securestore-test-1']);
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    const asked: (string | undefined)[] = [];
+    const made: InstanceType<typeof KMSClient>[] = [];
+    const clientForRegion = (region: string | undefined): InstanceType<typeof KMSClient> => {
+      asked.push(region);
+      const client = new KMSClient({
+        ...(region === undefined ? {} : { region }),
+        endpoint: server.url,
+        credentials: TEST_CREDENTIALS,
+      });
+      made.push(client);
+      return client;
+    };
+    try {
+      await fault({ region: 'eu-west-1', dropConnection: true });
+      // The environment's credentials are rejected: only the factory's clients can succeed.
+      const opened = await withRejectedEnv(() =>
+        SecretsManager.fromFile(vault, { keyFile, kms: { clientForRegion } }),
+      );
+      expect(opened.get('db')).toBe('hunter2');
+      opened.close();
+      expect(asked).toEqual(['eu-west-1', 'us-east-1']);
+      expect(arns[0]).toMatch(/^arn:aws:kms:eu-west-1:/);
+    } finally {
+      for (const client of made) client.destroy();
+    }
+  });
+
+  it('a single client is sent every wrapping, whatever its region (as documented)', async () => {
+    const { vault, keyFile } = await kmsVault([EU_KEY]);
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    const us = new KMSClient({ region: 'us-east-1', endpoint: server.url });
+    const eu = new KMSClient({ region: 'eu-west-1', endpoint: server.url });
+    try {
+      const wrong = await kmsFailure(
+        SecretsManager.fromFile(vault, { keyFile, kms: { client: us } }),
+      );
+      expect(wrong.code).toBe('ERR_KMS_NOT_FOUND');
+      const byRegion = {
+        clientForRegion: (r: string | undefined) => (r === 'eu-west-1' ? eu : us),
+      };
+      const opened = await SecretsManager.fromFile(vault, { keyFile, kms: byRegion });
+      expect(opened.get('db')).toBe('hunter2');
+      opened.close();
+    } finally {
+      us.destroy();
+      eu.destroy();
+    }
+  });
+
+  it('client and clientForRegion together are refused', async () => {
+    const { keyFile } = await kmsVault(['alias/securestore-test-1']);
+    const client = { send: async () => ({}) };
+    await expect(
+      KeySource.fromKmsFile(keyFile, { client, clientForRegion: () => client }).keyFor(
+        new Uint8Array(16),
+      ),
+    ).rejects.toThrow('give KmsOptions.client or KmsOptions.clientForRegion, not both');
+  });
+});
+
+async function withRejectedEnv<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env['AWS_ACCESS_KEY_ID'];
+  process.env['AWS_ACCESS_KEY_ID'] = 'AKIDINVALID222222222';
+  try {
+    return await fn();
+  } finally {
+    process.env['AWS_ACCESS_KEY_ID'] = saved;
+  }
+}
+
 describe('each KMS error, as the real SDK parses it off the wire, maps to its code', () => {
   const cases: [string, string][] = [
     ['AccessDeniedException', 'ERR_KMS_ACCESS_DENIED'],
@@ -331,6 +490,26 @@ describe('each KMS error, as the real SDK parses it off the wire, maps to its co
     const err = await kmsFailure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
     expect([err.code, err.kmsKey]).toEqual([code, arns[0]]);
     expect(err.message.startsWith(`KMS key ${arns[0]}`)).toBe(true);
+  });
+
+  it('an HTML 502 page from a proxy: ERR_KMS_UNREACHABLE, not ERR_KMS (issue 14 item 17)', async () => {
+    const { keyFile, arns } = await kmsVault(['alias/securestore-test-1']);
+    await fault({ operation: 'Decrypt', rawBody: '<html><h1>502 Bad Gateway</h1></html>' });
+    const err = await kmsFailure(KeySource.fromKmsFile(keyFile, kms).keyFor(new Uint8Array(16)));
+    expect([err.code, err.message]).toEqual([
+      'ERR_KMS_UNREACHABLE',
+      `KMS key ${arns[0]}: KMS in us-east-1 at ${server.url} answered HTTP 502 without a KMS reply (a proxy or gateway in between?); retry later, or check the network and the endpoint (KmsOptions.endpoint, AWS_ENDPOINT_URL_KMS)`,
+    ]);
+    // The CLI words the same failure with its own flags.
+    const r = await runSsclient(['-k', 'secrets.kms.json', 'get', 'db'], {
+      cwd: dir,
+      env: childEnv,
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      4,
+      '',
+      `error: KMS key ${arns[0]}: KMS in us-east-1 answered HTTP 502 without a KMS reply (a proxy or gateway in between?); retry later, or check the network and the endpoint (--kms-endpoint, AWS_ENDPOINT_URL_KMS)\n`,
+    ]);
   });
 
   it('credentials the server does not know, as a real process: exit 4, one line', async () => {

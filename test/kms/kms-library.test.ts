@@ -128,6 +128,42 @@ describe('create → set → get through KMS', () => {
   });
 });
 
+describe("addWrapping proves the key is the file's (issue 14 item 7)", () => {
+  it("a key that is not the file's is refused before anything is wrapped: ERR_WRONG_KEY", async () => {
+    const { key, file } = await kmsVault([target.key1]);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), async (other) => {
+        fc.pre(!Buffer.from(other).equals(Buffer.from(key)));
+        const err = await addWrapping(file, other, { keyId: target.key2, ...kms }).catch(
+          (e: unknown) => e,
+        );
+        expect(isSecureStoreError(err, 'ERR_WRONG_KEY')).toBe(true);
+        expect((err as Error).message).toBe(
+          'key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added',
+        );
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it("the file's key with one bit flipped is refused; the file's key itself is added", async () => {
+    const { key, file } = await kmsVault([target.key1]);
+    for (const bit of [0, 7, 128, 255]) {
+      const near = Uint8Array.from(key);
+      near[bit >> 3]! ^= 1 << (bit & 7);
+      const err = await addWrapping(file, near, { keyId: target.key2, ...kms }).catch(
+        (e: unknown) => e,
+      );
+      expect(isSecureStoreError(err, 'ERR_WRONG_KEY')).toBe(true);
+    }
+    const two = await addWrapping(file, key, { keyId: target.key2, ...kms });
+    expect(two.wrappings).toHaveLength(2);
+    const second = removeWrapping(two, 1);
+    const { unwrapWrappedKey } = await import('../../src/index.js');
+    expect(await unwrapWrappedKey(second, 'k.kms.json', kms)).toEqual(key);
+  });
+});
+
 describe('a changed wrapped key file is refused by KMS, with its own error', () => {
   it('wrong encryption context: ERR_KMS_CIPHERTEXT naming the key and the file, exit 4', async () => {
     const { vault, keyFile, file } = await kmsVault([target.key1]);
@@ -210,7 +246,7 @@ describe('a changed wrapped key file is refused by KMS, with its own error', () 
     const err = await kmsFailure(wrapKey(randomBytes(32), { keyIds: [missing], ...kms }));
     expect(err.code).toBe('ERR_KMS_NOT_FOUND');
     expect(err.message).toBe(
-      `KMS key ${missing} was not found in ${target.region}; check the key id or alias, the region (--region) and the AWS account`,
+      `KMS key ${missing} was not found in ${target.region}; check the key id or alias, the region (KmsOptions.region) and the AWS account`,
     );
   });
 

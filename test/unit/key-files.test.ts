@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeKeyFile, encodeKeyFile } from '../../src/format/key-file.js';
 import { type AuthOptions, KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { UMASK_SETTABLE } from '../helpers/files.js';
 import { manifests, VECTORS } from '../helpers/vectors.js';
 
 const tmp = tempDir('ssclient-keyfiles-');
@@ -219,11 +220,12 @@ describe('exportKey', () => {
       keyFile: join(VECTORS, '12-legacy-binary-key.bin.key'),
     });
     const out = tempPath('exported.key');
-    const old = process.umask(0);
+    // With no umask the mode must still be 0600 (where the umask can be set: not under Stryker).
+    const old = UMASK_SETTABLE ? process.umask(0) : undefined;
     try {
       await vault.exportKey(out);
     } finally {
-      process.umask(old);
+      if (old !== undefined) process.umask(old);
     }
     vault.close();
     expect(readFileSync(out)).toEqual(readFileSync(join(VECTORS, '12-legacy-binary-key.pem.key')));
@@ -235,9 +237,43 @@ describe('exportKey', () => {
     writeFileSync(out, 'old');
     chmodSync(out, 0o644);
     const vault = await SecretsManager.create(KeySource.fromKey(KEY));
-    await vault.exportKey(out);
+    await vault.exportKey(out, { overwrite: true });
     vault.close();
     expect(readFileSync(out, 'utf8')).toBe(PEM);
     expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses to replace a non-empty file unless told to (issue 14 item 9)', async () => {
+    const dir = tempPath('lockout');
+    mkdirSync(dir);
+    const aKey = join(dir, 'a.key');
+    const a = await SecretsManager.create(KeySource.generate());
+    a.set('db', 'hunter2');
+    await a.saveAs(join(dir, 'a.json'));
+    await a.exportKey(aKey);
+    a.close();
+    const before = readFileSync(aKey);
+
+    // A new vault's key exported onto a.key would lock vault a out for good.
+    const b = await SecretsManager.create(KeySource.generate());
+    const err = await b.exportKey(aKey).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecureStoreError);
+    expect([(err as SecureStoreError).code, (err as SecureStoreError).message]).toEqual([
+      'ERR_ARGUMENT',
+      `${aKey} already exists and is not empty; exportKey does not replace it unless given { overwrite: true }`,
+    ]);
+    expect(readFileSync(aKey)).toEqual(before);
+    const reopened = await SecretsManager.fromFile(join(dir, 'a.json'), { keyFile: aKey });
+    expect(reopened.get('db')).toBe('hunter2');
+    reopened.close();
+
+    // An empty file (say, from mktemp) is replaced; so is any file with { overwrite: true }.
+    const empty = join(dir, 'empty.key');
+    writeFileSync(empty, '');
+    await b.exportKey(empty);
+    expect(readFileSync(empty)).toHaveLength(99);
+    await b.exportKey(aKey, { overwrite: true });
+    expect(readFileSync(aKey)).toEqual(readFileSync(empty));
+    b.close();
   });
 });

@@ -23,6 +23,7 @@ import {
   MAX_WRAPPED_KEY_FILE_BYTES,
   parseWrappedKeyFile,
   removeWrapping,
+  findWrapping,
   type WrappedKeyFile,
 } from '../../kms/wrapped-key-file.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
@@ -225,12 +226,12 @@ export async function removeAction(
   const path = await wrappedKeyPath(ctx, opts);
   let gone = '';
   const updated = await editWrappedKeyFile(ctx, path, async (file) => {
-    const kept = removeWrapping(file, which);
-    const removed = file.wrappings.find((w) => !kept.wrappings.includes(w))!;
+    // By index: removeWrapping returns copies, so the removed one cannot be found by identity.
+    const removed = file.wrappings[findWrapping(file, which)]!;
     gone = isKmsWrapping(removed)
       ? removed.keyArn
       : `the age wrapping ${removed.label ?? 'for that recipient'}`;
-    return kept;
+    return removeWrapping(file, which);
   });
   ctx.note(`Removed ${gone} from ${path} (${describeCount(updated)} left)`);
 }
