@@ -186,6 +186,32 @@ describe('mixed files: KMS plus two age recipients (spec §10.6)', () => {
   });
 });
 
+describe("addWrapping proves the key is the file's (spec/kms-key-file.md §6.3a)", () => {
+  it('an age recipient is added only with the key the file wraps: another key is ERR_WRONG_KEY, the file unchanged', async () => {
+    const key = randomBytes(32);
+    const file = await wrapKey(key, {
+      recipients: [{ recipient: alice.recipient, label: 'alice' }],
+    });
+    const other = randomBytes(32);
+    const err = await addWrapping(file, other, {
+      recipient: carol.recipient,
+      label: 'carol',
+      identities: [alice.file],
+    }).catch((e: unknown) => e);
+    expect(isSecureStoreError(err, 'ERR_WRONG_KEY')).toBe(true);
+    expect(file.wrappings).toHaveLength(1);
+    const added = await addWrapping(file, key, {
+      recipient: carol.recipient,
+      label: 'carol',
+      identities: [alice.file],
+    });
+    expect(added.wrappings.map((w) => (w.provider === 'age' ? w.label : w.keyArn))).toEqual([
+      'alice',
+      'carol',
+    ]);
+  });
+});
+
 describe('typed errors, never key material (spec §10.6, §10.7)', () => {
   async function ageOnly(): Promise<{ vault: string; keyFile: string; key: Uint8Array }> {
     const key = randomBytes(32);

@@ -105,7 +105,10 @@ export async function addAccess(
   }
   const updated = await editWrappedKeyFile(ctx, path, (file) => {
     checkRoomForRecipient(file, r.recipient, r.label); // before the key is unwrapped for nothing
-    return withVaultKey(ctx, opts, path, (key) => addWrapping(file, key, r));
+    // The identities and KMS settings prove the key is the file's (spec/kms-key-file.md §6.3a).
+    return withVaultKey(ctx, opts, path, (key) =>
+      addWrapping(file, key, { ...r, ...ctx.kmsOptions(opts) }),
+    );
   });
   ctx.note(`Added ${who} to ${path} (${describeDoors(updated)}); commit it`);
 }
