@@ -111,9 +111,12 @@ export function backoffDelay(
 export class KmsRetryStrategy {
   readonly mode = 'standard';
   readonly #settings: KmsRetrySettings;
+  readonly #random: () => number;
 
-  constructor(settings: KmsRetrySettings) {
+  /** `random`: the jitter's source, Math.random unless a test gives another. */
+  constructor(settings: KmsRetrySettings, random: () => number = Math.random) {
     this.#settings = settings;
+    this.#random = random;
   }
 
   async acquireInitialRetryToken(_scope: string): Promise<Token> {
@@ -127,7 +130,7 @@ export class KmsRetryStrategy {
     const throttled = info.errorType === 'THROTTLING';
     if (!throttled && info.errorType !== 'TRANSIENT') throw new Error('not retryable');
     if (retry >= maxAttempts) throw new Error('no attempts left');
-    let delay = backoffDelay(retry, throttled, retryMaxDelayMs);
+    let delay = backoffDelay(retry, throttled, retryMaxDelayMs, this.#random);
     // A Retry-After from the server is honoured, up to the ceiling.
     if (info.retryAfterHint instanceof Date) {
       const hinted = info.retryAfterHint.getTime() - Date.now();
