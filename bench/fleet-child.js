@@ -5,16 +5,25 @@
  *
  *   node bench/fleet-child.js VAULT KEY_FILE NAME EXPECTED [KMS_OPTIONS_JSON]
  *
- * The SDK is imported before `ready` (the library would load it lazily at its first KMS call): on
- * a real fleet every process starts on its own CPU, so all of them call Decrypt within the same
- * moment; on two cores they can only start one after another, so each one's start-up is done
- * before the start line and the wave's Decrypts are released together.
+ * The SDK is loaded and warmed before `ready` (the library would load it lazily at its first KMS
+ * call): on a real fleet every process starts on its own CPU, so all of them call Decrypt within
+ * the same moment; on two cores they can only start one after another, so each one's start-up is
+ * done before the start line and the wave's Decrypts are released together.
  */
 import { SecretsManager } from '../dist/index.js';
 
 const [vaultPath, keyFile, name, expected, kmsJson] = process.argv.slice(2);
-await import('@aws-sdk/client-kms');
 const kms = kmsJson === undefined ? undefined : JSON.parse(kmsJson);
+
+// Warm the SDK: one ListAliases (not a cryptographic operation: neither limited nor counted)
+// loads what a first call needs (credential chain, endpoint rules, signer, HTTP handler). A
+// process on its own machine does that work on its own CPU; here 100 processes released together
+// would otherwise do it at once on two cores, and the wave's Decrypts would be spread out by CPU
+// starvation instead of arriving together.
+const { KMSClient, ListAliasesCommand } = await import('@aws-sdk/client-kms');
+const warm = new KMSClient({});
+await warm.send(new ListAliasesCommand({ Limit: 1 }));
+warm.destroy();
 
 process.stdout.write('ready\n');
 await new Promise((resolve) => process.stdin.once('data', resolve));

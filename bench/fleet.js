@@ -25,6 +25,9 @@
  * and call Decrypt in the same moment, as processes on W machines would. At most C start up at a
  * time, so that start-ups do not queue behind each other on two cores.
  *
+ * The KMS server and this runner run at a higher priority (nice -10, when allowed) than the fleet:
+ * on a fleet, KMS does not share its CPU with the processes that call it.
+ *
  * Time of a process: from its spawn to its secret read, minus the time it waited at the start line
  * for the rest of its wave (a process on a fleet of its own machines waits for nobody). The JSON
  * also has the raw spawn-to-read times (waiting included).
@@ -106,6 +109,7 @@ function startServer(o) {
     lines.once('line', (url) => {
       resolve({
         url,
+        pid: child.pid,
         stop: () => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))),
       });
     });
@@ -255,6 +259,16 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(os.tmpdir(), 'securestore-fleet-'));
   const server = await startServer(o);
+  // KMS is a service of its own, not a process sharing two cores with a thousand others: under
+  // the scheduler's fair share, one server among 100 runnable processes answered a wave's
+  // Decrypts over 10 s. The server, and this process (which timestamps every line), get a higher
+  // priority than the fleet (root only; otherwise a note, and the times include the wait).
+  try {
+    os.setPriority(server.pid, -10);
+    os.setPriority(-10);
+  } catch (err) {
+    log(`note: could not raise the priority of the KMS server and the runner (${err.code})`);
+  }
   try {
     const env = fleetEnv(server.url, dir);
     const files = makeVault(o, dir, env);
