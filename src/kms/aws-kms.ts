@@ -124,6 +124,8 @@ async function callKms<T>(
 ): Promise<T> {
   const options = session.options;
   const timeoutMs = timeoutOf(options);
+  // Bad retry settings are refused (ERR_ARGUMENT) before any call, as a bad timeout is.
+  retrySettingsOf(options, timeoutMs);
   const startedAt = performance.now();
   const controller = new AbortController();
   let timedOut = false;

@@ -130,6 +130,27 @@ describe('the retry rule, against the throttling server', () => {
     expect(err.message).toMatch(/\(still after 1 attempts over \d+\.\d s\)/);
     expect((await control.throttleStats()).decryptThrottled).toBe(1);
   });
+
+  it('bad retry settings are refused before any KMS call, naming the option', async () => {
+    const { file } = await wrapped([EAST]);
+    for (const [options, message] of [
+      [{ maxAttempts: 0 }, 'maxAttempts: expected a whole number from 1 to 100, got 0'],
+      [
+        { retryMaxDelayMs: -5 },
+        'retryMaxDelayMs: expected a non-negative number of milliseconds, got -5',
+      ],
+    ] as const) {
+      let thrown: unknown;
+      await unwrapWrappedKey(file, 'k.kms.json', { ...kms, ...options }).catch((err: unknown) => {
+        thrown = err;
+      });
+      expect([(thrown as { code?: string }).code, (thrown as Error).message]).toEqual([
+        'ERR_ARGUMENT',
+        message,
+      ]);
+    }
+    expect((await control.counts())['Decrypt']).toBeUndefined();
+  });
 });
 
 describe('the failover rule: a throttled region gives way to the next wrapping', () => {
