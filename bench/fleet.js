@@ -34,7 +34,9 @@
  *
  * Output on stdout: one line
  *   fleet: N processes, opened O, failed F, decrypt calls D, throttled T, p50 X ms, p95 Y ms, max Z ms
- * then, with --failover, `fleet regions: opened through us-east-1 A, through eu-west-1 B`, then the
+ * then, with --failover, `fleet regions: Decrypt answered in us-east-1 A, in eu-west-1 B` (the
+ * key each process opened with; a process whose answer came after its own timeout, which then
+ * failed over, is counted in both), then the
  * same summary as one line of JSON. Progress goes to stderr.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -311,6 +313,7 @@ async function main() {
       failover: o.failover,
       // Every process makes one Decrypt that is answered, plus one per throttled answer.
       decryptCallsAddUp: stats.decrypt === stats.decryptAnswered + stats.decryptThrottled,
+      // Decrypts answered per region (by the server's count).
       openedThrough: Object.fromEntries(
         Object.entries(stats.regions).map(([region, s]) => [region, s.decryptAnswered]),
       ),
@@ -339,7 +342,7 @@ async function main() {
     );
     if (o.failover) {
       process.stdout.write(
-        `fleet regions: opened through ${PRIMARY} ${summary.openedThrough[PRIMARY] ?? 0}, through ${SECONDARY} ${summary.openedThrough[SECONDARY] ?? 0}\n`,
+        `fleet regions: Decrypt answered in ${PRIMARY} ${summary.openedThrough[PRIMARY] ?? 0}, in ${SECONDARY} ${summary.openedThrough[SECONDARY] ?? 0}\n`,
       );
     }
     const json = JSON.stringify(summary);
