@@ -8,7 +8,7 @@
  * listens on 127.0.0.1 (port 0: any free port) and prints one line, its URL; it runs until it is
  * killed (SIGINT/SIGTERM close it). `--rate` limits the cryptographic operations to R requests per
  * second (a token bucket of B, default R), only in the `--region`s given (default: every region).
- * The control API (docs/kms-test-server.md) works as under vitest: `throttle-stats` reads the
+ * The control API (CONTRIBUTING.md, "The KMS test server") works as under vitest: `throttle-stats` reads the
  * counters.
  *
  * The server is TypeScript and Node 20 cannot run TypeScript, so its two files are transpiled

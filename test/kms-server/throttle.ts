@@ -1,5 +1,5 @@
 /**
- * The KMS test server's request-rate limit (docs/kms-test-server.md "Rate limits"): a token bucket
+ * The KMS test server's request-rate limit (CONTRIBUTING.md, "Rate limits"): a token bucket
  * per region, as AWS KMS keeps its request quota for cryptographic operations per account and
  * region. A request that finds the bucket empty is answered as AWS does when a quota is exceeded:
  * HTTP 400 `{"__type":"ThrottlingException","message":"Rate exceeded"}`, which the SDK classifies as
