@@ -14,11 +14,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { randomBytes } from '../../src/crypto/primitives.js';
 import {
   formatWrappedKeyFile,
+  KeySource,
   SecretsManager,
   unwrapWrappedKey,
   wrapKey,
 } from '../../src/index.js';
-import { KeySource } from '../../src/keys/key-source.js';
 import type { KmsOptions } from '../../src/kms/options.js';
 import type { WrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
 import { tempDir } from '../helpers/cli.js';
