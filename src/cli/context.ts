@@ -19,6 +19,7 @@ import {
 } from '../workflow/config.js';
 import { CliError, EXIT, usage } from './exit-codes.js';
 import { ignoreKeyFile } from './gitignore.js';
+import { kmsRetryOptionsFromEnv } from './kms-retry-env.js';
 import type { CliIo } from './terminal.js';
 
 /** The global options, as commander hands them over (merged with the command's own). */
@@ -120,6 +121,8 @@ export class Context {
       ...(endpoint !== undefined ? { endpoint } : {}),
       ...(identities.length > 0 ? { identities: identities.map((p) => this.path(p)) } : {}),
       onWarning: (message: string) => this.warnOnce(message),
+      // SSCLIENT_KMS_MAX_ATTEMPTS, SSCLIENT_KMS_RETRY_MAX_DELAY_MS, SSCLIENT_KMS_TIMEOUT_MS
+      ...kmsRetryOptionsFromEnv(this.io.env),
     };
   }
 

@@ -4,13 +4,15 @@
  * Decrypt (unwrap). Credentials, region and endpoint come from KmsOptions, else from the SDK's
  * default chains (AWS_PROFILE, AWS_ACCESS_KEY_ID…, SSO, AWS_REGION, AWS_ENDPOINT_URL_KMS, …).
  *
- * Retries: the SDK's standard retry strategy (by default 3 attempts, exponential backoff with
- * jitter, retrying throttling, 5xx and network errors; AWS_MAX_ATTEMPTS and the profile's
- * max_attempts change it). Each call, retries included, is bounded by `timeoutMs`.
+ * Retries: standard mode's rules with our backoff (retry.ts): `maxAttempts` attempts (default 8),
+ * full-jitter exponential waits of at most `retryMaxDelayMs`, all within the call's `timeoutMs`.
+ * The strategy is set on each client, so AWS_MAX_ATTEMPTS and a profile's max_attempts no longer
+ * apply. Each call, retries included, is bounded by `timeoutMs`.
  */
 import { fail, isSecureStoreError } from '../errors.js';
 import { type KmsCall, kmsErrorFrom, KmsError } from './kms-errors.js';
 import type { KmsClientLike, KmsOptions } from './options.js';
+import { KmsRetryStrategy, retrySettingsOf } from './retry.js';
 
 /** spec: KmsOptions.timeoutMs default. */
 export const DEFAULT_KMS_TIMEOUT_MS = 10_000;
@@ -82,7 +84,10 @@ export class KmsSession {
     }
     if (entry === undefined) {
       const sdk = await loadSdk();
+      const retry = retrySettingsOf(this.options, timeoutOf(this.options));
       const client = new sdk.KMSClient({
+        maxAttempts: retry.maxAttempts,
+        retryStrategy: new KmsRetryStrategy(retry),
         ...(region !== undefined ? { region } : {}),
         ...(profile !== undefined ? { profile } : {}),
         ...(endpoint !== undefined ? { endpoint } : {}),
@@ -132,11 +137,14 @@ function timeoutOf(options: KmsOptions): number {
  */
 async function callKms<T>(
   session: KmsSession,
-  call: Omit<KmsCall, 'timedOut' | 'aborted' | 'timeoutMs' | 'endpoint'>,
+  call: Omit<KmsCall, 'timedOut' | 'aborted' | 'timeoutMs' | 'endpoint' | 'elapsedMs'>,
   run: (sdk: Sdk, client: KmsClientLike, abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const options = session.options;
   const timeoutMs = timeoutOf(options);
+  // Bad retry settings are refused (ERR_ARGUMENT) before any call, as a bad timeout is.
+  retrySettingsOf(options, timeoutMs);
+  const startedAt = performance.now();
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -165,6 +173,7 @@ async function callKms<T>(
       timedOut,
       aborted: !timedOut && controller.signal.aborted,
       timeoutMs,
+      elapsedMs: performance.now() - startedAt,
     });
   } finally {
     clearTimeout(timer);

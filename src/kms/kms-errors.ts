@@ -40,6 +40,8 @@ export interface KmsCall {
   readonly timedOut: boolean;
   readonly aborted: boolean;
   readonly timeoutMs: number;
+  /** How long the call ran, its retries included (for "how long it tried"). */
+  readonly elapsedMs?: number;
 }
 
 const NETWORK_CODES = new Set([
@@ -144,7 +146,7 @@ function describeFailure(err: unknown, call: KmsCall): { code: ErrorCode; messag
     case 'TooManyRequestsException':
       return {
         code: 'ERR_KMS_THROTTLED',
-        message: `${key}: KMS${where} is throttling requests (still after ${attemptsOf(err)} attempts); retry later or raise the KMS request quota`,
+        message: `${key}: KMS${where} is throttling requests (still after ${attemptsOf(err)} attempts${call.elapsedMs === undefined ? '' : ` over ${formatSeconds(call.elapsedMs)}`}); retry later or raise the KMS request quota`,
       };
     case 'KeyUnavailableException':
     case 'KMSInternalException':
@@ -207,6 +209,11 @@ function httpStatusOf(err: unknown): number | undefined {
 function attemptsOf(err: unknown): number {
   const attempts = (err as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
   return typeof attempts === 'number' ? attempts : 1;
+}
+
+/** A duration as seconds with one decimal ("0.3 s", "9.8 s"). */
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function formatMs(ms: number): string {

@@ -23,8 +23,18 @@ export interface KmsOptions {
   readonly clientForRegion?: (region: string | undefined) => KmsClientLike;
   /** Cancels the KMS calls. */
   readonly signal?: AbortSignal;
-  /** Gives up on a KMS call after this many milliseconds (default 10 000). */
+  /**
+   * Gives up on a KMS call after this many milliseconds (default 10 000), its retries included:
+   * the total budget of one call.
+   */
   readonly timeoutMs?: number;
+  /**
+   * Attempts per KMS call, the first included (default 8). Throttling and transient errors are
+   * retried with full-jitter exponential backoff, within `timeoutMs` (docs/kms.md, "Fleets").
+   */
+  readonly maxAttempts?: number;
+  /** The longest wait between two attempts, in milliseconds (default 2 000). */
+  readonly retryMaxDelayMs?: number;
 }
 
 /** The structural shape of `KMSClient` that this package uses. */

@@ -101,7 +101,9 @@ export async function unwrapInSession(
       return await unwrapOne(wrapping, source, session);
     } catch (err) {
       if (!(err instanceof KmsError)) throw err;
-      // A cancelled call stops the search: the caller asked for no more KMS calls.
+      // A cancelled call stops the search: the caller asked for no more KMS calls. Any other
+      // failure, ERR_KMS_THROTTLED after its retries included, moves on to the next wrapping:
+      // a throttled region gives way to another region's quota (docs/kms.md "Fleets").
       if (err.code === 'ERR_KMS_ABORTED') throw err;
       failures.push(err);
     }

@@ -14,6 +14,7 @@ import {
   type WrappedKeyFile,
 } from '../../src/kms/wrapped-key-file.js';
 import { type Fault, TEST_ALIASES, TEST_CREDENTIALS } from '../kms-server/server.js';
+import type { ThrottleOptions, ThrottleStats } from '../kms-server/throttle.js';
 
 export interface KmsTarget {
   /** Local server URL, or SECURESTORE_TEST_KMS_ENDPOINT. */
@@ -127,6 +128,11 @@ export interface KmsControl {
   counts(o?: { key?: string; region?: string }): Promise<Record<string, number>>;
   resetCounts(): Promise<void>;
   reset(): Promise<void>;
+  /** Limits the cryptographic operations to a request rate (test/kms-server/throttle.ts). */
+  throttle(limit: ThrottleOptions): Promise<void>;
+  clearThrottle(): Promise<void>;
+  /** What the limit did since the counts were last reset. */
+  throttleStats(): Promise<ThrottleStats>;
 }
 
 function controlApi(endpoint: () => string): KmsControl {
@@ -160,6 +166,13 @@ function controlApi(endpoint: () => string): KmsControl {
     async reset() {
       await control('reset');
     },
+    async throttle(limit) {
+      await control('throttle', limit);
+    },
+    async clearThrottle() {
+      await control('clear-throttle');
+    },
+    throttleStats: () => control('throttle-stats'),
   };
 }
 

@@ -12,8 +12,8 @@
  * - Signatures made with {@link TEST_CREDENTIALS} are verified (SigV4); other access keys are
  *   accepted unverified (any dummy credentials work), except access keys starting with
  *   `AKIDINVALID`, which get `UnrecognizedClientException`.
- * - `POST /__control/<action>` (no auth) creates keys, changes key states, injects faults and
- *   reads per-operation request counts.
+ * - `POST /__control/<action>` (no auth) creates keys, changes key states, injects faults,
+ *   reads per-operation request counts and sets a request-rate limit (throttle.ts).
  *
  * Only `node:http` and `node:crypto`: no dependencies.
  */
@@ -28,6 +28,12 @@ import {
 } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import {
+  parseThrottleOptions,
+  RequestThrottle,
+  THROTTLED_MESSAGE,
+  type ThrottleOptions,
+} from './throttle.js';
 
 export const ACCOUNT_ID = '111122223333';
 export const DEFAULT_REGION = 'us-east-1';
@@ -185,6 +191,8 @@ class KmsState {
   private counts = new Map<string, number>();
   /** Requests per operation for each key a request named (by key ARN), since the last reset. */
   private keyCounts = new Map<string, Map<string, number>>();
+  /** The request-rate limit of the cryptographic operations (throttle.ts); none by default. */
+  readonly throttle = new RequestThrottle();
 
   /** Counts a request to `operation` (any name a client sent). */
   countRequest(operation: string): void {
@@ -209,6 +217,7 @@ class KmsState {
   resetCounts(): void {
     this.counts.clear();
     this.keyCounts.clear();
+    this.throttle.resetStats();
   }
 
   region(name: string): RegionStore {
@@ -342,6 +351,7 @@ class KmsState {
   reset(): void {
     this.clearFaults();
     this.resetCounts();
+    this.throttle.clear();
     for (const key of this.allKeys()) {
       key.state = 'Enabled';
       delete key.deletionDate;
@@ -1009,6 +1019,18 @@ function control(state: KmsState, action: string, body: Json): Json {
     case 'reset-counts':
       state.resetCounts();
       return {};
+    case 'throttle':
+      try {
+        state.throttle.set(parseThrottleOptions(body));
+      } catch (error) {
+        throw new ControlError(error instanceof Error ? error.message : String(error));
+      }
+      return {};
+    case 'clear-throttle':
+      state.throttle.clear();
+      return {};
+    case 'throttle-stats':
+      return { ...state.throttle.stats() };
     case 'reset':
       state.reset();
       return {};
@@ -1021,8 +1043,11 @@ function control(state: KmsState, action: string, body: Json): Json {
  * Starts a KMS test server on 127.0.0.1 (`port` 0 or absent: any free port). `close()` stops it
  * and cuts open connections, including requests held by a delay fault.
  */
-export async function startKmsServer(options: { port?: number } = {}): Promise<KmsServer> {
+export async function startKmsServer(
+  options: { port?: number; throttle?: ThrottleOptions } = {},
+): Promise<KmsServer> {
   const state = new KmsState();
+  if (options.throttle !== undefined) state.throttle.set(options.throttle);
   const sockets = new Set<Socket>();
   const closing = new AbortController();
 
@@ -1067,6 +1092,10 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
     const json = parseJsonObject(body);
     const keys = requestKeys(state, region, json);
     state.countForKeys(operation, keys);
+    // The quota is checked before anything else is done with the request, as on AWS.
+    if (!state.throttle.admit(operation, region)) {
+      throw new KmsError('ThrottlingException', THROTTLED_MESSAGE);
+    }
     const fault = state.takeFault(operation, region, keys);
     if (fault !== undefined) {
       if (fault.delayMs !== undefined && fault.delayMs > 0) {
@@ -1089,6 +1118,7 @@ export async function startKmsServer(options: { port?: number } = {}): Promise<K
       }
     }
     const reply = HANDLERS[operation](state, region, json);
+    state.throttle.answered(operation, region);
     send(res, 200, reply === null ? '' : JSON.stringify(reply), 'application/x-amz-json-1.1');
   }
 

@@ -65,13 +65,15 @@ describe('one KMS client per region and operation', () => {
     const file = await wrapKey(key, { keyIds: [target.key1], ...kms });
     expect(await unwrapWrappedKey(file, 'k.kms.json', { ...kms, timeoutMs: 5_000 })).toEqual(key);
     await addWrapping(file, key, { keyId: target.key2, endpoint: `${target.endpoint}/` });
+    // Every client also gets our retry strategy (src/kms/retry.ts) and its attempt count.
+    const retry = { maxAttempts: 8, retryStrategy: { mode: 'standard' } };
     expect(clients.made).toEqual([
-      JSON.stringify({ region: target.region, endpoint: target.endpoint }),
-      JSON.stringify({ region: target.region, endpoint: target.endpoint }),
+      JSON.stringify({ ...retry, region: target.region, endpoint: target.endpoint }),
+      JSON.stringify({ ...retry, region: target.region, endpoint: target.endpoint }),
       // addWrapping proves the key by unwrapping the file (in its wrapping's region), then
       // wraps in the SDK's default region: two clients of its own operation.
-      JSON.stringify({ region: target.region, endpoint: `${target.endpoint}/` }),
-      JSON.stringify({ endpoint: `${target.endpoint}/` }),
+      JSON.stringify({ ...retry, region: target.region, endpoint: `${target.endpoint}/` }),
+      JSON.stringify({ ...retry, endpoint: `${target.endpoint}/` }),
     ]);
     expect(clients.destroyed).toBe(4);
   });
