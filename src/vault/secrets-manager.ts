@@ -4,12 +4,13 @@
  * the sentinel and every untouched secret byte-identical (spec/format.md §5.4).
  */
 import {
-  decryptBlob,
+  blobDecryptor,
   forEachDecrypted,
   encryptBlob,
   splitKey,
   type VaultKeys,
 } from './blob-cipher.js';
+import type { Blob } from '../format/blob.js';
 import { IV_BYTES } from '../format/sizes.js';
 import { constantTimeEqual, randomBytes, sha256, zeroize } from '../crypto/primitives.js';
 import { fail, SecureStoreError } from '../errors.js';
@@ -90,6 +91,8 @@ export class SecretsManager {
   #doc: VaultDocument;
   #key: Uint8Array | null;
   #keys: VaultKeys | null;
+  /** Decrypts one secret for `get`, made on the first one (see `blobDecryptor`). */
+  #decryptOne: ((blob: Blob) => Uint8Array | null) | null = null;
   #file: FileState | null;
   #dirty: boolean;
   #sorted: boolean;
@@ -348,13 +351,14 @@ export class SecretsManager {
     return this.#doc.iv;
   }
 
-  #decrypt(name: string): Buffer | null {
+  #decrypt(name: string): Uint8Array | null {
     this.#assertOpen();
     if (typeof name !== 'string') fail('ERR_ARGUMENT', 'name: expected a string');
     const blob = this.#doc.secrets.get(name);
     if (blob === undefined) return null;
     this.#checkKeyForReading();
-    const plain = decryptBlob(this.#keys!, blob);
+    this.#decryptOne ??= blobDecryptor(this.#keys!);
+    const plain = this.#decryptOne(blob);
     if (plain === null) this.#integrityFailure(name);
     return plain;
   }
@@ -502,6 +506,7 @@ export class SecretsManager {
       this.#key = null;
       // OpenSSL's copies are cleansed (OPENSSL_clear_free) when these are collected.
       this.#keys = null;
+      this.#decryptOne = null;
     }
     if (this.#ownedSource !== null) {
       disposeOnCollect.unregister(this.#ownedSource);

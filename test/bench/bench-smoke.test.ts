@@ -1,10 +1,15 @@
 /**
- * `node bench/run.js --quick` runs to the end and prints every table with every row. This checks
- * the shape of the output only: benchmark numbers are never asserted (the machine is shared).
+ * `node bench/run.js --quick` runs to the end and prints every table with every row, and writes
+ * the same results as JSON. This checks the shape of the output only: benchmark numbers are never
+ * asserted (the machine is shared). The previous version of ours is this checkout itself
+ * (`--previous` takes a built directory), so the test builds nothing.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NUMBER = /^-?\d+(\.\d+)?$/;
@@ -42,22 +47,44 @@ function table(all: Map<string, Table>, prefix: string): Table {
   return all.get(titles[0]!)!;
 }
 
+/** Whether this machine's openssl has the `kdf` command the password row's reference runs. */
+const HAS_KDF =
+  spawnSync('openssl', [
+    'kdf',
+    '-keylen',
+    '32',
+    '-kdfopt',
+    'digest:SHA1',
+    '-kdfopt',
+    'pass:x',
+    '-kdfopt',
+    'hexsalt:00',
+    '-kdfopt',
+    'iter:1',
+    'PBKDF2',
+  ]).status === 0;
+
 describe('npm run bench --quick', () => {
   let stdout = '';
   let all = new Map<string, Table>();
+  let json: Record<string, unknown> = {};
+  const tmp = tempDir('ssclient-bench-test-');
+  afterAll(() => tmp.cleanup());
 
   beforeAll(() => {
-    const res = spawnSync(process.execPath, ['bench/run.js', '--quick'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const out = join(tmp.dir, 'results.json');
+    const res = spawnSync(
+      process.execPath,
+      ['bench/run.js', '--quick', '--previous', ROOT, '--json', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 },
+    );
     expect(res.error).toBeUndefined();
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     stdout = res.stdout;
     all = tables(stdout);
-  }, 130_000);
+    json = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+  }, 250_000);
 
   it('prints the machine it ran on', () => {
     expect(stdout).toMatch(/^# securestore-kms benchmark \(--quick/);
@@ -65,7 +92,8 @@ describe('npm run bench --quick', () => {
     expect(stdout).toMatch(/\ncpus: \d+ × /);
     expect(stdout).toMatch(/load average at start \(1, 5, 15 min\): [\d.]+ [\d.]+ [\d.]+\n/);
     expect(stdout).toMatch(/load average at end \(1, 5, 15 min\): [\d.]+ [\d.]+ [\d.]+\n/);
-    expect([...all.keys()]).toHaveLength(4);
+    expect(stdout).toContain(`previous version of ours: ${ROOT} (built in ${ROOT})`);
+    expect([...all.keys()]).toHaveLength(6);
   });
 
   it('library table: open + get and decrypt all on four sizes, set + save, each with ours, peer and ratio', () => {
@@ -123,19 +151,37 @@ describe('npm run bench --quick', () => {
     }
   });
 
-  it('CLI table: node -e 0, get on three sizes and through the full parser, set on two, get --all, with ratios', () => {
+  it('every secret of 1 000: get(name) of each and getAll(), ours and previous, against the peer', () => {
+    const each = table(all, 'Library: every secret of 1 000, ours vs the peer');
+    expect(each.headers).toEqual([
+      'operation',
+      'ours ms',
+      'peer ÷ ours',
+      'previous ms',
+      'peer ÷ previous',
+    ]);
+    expect(each.rows.map((r) => r[0])).toEqual(['open + get(name) of each', 'open + getAll()']);
+    for (const row of each.rows) {
+      expect(row.slice(1), row.join(' | ')).toEqual(
+        row.slice(1).map(() => expect.stringMatching(NUMBER)),
+      );
+    }
+  });
+
+  it('CLI table: node -e 0, get on four sizes and through the full parser, set on two, get --all, -p get, openssl kdf, the previous version, with ratios', () => {
     const cli = table(all, 'CLI: `node bin/ssclient.js`');
     expect(cli.headers).toEqual([
       'command',
       'secrets',
-      'ours ms',
-      'ours ÷ node',
+      'ms',
+      '÷ node',
       'CPU ms',
       'CPU ÷ node',
       'reference ms',
-      'ours ÷ reference',
+      '÷ reference',
       'runs',
     ]);
+    const kdf = HAS_KDF ? ['openssl kdf … PBKDF2 (SHA-1, 256 000 rounds) —'] : [];
     expect(cli.rows.map((r) => `${r[0]} ${r[1]}`)).toEqual([
       'node -e 0 —',
       'ssclient -k KEY get NAME 10',
@@ -145,6 +191,14 @@ describe('npm run bench --quick', () => {
       'ssclient -k KEY set NAME VALUE 100',
       'ssclient -k KEY set NAME VALUE 1 000',
       'ssclient -k KEY get --all 1 000',
+      'ssclient -k KEY get NAME 2 000',
+      'ssclient -p PASSWORD get NAME 3',
+      ...kdf,
+      'previous ssclient -k KEY get NAME 10',
+      'previous ssclient -k KEY get NAME 1 000',
+      'previous ssclient -k KEY set NAME VALUE 1 000',
+      'previous ssclient -k KEY get NAME 2 000',
+      'previous ssclient -p PASSWORD get NAME 3',
     ]);
     const cpu = process.platform === 'linux' ? NUMBER : /^(-?\d+(\.\d+)?|—)$/;
     const node = cli.rows[0]!;
@@ -158,33 +212,81 @@ describe('npm run bench --quick', () => {
       expect(row[5]).toMatch(cpu);
       expect(row[8]).toBe('2');
     }
-    // The recorded reference numbers (spec/cli.md §7) appear where the sizes match, with a ratio.
-    expect(cli.rows.map((r) => r[6])).toEqual(['—', '7.00', '—', '118', '—', '—', '154', '—']);
-    for (const i of [1, 3, 6]) expect(cli.rows[i]![7]).toMatch(NUMBER);
+    // The recorded reference numbers (spec/cli.md §7) appear where the sizes match, with a
+    // ratio; `-p get` has `openssl kdf` of this run as its reference.
+    const kdfRef = HAS_KDF ? expect.stringMatching(/^\d+(\.\d+)? \(kdf\)$/) : '—';
+    const refs = ['—', '7.00', '—', '118', '—', '—', '154', '—', '—', kdfRef];
+    if (HAS_KDF) refs.push('—');
+    refs.push('7.00', '118', '154', '—', kdfRef);
+    expect(cli.rows.map((r) => r[6])).toEqual(refs);
+    cli.rows.forEach((row, i) => {
+      if (refs[i] !== '—') expect(row[7]).toMatch(NUMBER);
+    });
   });
 
-  it('targets table: every target of issues 2 and 3 with a measured value and a verdict', () => {
-    const targets = table(all, 'Targets');
-    expect(targets.headers).toEqual(['target', 'measured', 'goal', 'met']);
-    expect(targets.rows.map((r) => r[0])).toEqual([
-      'open + decrypt all, 1 000 secrets: peer ÷ ours',
-      'open + get one, 2 000 secrets (warm)',
-      'open + get one, 2 000 secrets (fresh process)',
-      'peak memory, 2 000 secrets: Δ peak RSS vs file (0.4 MiB)',
-      'CLI get, 10 secrets: ours ÷ node -e 0',
-      'CLI get, 1 000 secrets vs reference get of 10 000 (1058 ms)',
-      'CLI set, 1 000 secrets vs reference set of 10 000 (1459 ms)',
+  it('CLI peak memory table: ours and previous on the large vault beside the file size', () => {
+    const mem = table(all, 'CLI get NAME on 2 000 secrets');
+    expect(mem.headers).toEqual(['version', 'peak RSS', 'Δ above node -e 0', 'Δ ÷ file']);
+    expect(mem.rows.map((r) => r[0])).toEqual(['ours', 'previous']);
+    for (const row of mem.rows)
+      for (const cell of row.slice(1)) expect(cell).toMatch(/^-?\d+(\.\d+)?$/);
+  });
+
+  it('goals table: each goal as a ratio with a verdict and the previous version beside it', () => {
+    const goals = table(all, 'Goals');
+    expect(goals.headers).toEqual(['measure', 'ours', 'goal', 'met', 'previous', 'from']);
+    const pw = HAS_KDF ? ['-p PASSWORD get NAME (3 secrets) ÷ openssl kdf'] : [];
+    expect(goals.rows.map((r) => r[0])).toEqual([
+      '-k get on 1 000 secrets ÷ reference (recorded 1058 ms)',
+      '-k set on 1 000 secrets ÷ reference (recorded 1459 ms)',
+      ...pw,
+      '-k get NAME on 10 secrets ÷ node -e 0',
+      'open + get(name) of each of 1 000: peer ÷ ours',
+      'open + getAll() of 1 000: peer ÷ ours',
+      '-k get NAME on 2 000 secrets, seconds',
+      '-k get NAME on 2 000 secrets: peak memory above node ÷ file size',
     ]);
-    expect(targets.rows.map((r) => r[2])).toEqual([
-      '≥ 10×',
-      '< 1000 ms',
-      '< 1000 ms',
-      expect.stringMatching(/^< 4× file \+ baseline \(\d+\.\d MiB\)$/),
-      '≤ 1.6×',
-      '≤ 0.15× (159 ms)',
-      '≤ 0.15× (219 ms)',
+    expect(goals.rows.map((r) => r[2])).toEqual([
+      '≤ 0.1',
+      '≤ 0.1',
+      ...(HAS_KDF ? ['≤ 1.3'] : []),
+      '≤ 1.3',
+      '≥ 15',
+      '≥ 25',
+      '≤ 0.4',
+      '≤ 2',
     ]);
-    for (const row of targets.rows) expect(row[3]).toMatch(/^(yes|NO)$/);
+    for (const row of goals.rows) {
+      expect(row[1]).toMatch(NUMBER);
+      expect(row[3]).toMatch(/^(yes|NO)$/);
+      expect(row[4]).toMatch(NUMBER);
+    }
     expect(stdout).toContain('--quick: smaller vaults and two runs per row stand in');
+  });
+
+  it('writes the same goals, and the measurements behind them, as JSON', () => {
+    expect(json).toMatchObject({
+      machine: { node: process.version, quick: true, runs: 2 },
+      previous: { ref: ROOT, dir: ROOT },
+      loadAtStart: expect.any(Array),
+      loadAtEnd: expect.any(Array),
+    });
+    const goals = json.goals as { id: string; ratio: number; met: boolean; previous: number }[];
+    expect(goals.map((g) => g.id)).toEqual([
+      'cli-get-vs-reference',
+      'cli-set-vs-reference',
+      ...(HAS_KDF ? ['password-get-vs-kdf'] : []),
+      'cli-get-vs-node',
+      'lib-get-each-vs-peer',
+      'lib-get-all-vs-peer',
+      'cli-huge-get-seconds',
+      'cli-huge-get-peak-vs-file',
+    ]);
+    for (const g of goals) {
+      expect(typeof g.met).toBe('boolean');
+      expect(Number.isFinite(g.ratio)).toBe(true);
+      expect(Number.isFinite(g.previous)).toBe(true);
+    }
+    expect(stdout).toContain(`Machine-readable results: ${join(tmp.dir, 'results.json')}`);
   });
 });
