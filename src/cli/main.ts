@@ -10,6 +10,7 @@ import { registerExportKey } from './commands/export-key.js';
 import { registerGet } from './commands/get.js';
 import { registerGit } from './commands/git.js';
 import { registerHistory } from './commands/history.js';
+import { registerImport } from './commands/import.js';
 import { registerKms } from './commands/kms.js';
 import { registerList } from './commands/list.js';
 import { registerRekey } from './commands/rekey.js';
@@ -216,6 +217,7 @@ function buildProgram(ctx: Context): Command {
     registerList,
     registerVerify,
     registerConfig,
+    registerImport,
     registerKms,
     registerGit,
     registerHistory,

@@ -19,8 +19,9 @@ import { fail } from '../errors.js';
 import { type JsonNode, JsonSyntaxError, parseJson } from '../format/json.js';
 import type { NamedBytes } from './env-values.js';
 
-export type ImportFormat = 'dotenv' | 'json' | 'yaml' | 'csv';
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['dotenv', 'json', 'yaml', 'csv'];
+import { IMPORT_FORMATS, type ImportFormat } from './import-format-names.js';
+
+export { IMPORT_FORMATS, type ImportFormat } from './import-format-names.js';
 
 export function isImportFormat(format: string): format is ImportFormat {
   return (IMPORT_FORMATS as readonly string[]).includes(format);
@@ -67,6 +68,7 @@ export async function parseImport(
   const skipped: string[] = [];
   switch (format) {
     case 'dotenv':
+    case 'shell':
       entries = parseDotenv(text, label);
       break;
     case 'json':
@@ -79,7 +81,7 @@ export async function parseImport(
       entries = await parseCsvImport(text, label);
       break;
   }
-  if (format === 'dotenv') {
+  if (format === 'dotenv' || format === 'shell') {
     entries = entries.filter(([name]) => {
       if (!name.startsWith('DOTENV_PUBLIC_KEY')) return true;
       skipped.push(`${name} (dotenvx's public key, not a secret)`);
@@ -261,7 +263,14 @@ function parseJsonImport(
   try {
     root = parseJson(text.startsWith('\ufeff') ? text.slice(1) : text);
   } catch (err) {
-    if (err instanceof JsonSyntaxError) fail('ERR_IMPORT', `${label} is not JSON: ${err.message}`);
+    if (err instanceof JsonSyntaxError) {
+      // The reason may quote the character found, which may be part of a value: left out.
+      const reason = err.reason.replace(/\s*"(?:[^"\\]|\\.)*"/g, '');
+      fail(
+        'ERR_IMPORT',
+        `${label} is not JSON: ${reason} at line ${err.line}, column ${err.column}`,
+      );
+    }
     throw err;
   }
   if (root.kind === 'array') return ourJsonArray(root.items, label);

@@ -215,6 +215,8 @@ describe('bad input: one line naming the file and line, never a value', () => {
       '{"a": "secret-value",}',
       'in.txt is not JSON: expected a quoted name at line 1, column 22',
     ],
+    // JSON's reason names the character found, which could be a value's: left out.
+    ['json', '{"a": secret-value}', 'in.txt is not JSON: unexpected character at line 1, column 7'],
     ['json', '{"a": ["secret-value"]}', 'in.txt: "a" is a list, not a value'],
     ['json', '{"a": null}', 'in.txt: "a" is null, not a value'],
     [
@@ -239,6 +241,7 @@ describe('bad input: one line naming the file and line, never a value', () => {
     const got = await refusal(format, text);
     expect(got).toBe(message);
     expect(got).not.toContain('secret-value');
+    expect(got).not.toContain('"s"');
   });
 
   it('not UTF-8', async () => {
