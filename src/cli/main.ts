@@ -72,8 +72,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // commander has already printed its one-line message to stderr
       return EXIT.USAGE;
     }
-    if (!(err instanceof QuietExit)) reportError(io, err, debug);
-    return exitCodeFor(err);
+    const explained = await ctx.explainKeyError(err, program.opts());
+    if (!(explained instanceof QuietExit)) reportError(io, explained, debug);
+    return exitCodeFor(explained);
   }
 }
 
