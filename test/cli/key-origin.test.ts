@@ -38,8 +38,8 @@ const wrongKey = (dir: string) =>
 describe('a wrong key or password names its source', () => {
   it('-p, --password-file, SSCLIENT_PASSWORD, -k, SSCLIENT_KEY, the project file, the prompt', async () => {
     const dir = await setup();
-    const list = (argv: string[], extra: Parameters<typeof runCli>[1] = { cwd: dir }) =>
-      runCli([...argv, 'list'], { cwd: dir, ...extra });
+    const list = (argv: string[], extra: Omit<Parameters<typeof runCli>[1], 'cwd'> = {}) =>
+      runCli([...argv, 'list'], { ...extra, cwd: dir });
     const cases: [Awaited<ReturnType<typeof list>>, string][] = [
       [await list(['-p', 'wrong']), `${WRONG_PASSWORD}; the password came from -p ${CONFIG}\n`],
       [
@@ -47,24 +47,24 @@ describe('a wrong key or password names its source', () => {
         `${WRONG_PASSWORD}; the password came from --password-file wrong.txt ${CONFIG}\n`,
       ],
       [
-        await list(['--password-file', '-'], { cwd: dir, stdin: 'wrong\n' }),
+        await list(['--password-file', '-'], { stdin: 'wrong\n' }),
         `${WRONG_PASSWORD}; the password came from --password-file - (stdin) ${CONFIG}\n`,
       ],
       [
-        await list([], { cwd: dir, env: { SSCLIENT_PASSWORD: 'wrong' } }),
+        await list([], { env: { SSCLIENT_PASSWORD: 'wrong' } }),
         `${WRONG_PASSWORD}; the password came from SSCLIENT_PASSWORD ${CONFIG}\n`,
       ],
       [await list(['-k', 'other.key']), `${wrongKey(dir)}; the key came from -k ${CONFIG}\n`],
       [
-        await list([], { cwd: dir, env: { SSCLIENT_KEY: 'other.key' } }),
+        await list([], { env: { SSCLIENT_KEY: 'other.key' } }),
         `${wrongKey(dir)}; the key came from SSCLIENT_KEY ${CONFIG}\n`,
       ],
       [
-        await list(['-p'], { cwd: dir, tty: true, secrets: ['wrong'] }),
+        await list(['-p'], { tty: true, secrets: ['wrong'] }),
         `${WRONG_PASSWORD}; the password came from the prompt ${CONFIG}\n`,
       ],
       [
-        await list([], { cwd: dir, tty: true, secrets: ['wrong'] }),
+        await list([], { tty: true, secrets: ['wrong'] }),
         `${WRONG_PASSWORD}; the password came from the prompt (no key was given) ${CONFIG}\n`,
       ],
     ];
