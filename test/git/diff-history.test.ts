@@ -299,7 +299,7 @@ describe('history and get --rev', () => {
     expect(old.code).toBe(1);
     expect(old.stderr).toBe(
       'error: the key file ' +
-        `${repo.dir}/new.key does not open secrets.json at HEAD~1 (if the vault was re-keyed since, that revision needs the old key)\n`,
+        `${repo.dir}/new.key does not open secrets.json at HEAD~1 (if the vault was re-keyed since, that revision needs the old key); the key came from -k ("ssclient config" shows where each setting comes from)\n`,
     );
     expect(repo.ss(['-k', 'secrets.key', 'get', 'TOKEN', '--rev', 'HEAD~1']).stdout).toBe('v1\n');
   });
