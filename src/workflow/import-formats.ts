@@ -402,7 +402,8 @@ async function parseCsvImport(text: string, label: string): Promise<[string, str
   const { parse } = await import('csv-parse/sync');
   let rows: string[][];
   try {
-    rows = parse(text, { bom: true, relax_column_count: false }) as string[][];
+    const records: unknown = parse(text, { bom: true, relax_column_count: false });
+    rows = records as string[][];
   } catch (err) {
     const e = err as { code?: string; lines?: number };
     fail(
