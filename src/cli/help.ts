@@ -6,8 +6,8 @@
  */
 import { fileURLToPath } from 'node:url';
 
-/** The README shipped with the package (docs/ are in the source repository). */
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+/** The docs shipped with the package (package.json "files"). */
+const DOCS = fileURLToPath(new URL('../../docs', import.meta.url));
 
 /** Appended to the top-level help (README "Passwords and keys", "Exit codes"). */
 export function topLevelHelpText(): string {
@@ -34,8 +34,8 @@ Exit codes:
   130  interrupted at a prompt
   run  the program's own exit code (126: it cannot start, 127: not found)
 
-Documentation: ${README}
-  (docs/cli.md, workflow.md, git.md and kms.md in the source repository)`;
+Documentation: ${DOCS}/cli.md (every command, option and exit code);
+  workflow.md, git.md, kms.md and library.md beside it`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, runProcess } from '../helpers/cli.js';
 
 const cwd = fileURLToPath(new URL('.', import.meta.url));
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const DOCS = fileURLToPath(new URL('../../docs', import.meta.url));
 
 describe('help', () => {
   it('the top-level help ends with the environment, the exit codes and the docs', async () => {
@@ -35,8 +35,8 @@ Exit codes:
   130  interrupted at a prompt
   run  the program's own exit code (126: it cannot start, 127: not found)
 
-Documentation: ${README}
-  (docs/cli.md, workflow.md, git.md and kms.md in the source repository)
+Documentation: ${DOCS}/cli.md (every command, option and exit code);
+  workflow.md, git.md, kms.md and library.md beside it
 `;
     for (const argv of [['--help'], ['help']]) {
       const r = runProcess(argv, { cwd });
