@@ -65,7 +65,11 @@ export type ErrorCode =
   /** Three versions of a vault cannot be merged by name (different keys); the message says why. */
   | 'ERR_MERGE'
   /** git failed, is not installed, or the path is not in a git work tree. */
-  | 'ERR_GIT';
+  | 'ERR_GIT'
+  /** A value cannot be written in the asked export format so that its readers read it back exactly. */
+  | 'ERR_EXPORT'
+  /** A file to import does not parse, or holds a value that cannot be imported (still encrypted). */
+  | 'ERR_IMPORT';
 
 /** Base class of every error this package throws. */
 export class SecureStoreError extends Error {

@@ -50,6 +50,8 @@ export type KeyChoice =
 
 export class Context {
   #project: ProjectConfig | null | undefined;
+  /** Where the last key source came from, for wrong-key messages ({@link explainKeyError}). */
+  #keyOrigin: string | null = null;
 
   constructor(readonly io: CliIo) {}
 
@@ -166,16 +168,85 @@ export class Context {
     }
     const choice = this.keyChoice(opts);
     if (choice?.kind === 'file') {
+      this.#keyOrigin =
+        choice.from === 'flag'
+          ? '-k'
+          : choice.from === 'env'
+            ? 'SSCLIENT_KEY'
+            : `the project file ${this.projectConfig()?.path ?? ''}`;
       return KeySource.fromFile(this.path(choice.path), { kms: this.kmsOptions(opts) });
     }
     const password = await this.password(opts, { confirm: false, ...purpose });
-    if (password !== null) return KeySource.fromPassword(password);
+    if (password !== null) {
+      this.#keyOrigin =
+        opts.password === true ||
+        (opts.passwordFile === '-' && this.io.stdinIsTTY && opts.password === undefined)
+          ? 'the prompt'
+          : typeof opts.password === 'string'
+            ? '-p'
+            : `--password-file ${opts.passwordFile === '-' ? '- (stdin)' : opts.passwordFile}`;
+      return KeySource.fromPassword(password);
+    }
     const envPassword = this.io.env.SSCLIENT_PASSWORD;
-    if (envPassword !== undefined) return KeySource.fromPassword(envPassword);
-    if (this.io.stdinIsTTY) return KeySource.fromPassword(await this.promptPassword(false));
+    if (envPassword !== undefined) {
+      this.#keyOrigin = 'SSCLIENT_PASSWORD';
+      return KeySource.fromPassword(envPassword);
+    }
+    const wrapped = await this.wrappedKeyBeside(opts);
+    if (this.io.stdinIsTTY) {
+      if (wrapped !== null) {
+        this.note(
+          `note: no key given, so a password is asked for; ${wrapped} beside the vault is a KMS-wrapped key file: -k ${wrapped} opens the vault with it`,
+        );
+      }
+      const typed = await this.promptPassword(false);
+      this.#keyOrigin = 'the prompt (no key was given)';
+      return KeySource.fromPassword(typed);
+    }
     throw new CliError(
       EXIT.FAILURE,
-      'no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD',
+      `no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD${wrapped === null ? '' : ` (${wrapped} beside the vault is a KMS-wrapped key file: -k ${wrapped})`}`,
+    );
+  }
+
+  /**
+   * The wrapped key file named like the store (`secrets.kms.json` beside `secrets.json`), as a
+   * path to show, when one is there and looks like one (a JSON object); null otherwise.
+   */
+  async wrappedKeyBeside(opts: GlobalOptions): Promise<string | null> {
+    const store = this.storePath(opts);
+    const candidate = store.endsWith('.json')
+      ? `${store.slice(0, -'.json'.length)}.kms.json`
+      : `${store}.kms.json`;
+    try {
+      const head = await readFileCapped(this.path(candidate), 65_536, {
+        code: 'ERR_KMS_KEY_FILE',
+        what: 'a wrapped key file',
+      });
+      return /^\s*\{/.test(Buffer.from(head).toString('utf8')) ? candidate : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A wrong key or password, said with where it came from (README "Passwords and keys") and
+   * where to look: `-p`, `--password-file`, `SSCLIENT_PASSWORD`, `-k`, `SSCLIENT_KEY`, the
+   * project file or the prompt. Other errors are returned as they are.
+   */
+  async explainKeyError(err: unknown, opts: GlobalOptions = {}): Promise<unknown> {
+    if (!isSecureStoreError(err, 'ERR_WRONG_KEY') || this.#keyOrigin === null) return err;
+    const what = /^wrong password/.test(err.message) ? 'password' : 'key';
+    let wrapped = '';
+    if (this.#keyOrigin.startsWith('the prompt')) {
+      const beside = await this.wrappedKeyBeside(opts);
+      if (beside !== null)
+        wrapped = `; ${beside} beside the vault is a KMS-wrapped key file: -k ${beside}`;
+    }
+    return new SecureStoreError(
+      'ERR_WRONG_KEY',
+      `${err.message}; the ${what} came from ${this.#keyOrigin}${wrapped} ("ssclient config" shows where each setting comes from)`,
+      { cause: err },
     );
   }
 

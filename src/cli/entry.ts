@@ -170,8 +170,9 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
     } else {
       output = await fastGet(ctx, fast);
     }
-  } catch (err) {
-    if (!reportedHere(err)) return null;
+  } catch (caught) {
+    if (!reportedHere(caught)) return null;
+    const err = await ctx.explainKeyError(caught, fast.opts);
     for (const chunk of held) io.stderr.write(chunk);
     reportError(io, err, fast.opts.debug === true);
     return exitCodeFor(err);

@@ -81,6 +81,8 @@ export function exitCodeFor(err: unknown): number {
       case 'ERR_KMS_KEY_FILE':
       case 'ERR_GIT':
       case 'ERR_MERGE':
+      case 'ERR_EXPORT':
+      case 'ERR_IMPORT':
         return EXIT.FAILURE;
     }
   }

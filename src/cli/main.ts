@@ -11,6 +11,7 @@ import { registerExportKey } from './commands/export-key.js';
 import { registerGet } from './commands/get.js';
 import { registerGit } from './commands/git.js';
 import { registerHistory } from './commands/history.js';
+import { registerImport } from './commands/import.js';
 import { registerKms } from './commands/kms.js';
 import { registerList } from './commands/list.js';
 import { collect } from './commands/register.js';
@@ -20,6 +21,7 @@ import { registerSet } from './commands/set.js';
 import { registerVerify } from './commands/verify.js';
 import { Context } from './context.js';
 import { EXIT, exitCodeFor, QuietExit } from './exit-codes.js';
+import { runDashDashSuggestion, subcommandHelpArgs, topLevelHelpText } from './help.js';
 import { reportError } from './report.js';
 import type { CliIo } from './terminal.js';
 import { VERSION } from '../version.js';
@@ -39,7 +41,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 
   const ctx = new Context(io);
-  const program = buildProgram(ctx);
+  const program = buildProgram(ctx, args);
   if (args.length === 0) {
     program.outputHelp({ error: true });
     return EXIT.USAGE;
@@ -51,8 +53,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     );
     return EXIT.USAGE;
   }
+  // `help git install`: commander's help command takes one word.
+  const helpArgs = subcommandHelpArgs(args, valueOptions(program));
   try {
-    await program.parseAsync(splitCombinedFlags(args, program), { from: 'user' });
+    await program.parseAsync(splitCombinedFlags(helpArgs ?? args, program), { from: 'user' });
     return EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -73,8 +77,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // commander has already printed its one-line message to stderr
       return EXIT.USAGE;
     }
-    if (!(err instanceof QuietExit)) reportError(io, err, debug);
-    return exitCodeFor(err);
+    const explained = await ctx.explainKeyError(err, program.opts());
+    if (!(explained instanceof QuietExit)) reportError(io, explained, debug);
+    return exitCodeFor(explained);
   }
 }
 
@@ -173,7 +178,29 @@ function versionRequest(args: readonly string[]): 'short' | 'long' | null {
   return null;
 }
 
-function buildProgram(ctx: Context): Command {
+/** The global options that take a value (their value is no command word). */
+function valueOptions(program: Command): Set<string> {
+  return new Set(
+    program.options
+      .filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.short, o.long])
+      .filter((f): f is string => f !== undefined),
+  );
+}
+
+/**
+ * commander's one-line errors, except `run PROGRAM -x` (commander takes `-x` for an option of
+ * `run`): that one says to put `--` before the program, with the command line to use.
+ */
+function errorLine(message: string, args: readonly string[], program: Command): string {
+  const unknown = /^error: unknown option '([^']*)'/.exec(message);
+  if (unknown === null) return message;
+  const suggestion = runDashDashSuggestion(args, valueOptions(program));
+  if (suggestion === null) return message;
+  return `error: unknown option '${unknown[1]}' for run: put -- before the program and its arguments: ${suggestion}\n`;
+}
+
+function buildProgram(ctx: Context, args: readonly string[]): Command {
   const io = ctx.io;
   const program = new Command('ssclient');
   program
@@ -182,7 +209,7 @@ function buildProgram(ctx: Context): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'error: ')),
+      outputError: (s, write) => write(errorLine(s, args, program)),
     })
     .showSuggestionAfterError(true)
     .helpCommand('help [command]', 'show help for a command')
@@ -207,7 +234,8 @@ function buildProgram(ctx: Context): Command {
     )
     .option('--debug', 'show stack traces for errors')
     .addOption(new Option('-V', 'print the version (one line)'))
-    .addOption(new Option('--version', 'print the version'));
+    .addOption(new Option('--version', 'print the version'))
+    .addHelpText('after', topLevelHelpText());
 
   const bind = (cmd: Command, action: (...args: never[]) => Promise<void>): void => {
     cmd.action(action as (...args: unknown[]) => Promise<void>);
@@ -223,6 +251,7 @@ function buildProgram(ctx: Context): Command {
     registerList,
     registerVerify,
     registerConfig,
+    registerImport,
     registerKms,
     registerAccess,
     registerGit,

@@ -1,14 +1,17 @@
 /**
  * The history of one secret: the commits in which it was added, changed or removed, newest
  * first, from the vault's git history. Needs no key: versions are compared by their blobs.
- * A merge commit is listed only when the secret differs from every parent (the merge itself
- * decided the value); otherwise the change is listed once, at the commit that made it.
+ * A merge commit is listed when it decided the secret: when its value is not the one a clean
+ * three-way merge gives (the value of the parents that changed it since their merge base, when
+ * they agree). A merge that just carries a change over is not listed: the change is listed once,
+ * at the commit that made it. So a deletion (or any other choice) made while resolving a merge
+ * is listed, also when the result equals one parent's version.
  */
 import type { Blob } from '../format/blob.js';
 import { parseVault, type VaultDocument } from '../format/vault-codec.js';
 import { sameBlob } from './merge.js';
 import { readBlobs } from './revisions.js';
-import { gitOutput, type RepoPath } from './run-git.js';
+import { gitOutput, type RepoPath, runGit } from './run-git.js';
 
 export type SecretChange = 'added' | 'changed' | 'removed';
 
@@ -112,7 +115,14 @@ export async function secretHistory(
     const parents = record.parents.map(readableFrom);
     if (parents.includes(null)) continue;
     const before = parents.map((p) => p?.secrets.get(name));
-    if (before.length > 0 && before.some((b) => sameBlob(b, now))) continue;
+    if (before.length > 0 && before.some((b) => sameBlob(b, now))) {
+      // Equal to a parent: the merge decided only if the parents disagree and the clean merge
+      // would not have given this value.
+      if (before.every((b) => sameBlob(b, before[0]))) continue;
+      const base = await mergeBaseVersion(where, record.parents, name, docs);
+      const clean = base === null ? { blob: now } : cleanMerge(base.blob, before);
+      if (clean !== null && sameBlob(clean.blob, now)) continue;
+    }
     if (before.length === 0 && now === undefined) continue;
     const first = before[0];
     const change: SecretChange =
@@ -128,4 +138,49 @@ export async function secretHistory(
     });
   }
   return { entries, unreadable };
+}
+
+/**
+ * The secret's blob at the merge base of `parents` (`undefined`: absent there), or null when the
+ * base's version cannot be read (the merge is then treated as carrying its parents' changes).
+ */
+async function mergeBaseVersion(
+  where: RepoPath,
+  parents: readonly string[],
+  name: string,
+  docs: Map<string, VaultDocument | null>,
+): Promise<{ blob: Blob | undefined } | null> {
+  const r = await runGit(['merge-base', '--octopus', ...parents], { cwd: where.top });
+  // Unrelated histories have no base: the secret was absent from it.
+  if (r.code !== 0) return { blob: undefined };
+  const base = r.stdout.toString('utf8').trim();
+  let doc = docs.get(base);
+  if (doc === undefined) {
+    const [bytes] = await readBlobs(where, [base]);
+    doc = null;
+    if (bytes === null || bytes === undefined) {
+      doc = { iv: '', sentinel: null, secrets: new Map(), extras: [] };
+    } else {
+      try {
+        doc = parseVault(bytes, `${where.path} at ${base.slice(0, 7)}`);
+      } catch {
+        doc = null;
+      }
+    }
+    docs.set(base, doc);
+  }
+  return doc === null ? null : { blob: doc.secrets.get(name) };
+}
+
+/**
+ * What a clean three-way merge gives for one secret: the parents' value where the parents that
+ * changed it since `base` agree (the base's value when none did), or null on a conflict.
+ */
+function cleanMerge(
+  base: Blob | undefined,
+  parents: readonly (Blob | undefined)[],
+): { blob: Blob | undefined } | null {
+  const changed = parents.filter((b) => !sameBlob(b, base));
+  if (changed.length === 0) return { blob: base };
+  return changed.every((b) => sameBlob(b, changed[0])) ? { blob: changed[0] } : null;
 }

@@ -3,7 +3,9 @@
  * top-level `.gitattributes` per vault, and `merge.securestore.*` / `diff.securestore.*` in the
  * repository's own git config. Both steps are idempotent, and undone by {@link uninstallDrivers}.
  */
-import { join } from 'node:path';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fail } from '../errors.js';
 import { appendLines, readTextOrEmpty, removeFile, writeFileAtomic } from '../io/files.js';
 import { gitOutput, type RepoPath, runGit } from './run-git.js';
@@ -82,4 +84,50 @@ export async function uninstallDrivers(where: RepoPath): Promise<InstallReport> 
     await runGit(['config', '--local', '--remove-section', section], { cwd: where.top });
   }
   return { attributes, config: 'removed' };
+}
+
+/** This package's `bin/ssclient.js` (from dist/git/ or src/git/ alike). */
+const OWN_BIN = fileURLToPath(new URL('../../bin/ssclient.js', import.meta.url));
+
+/** A word for the POSIX shell git runs drivers with: single-quoted, `'` written `'\\''`. */
+export function shellWord(word: string): string {
+  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** How git should start ssclient when `git install` is given no `--command`. */
+export interface DefaultCommand {
+  readonly command: string;
+  /** `path`: this ssclient is the one on PATH; `absolute`: node and this bin by absolute path. */
+  readonly how: 'path' | 'absolute';
+  /** The `ssclient` found first on PATH when it is another program (the Rust ssclient, say). */
+  readonly other: string | null;
+}
+
+/**
+ * The driver command for this installation (docs/git.md "Install"): plain `ssclient` when the
+ * `ssclient` that PATH gives is this very program; otherwise this node and this package's bin by
+ * absolute path, so that git finds them whatever its PATH (a project-local install run with npx
+ * is on no PATH, and another `ssclient` on PATH, such as the reference one, has no git drivers).
+ */
+export async function defaultDriverCommand(pathEnv: string | undefined): Promise<DefaultCommand> {
+  const ownBin = await fs.realpath(OWN_BIN).catch(() => OWN_BIN);
+  let other: string | null = null;
+  for (const dir of (pathEnv ?? '').split(delimiter)) {
+    if (dir === '' || !dir.startsWith('/')) continue;
+    const candidate = join(dir, 'ssclient');
+    const runnable = await fs.access(candidate, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!runnable) continue;
+    const real = await fs.realpath(candidate).catch(() => candidate);
+    if (real === ownBin) return { command: 'ssclient', how: 'path', other: null };
+    other = candidate;
+    break; // the shell runs the first one
+  }
+  return {
+    command: `${shellWord(process.execPath)} ${shellWord(ownBin)}`,
+    how: 'absolute',
+    other,
+  };
 }

@@ -4,15 +4,17 @@
  *
  * - `shell`: `export NAME='value'` lines for POSIX shells (sh, bash, dash, zsh). Inside single
  *   quotes nothing is special, and a `'` is written `'\''`, so any text round-trips.
- * - `dotenv`: `NAME=value` lines that POSIX shells read exactly (`set -a; . ./.env`) and that the
- *   dotenv libraries read exactly for every value they can hold: single quotes when the value has
- *   no `'`, else double quotes when it has none of `"` `\` `$` and backtick, else the shell form.
+ * - `dotenv`: `NAME='value'` lines that four readers all read back exactly: POSIX shells
+ *   (`set -a; . ./.env`), npm `dotenv`, python-dotenv (with its default `${VAR}` interpolation)
+ *   and docker compose's `env_file` (see {@link dotenvQuote}). A value that cannot be written so
+ *   is refused, naming its secret, never written in a form one of them misreads.
  * - `yaml`: a mapping of names to double-quoted strings (no YAML 1.1 "yes"/"no" surprises),
  *   binary values as `!!binary`, written by the `yaml` library.
  * - `csv`: RFC 4180, a `name,value` header, every field quoted, CRLF line ends. With
  *   `escapeFormulas`, a field starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
  *   leading `'` so that spreadsheets show it as text instead of running it (this changes the value).
  */
+import { fail } from '../errors.js';
 import type { EnvNameOptions } from './env-names.js';
 import {
   type BinaryMode,
@@ -69,13 +71,56 @@ export function formatShell(values: readonly EnvValue[]): string {
 }
 
 export function formatDotenv(values: readonly EnvValue[]): string {
-  return values.map((v) => `${v.variable}=${dotenvQuote(v.value)}\n`).join('');
+  const lines: string[] = [];
+  const refused: string[] = [];
+  for (const v of values) {
+    const quoted = dotenvQuote(v.value);
+    if (typeof quoted === 'string') lines.push(`${v.variable}=${quoted}\n`);
+    else refused.push(`${JSON.stringify(v.name)} (${quoted.problem})`);
+  }
+  if (refused.length > 0) {
+    fail(
+      'ERR_EXPORT',
+      `${refused.length === 1 ? 'secret' : 'secrets'} ${refused.join(', ')} cannot be written in --format dotenv so that shells, npm dotenv, python-dotenv and docker compose all read ${refused.length === 1 ? 'it' : 'them'} back exactly: --format shell writes any value for sh/bash (source, eval), --format json or yaml for programs; or leave ${refused.length === 1 ? 'it' : 'them'} out with --only`,
+    );
+  }
+  return lines.join('');
 }
 
-function dotenvQuote(value: string): string {
-  if (!value.includes("'")) return `'${value}'`;
+/** python-dotenv expands this in every value, quoted or not, and has no escape for it. */
+const PYTHON_DOTENV_VARIABLE = /\$\{[^}:]*(?::-[^}]*)?\}/;
+
+/**
+ * The dotenv form of `value` that POSIX shells, npm `dotenv`, python-dotenv and docker compose's
+ * `env_file` all read back as `value`, or why there is none (docs/workflow.md "dotenv quoting").
+ *
+ * - Single quotes, when the value has no `'`: nothing inside is special to a shell, to npm dotenv
+ *   or to compose ("used literally"), and newlines may stand in them. Not with a carriage return
+ *   (npm dotenv and python's text-mode read turn it into a newline), with `\\` (python-dotenv
+ *   unescapes it to one backslash) or with a trailing `\` (python-dotenv and compose take `\'`
+ *   for an escaped quote).
+ * - Double quotes, when the value has a `'` but none of `"`, `\`, `$`, backtick (special to
+ *   shells; compose expands `$`) or carriage return.
+ * - Nothing else: unquoted text is read differently by shells, and every other escape is read
+ *   differently by at least one of them. A value holding `${…}` is expanded by python-dotenv in
+ *   any form.
+ */
+export function dotenvQuote(value: string): string | { problem: string } {
+  if (PYTHON_DOTENV_VARIABLE.test(value)) {
+    return { problem: 'python-dotenv would expand its ${…}' };
+  }
+  if (value.includes('\r')) return { problem: 'it holds a carriage return' };
+  if (!value.includes("'")) {
+    if (/\\\\|\\$/.test(value)) {
+      return {
+        problem:
+          'it holds two backslashes in a row or ends in one, which python-dotenv or compose read differently',
+      };
+    }
+    return `'${value}'`;
+  }
   if (!/["\\$`]/.test(value)) return `"${value}"`;
-  return shellQuote(value);
+  return { problem: 'it holds \' together with ", \\, $ or a backtick' };
 }
 
 /** YAML via the `yaml` library, loaded only here: it costs more to load than `get` takes. */

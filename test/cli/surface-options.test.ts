@@ -269,7 +269,7 @@ describe('where the key comes from, and precedence', () => {
     await expectRun(['-k', 'other.key', 'get', 'n2'], {
       code: 1,
       stderr:
-        /^error: wrong key for [^\n]*secrets\.json \(key file [^\n]*other\.key does not open it\)\n$/,
+        /^error: wrong key for [^\n]*secrets\.json \(key file [^\n]*other\.key does not open it\); the key came from -k \("ssclient config" shows where each setting comes from\)\n$/,
     });
     await expectRun(['-k', 'empty.key', 'get', 'n2'], {
       code: 1,

@@ -199,6 +199,49 @@ describe('history and get --rev', () => {
     ]);
   });
 
+  it('lists a deletion made while resolving a merge (issue 15 item 4)', async () => {
+    await createVault(repo, { TOKEN: 'v1', OTHER: 'o1' });
+    expect(repo.ss(['git', 'install', '--command', SSCLIENT_COMMAND]).code).toBe(0);
+    commit('base', 'Ada', '2026-04-01T09:00:00Z');
+    repo.git(['checkout', '-qb', 'side']);
+    repo.git(['checkout', '-q', 'main']);
+    await setSecrets(repo, { TOKEN: null });
+    commit('drop the token', 'Ada', '2026-04-02T09:00:00Z');
+    repo.git(['checkout', '-q', 'side']);
+    await setSecrets(repo, { TOKEN: 'v2', OTHER: 'o2' });
+    commit('rotate both', 'Bob', '2026-04-03T09:00:00Z');
+    repo.git(['checkout', '-q', 'main']);
+    // The merge keeps main's deletion and takes side's OTHER: the file differs from both parents.
+    const at = {
+      GIT_AUTHOR_DATE: '2026-04-04T09:00:00Z',
+      GIT_COMMITTER_DATE: '2026-04-04T09:00:00Z',
+    };
+    repo.git(['merge', '-q', '--no-commit', '-s', 'ours', 'side'], { env: at });
+    await setSecrets(repo, { OTHER: 'o2' });
+    repo.git(['add', 'secrets.json']);
+    repo.git(['commit', '-qm', 'merge side, keeping the token dropped'], { env: at });
+    expect(await repo.values('secrets.key')).toEqual(new Map([['OTHER', 'o2']]));
+    const lines = (name: string) =>
+      repo
+        .ss(['history', name])
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('  ').slice(2).join('  '));
+    expect(lines('TOKEN')).toEqual([
+      'Ada Lovelace <ada@example.com>  removed  merge side, keeping the token dropped',
+      'Bob <bob@example.com>  changed  rotate both',
+      'Ada <ada@example.com>  removed  drop the token',
+      'Ada <ada@example.com>  added  base',
+    ]);
+    // OTHER was set again while resolving, so its blob is neither parent's: history compares
+    // blobs (it needs no key), and lists the merge too.
+    expect(lines('OTHER')).toEqual([
+      'Ada Lovelace <ada@example.com>  changed  merge side, keeping the token dropped',
+      'Bob <bob@example.com>  changed  rotate both',
+      'Ada <ada@example.com>  added  base',
+    ]);
+  });
+
   it('works from a subdirectory, for a vault in another directory, and sees the vault removed', async () => {
     mkdirSync(join(repo.dir, 'app', 'config'), { recursive: true });
     mkdirSync(join(repo.dir, 'src'));
@@ -256,7 +299,7 @@ describe('history and get --rev', () => {
     expect(old.code).toBe(1);
     expect(old.stderr).toBe(
       'error: the key file ' +
-        `${repo.dir}/new.key does not open secrets.json at HEAD~1 (if the vault was re-keyed since, that revision needs the old key)\n`,
+        `${repo.dir}/new.key does not open secrets.json at HEAD~1 (if the vault was re-keyed since, that revision needs the old key); the key came from -k ("ssclient config" shows where each setting comes from)\n`,
     );
     expect(repo.ss(['-k', 'secrets.key', 'get', 'TOKEN', '--rev', 'HEAD~1']).stdout).toBe('v1\n');
   });

@@ -182,7 +182,7 @@ describe('rekey', () => {
     const wrong = run(['-k', 'wrong.key', 'rekey', '--new-key', 'wrong.key']);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toBe(
-      `error: the key file ${path('wrong.key')} does not open ${path('secrets.json')}\n`,
+      `error: the key file ${path('wrong.key')} does not open ${path('secrets.json')}; the key came from -k ("ssclient config" shows where each setting comes from)\n`,
     );
     expect(existsSync(path('wrong.key.new'))).toBe(false);
     const none = run(['-k', 'k.key', 'rekey']);

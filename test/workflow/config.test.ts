@@ -66,7 +66,7 @@ describe('project file', () => {
     const bad = runProcess(['get', 'where'], { cwd });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(
-      /^error: wrong key for .*secrets\.json \(key file .*wrong\.key does not open it\)\n$/,
+      /^error: wrong key for .*secrets\.json \(key file .*wrong\.key does not open it\); the key came from the project file .*\/\.ssclient\.json \("ssclient config" shows where each setting comes from\)\n$/,
     );
     const key = join(root, 'keys', 'k.key');
     expect(runProcess(['get', 'where'], { cwd, env: { SSCLIENT_KEY: key } }).stdout).toBe(

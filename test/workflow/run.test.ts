@@ -250,7 +250,7 @@ describe('ssclient run', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /^error: wrong password for \S*secrets\.json \(password does not open it\)\n$/,
+      /^error: wrong password for \S*secrets\.json \(password does not open it\); the password came from -p \("ssclient config" shows where each setting comes from\)\n$/,
     );
   });
 

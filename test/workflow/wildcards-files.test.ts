@@ -142,7 +142,7 @@ describe('list (keys)', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toBe(
-      'error: wrong password for secrets.json (password does not open it)\n',
+      'error: wrong password for secrets.json (password does not open it); the password came from -p ("ssclient config" shows where each setting comes from)\n',
     );
   });
 
@@ -162,7 +162,7 @@ describe('list (keys)', () => {
     const wrong = runProcess(['-p', 'not the password', 'list'], { cwd: t.dir });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toBe(
-      'error: wrong password for secrets.json (password does not open it)\n',
+      'error: wrong password for secrets.json (password does not open it); the password came from -p ("ssclient config" shows where each setting comes from)\n',
     );
   });
 

@@ -13,7 +13,7 @@ import {
 } from '../../format/vault-codec.js';
 import { vaultDiffText } from '../../git/diff-text.js';
 import { displayName } from '../../git/fingerprint.js';
-import { installDrivers, uninstallDrivers } from '../../git/install.js';
+import { defaultDriverCommand, installDrivers, uninstallDrivers } from '../../git/install.js';
 import { checkSameKey, describeConflict, mergeVaults } from '../../git/merge.js';
 import { VersionDecryptor } from '../../git/reveal.js';
 import { readAtRevision } from '../../git/revisions.js';
@@ -24,7 +24,7 @@ import type { Context, GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export interface InstallOptions extends GlobalOptions {
-  command: string;
+  command?: string;
 }
 
 /** `diff-text` and `history`: `--reveal` shows values. */
@@ -36,11 +36,22 @@ export interface RevealOptions extends GlobalOptions {
 export async function installAction(ctx: Context, opts: InstallOptions): Promise<void> {
   const store = ctx.path(ctx.storePath(opts));
   const where = await locateInRepo(store);
-  const report = await installDrivers(where, opts.command);
-  const program = await findProgram(ctx, opts.command);
+  let command = opts.command;
+  if (command === undefined) {
+    // Not plain "ssclient" unless that is this program: npx installs are on no PATH (issue 15).
+    const found = await defaultDriverCommand(ctx.io.env.PATH);
+    command = found.command;
+    if (found.how === 'absolute') {
+      ctx.note(
+        `note: ${found.other === null ? 'ssclient is not on PATH' : `the ssclient on PATH (${found.other}) is another program`}, so git will run this one by absolute path: ${command} (install again after moving it or changing Node, or give --command)`,
+      );
+    }
+  }
+  const report = await installDrivers(where, command);
+  const program = opts.command === undefined ? null : await findProgram(ctx, command);
   if (program !== null) {
     ctx.note(
-      `warning: git runs the drivers with "${opts.command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
+      `warning: git runs the drivers with "${command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
     );
   }
   ctx.note(

@@ -17,7 +17,10 @@ export function registerGit(program: Command, ctx: Context, bind: Register): voi
   const install = git
     .command('install')
     .description('set up the merge and diff drivers for the vault (.gitattributes, git config)')
-    .option('--command <command>', 'how git should run ssclient', 'ssclient');
+    .option(
+      '--command <command>',
+      'how git should run ssclient (default: "ssclient" when that is this program on PATH, else node and this ssclient by absolute path)',
+    );
   bind(install, async (_o: unknown, cmd: Command) => {
     await (await actions()).installAction(ctx, cmd.optsWithGlobals<InstallOptions>());
   });
