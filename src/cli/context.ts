@@ -382,6 +382,9 @@ function describeFsError(err: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'it is a directory';
+    case 'EAGAIN':
+      // readFileCapped: a pipe nothing writes to, a terminal; the message says which.
+      return (err as Error).message;
     default:
       return (err as NodeJS.ErrnoException).code ?? String(err);
   }

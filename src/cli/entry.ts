@@ -18,7 +18,7 @@
  * attempt. Messages the fast path would print on stderr (notes) are held back until it has
  * finished, so a retry never repeats them.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { SecureStoreError } from '../errors.js';
 // auth.js also registers the KMS-wrapped key file format, for every key file the CLI reads.
 import { looksLikeWrappedKey } from '../auth.js';
@@ -127,6 +127,7 @@ export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): Fast
  * skip the fast path, because a failed KMS call (an unreachable region can take seconds) would
  * be made again by the retry through `main`, and commander's few milliseconds do not matter next
  * to a KMS round trip. The file's first bytes are read, as `KeySource.fromFile` tells them apart.
+ * A key that is not a regular file (`-k <(cmd)`) also goes to `main`: it can be read only once.
  */
 export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
   const choice = ctx.keyChoice(opts);
@@ -134,7 +135,11 @@ export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
   const key = choice.path;
   let fd: number | undefined;
   try {
-    fd = openSync(ctx.path(key), 'r');
+    // Non-blocking: a named pipe that nothing writes to must not hang here (readFileCapped
+    // refuses it). A pipe or device is not sniffed: its bytes can be read only once, and a retry
+    // through `main` could not read them again; main reads it.
+    fd = openSync(ctx.path(key), constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return true;
     const head = Buffer.alloc(64);
     return looksLikeWrappedKey(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
   } catch {
