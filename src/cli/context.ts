@@ -99,6 +99,21 @@ export class Context {
   }
 
   /**
+   * `lock` plus, when stderr is a terminal, a note naming who holds the lock on `file` once a
+   * write has waited a second for it (spec/format.md §8.3); off a terminal nothing changes.
+   */
+  lockOptions(file: string, lock: LockOptions = {}): LockOptions {
+    if (this.io.stderr.isTTY !== true) return lock;
+    return {
+      ...lock,
+      onWait: (holder) => {
+        const who = holder === null ? 'another process' : `process ${holder.pid} on ${holder.host}`;
+        this.note(`waiting for ${file}: ${who} holds its lock`);
+      },
+    };
+  }
+
+  /**
    * KMS settings: flag, then environment, then project file (docs/workflow.md); and the age
    * identities tried before KMS ({@link Context.ageIdentities}), with warnings on stderr.
    */
@@ -282,7 +297,7 @@ export class Context {
     await this.requireStore(store);
     const source = await this.keySource(opts, { stdinTaken: extra.stdinTaken === true });
     await extra.beforeLock?.();
-    return SecretsManager.update(this.path(store), source, fn, extra.lock);
+    return SecretsManager.update(this.path(store), source, fn, this.lockOptions(store, extra.lock));
   }
 
   async requireStore(store: string): Promise<void> {
