@@ -172,7 +172,9 @@ export async function writeFileAtomic(
     dir,
     `.${name}.${process.pid}.${Buffer.from(randomBytes(6)).toString('hex')}.tmp`,
   );
-  const temp = join(tempDir, name);
+  // The data keeps the target's name (so the user's rule for it matches it too), except for a
+  // .gitignore, whose name the marker has.
+  const temp = join(tempDir, name === '.gitignore' ? 'gitignore' : name);
   let mode = options.mode ?? 0o666;
   // An existing file's mode is kept exactly; open() applies the umask, so it is set with chmod.
   let setMode = options.forceMode === true;
