@@ -19,6 +19,7 @@
  * finished, so a retry never repeats them.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { SecureStoreError } from '../errors.js';
 // auth.js also registers the KMS-wrapped key file format, for every key file the CLI reads.
 import { looksLikeWrappedKey } from '../auth.js';
@@ -157,7 +158,8 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
   const held: (string | Uint8Array)[] = [];
   const ctx = new Context({
     stdout: io.stdout,
-    stderr: { write: (chunk) => held.push(chunk) },
+    // isatty(2), not io.stderr.isTTY: constructing process.stderr costs milliseconds here.
+    stderr: { write: (chunk) => held.push(chunk), isTTY: isatty(2) },
     stdinIsTTY: io.stdinIsTTY,
     readStdin: io.readStdin,
     env: io.env,
@@ -171,6 +173,7 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
     if (fast.command === 'set') {
       // As `set` in actions/set.ts, with one attempt at the lock.
       const { name, value } = fast;
+      ctx.warnSecretArguments({ password: fast.opts.password !== undefined, value: true });
       await ctx.update(fast.opts, (vault) => vault.set(name, value), { lock: { timeoutMs: 0 } });
     } else {
       output = await fastGet(ctx, fast);
@@ -178,8 +181,9 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
   } catch (err) {
     if (!reportedHere(err)) return null;
     for (const chunk of held) io.stderr.write(chunk);
-    reportError(io, err, fast.opts.debug === true);
-    return exitCodeFor(err);
+    const explained = await ctx.explain(err);
+    reportError(io, explained, fast.opts.debug === true);
+    return exitCodeFor(explained);
   }
   for (const chunk of held) io.stderr.write(chunk);
   if (output !== null) io.stdout.write(output);

@@ -73,8 +73,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // commander has already printed its one-line message to stderr
       return EXIT.USAGE;
     }
-    if (!(err instanceof QuietExit)) reportError(io, err, debug);
-    return exitCodeFor(err);
+    const explained = await ctx.explain(err);
+    if (!(explained instanceof QuietExit)) reportError(io, explained, debug);
+    return exitCodeFor(explained);
   }
 }
 
@@ -138,6 +139,23 @@ function splitCombinedFlags(args: readonly string[], program: Command): string[]
   return out;
 }
 
+/**
+ * commander's messages for an unknown option or command quote the word as typed, and that word
+ * may be a secret: a value that starts with `-` (`set NAME -S3cret`), a password given where a
+ * command was expected. The word is left out and `--` suggested, which ends the options so that
+ * the next words are values. commander's "Did you mean" names only our own options and commands.
+ */
+export function hideArgumentWords(message: string): string {
+  const m = /^error: unknown (option|command) '[\s\S]*?'(\n\(Did you mean [^\n]*\?\))?\n?$/.exec(
+    message,
+  );
+  if (m === null) return message;
+  const suggestion = m[2] === undefined ? '' : ` ${m[2].trim()}`;
+  return m[1] === 'option'
+    ? `error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)${suggestion}\n`
+    : `error: unknown command (not shown: it may be a secret); see ssclient --help${suggestion}\n`;
+}
+
 /** The word after `help` (for the error message of `help UNKNOWN`). */
 function unknownHelpTopic(args: readonly string[]): string | null {
   const at = args.indexOf('help');
@@ -182,7 +200,7 @@ function buildProgram(ctx: Context): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'error: ')),
+      outputError: (s, write) => write(hideArgumentWords(s)),
     })
     .showSuggestionAfterError(true)
     .helpCommand('help [command]', 'show help for a command')

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { tempDir } from '../helpers/cli.js';
