@@ -100,7 +100,7 @@ export class Context {
 
   #warnedArguments = false;
   /** The key file and store of the last key source made from a key file (for {@link explain}). */
-  #keyFileUsed: { key: string; store: string; kms: KmsOptions } | undefined;
+  #keyFileUsed: { key: string; store: string; kms: WrappedKeyOptions } | undefined;
 
   /**
    * `err` with more to say, where this Context knows more: a key file that does not open the
