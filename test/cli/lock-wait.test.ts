@@ -60,7 +60,10 @@ describe('waiting for the lock', () => {
     const r = await setWhileHeld(true);
     expect(r).toEqual({
       code: 0,
-      stderr: `waiting for secrets.json: process ${r.holder} on ${hostname()} holds its lock\n`,
+      // The value on the command line draws the terminal's one warning first (docs/cli.md).
+      stderr:
+        'warning: a secret value on the command line can be read by other users in the process list (ps) while ssclient runs; instead use for the value a prompt (leave it out), stdin or --file PATH\n' +
+        `waiting for secrets.json: process ${r.holder} on ${hostname()} holds its lock\n`,
       holder: r.holder,
     });
     const vault = await SecretsManager.fromFile(join(tmp.dir, 'secrets.json'), {
