@@ -101,6 +101,74 @@ export class Context {
     this.io.stderr.write(`${message}\n`);
   }
 
+  #warnedArguments = false;
+  /** The key file and store of the last key source made from a key file (for {@link explain}). */
+  #keyFileUsed: { key: string; store: string; kms: WrappedKeyOptions } | undefined;
+
+  /**
+   * `err` with more to say, where this Context knows more: a key file that does not open the
+   * vault while `<key>.new` does is what an interrupted rekey leaves (docs/git.md "Rekey"), and
+   * running the same rekey again finishes it. Anything else is returned as it is.
+   */
+  async explain(err: unknown): Promise<unknown> {
+    const used = this.#keyFileUsed;
+    if (!isSecureStoreError(err, 'ERR_WRONG_KEY') || used === undefined) return err;
+    const { pendingKeyPath } = await import('../rekey/rekey.js');
+    const pending = pendingKeyPath(used.key);
+    const source = KeySource.fromFile(this.path(pending), { kms: used.kms });
+    try {
+      (await SecretsManager.fromFile(this.path(used.store), source)).close();
+    } catch {
+      return err; // no PATH.new, or it does not open the vault either
+    } finally {
+      source.dispose();
+    }
+    return new CliError(
+      EXIT.FAILURE,
+      `the key file ${used.key} does not open ${used.store}, but ${pending} does: a rekey was interrupted after it replaced the vault; run the same rekey command again to finish it (until then -k ${pending} opens the vault)`,
+      { cause: err },
+    );
+  }
+
+  /**
+   * A password (`-p VALUE`) or a secret value (`set NAME VALUE`) given as an argument can be read
+   * by every user of the machine in the process list while ssclient runs, and stays in the
+   * shell's history. Said once per run, on a terminal (stderr) only: scripts keep working as
+   * they are, silently.
+   */
+  warnSecretArguments(given: { password: boolean; value: boolean }): void {
+    if (this.#warnedArguments || (!given.password && !given.value)) return;
+    if (this.io.stderr.isTTY !== true) return;
+    this.#warnedArguments = true;
+    const what = [given.password ? 'a password' : '', given.value ? 'a secret value' : '']
+      .filter((w) => w !== '')
+      .join(' and ');
+    const instead = [
+      given.password ? 'for the password --password-file PATH or SSCLIENT_PASSWORD' : '',
+      given.value ? 'for the value a prompt (leave it out), stdin or --file PATH' : '',
+    ]
+      .filter((w) => w !== '')
+      .join('; ');
+    this.note(
+      `warning: ${what} on the command line can be read by other users in the process list (ps) while ssclient runs; instead use ${instead}`,
+    );
+  }
+
+  /**
+   * `lock` plus, when stderr is a terminal, a note naming who holds the lock on `file` once a
+   * write has waited a second for it (spec/format.md §8.3); off a terminal nothing changes.
+   */
+  lockOptions(file: string, lock: LockOptions = {}): LockOptions {
+    if (this.io.stderr.isTTY !== true) return lock;
+    return {
+      ...lock,
+      onWait: (holder) => {
+        const who = holder === null ? 'another process' : `process ${holder.pid} on ${holder.host}`;
+        this.note(`waiting for ${file}: ${who} holds its lock`);
+      },
+    };
+  }
+
   /**
    * KMS settings: flag, then environment, then project file (docs/workflow.md); and the age
    * identities tried before KMS ({@link Context.ageIdentities}), with warnings on stderr.
@@ -174,7 +242,9 @@ export class Context {
           : choice.from === 'env'
             ? 'SSCLIENT_KEY'
             : `the project file ${this.projectConfig()?.path ?? ''}`;
-      return KeySource.fromFile(this.path(choice.path), { kms: this.kmsOptions(opts) });
+      const kms = this.kmsOptions(opts);
+      this.#keyFileUsed = { key: choice.path, store: this.storePath(opts), kms };
+      return KeySource.fromFile(this.path(choice.path), { kms });
     }
     const password = await this.password(opts, { confirm: false, ...purpose });
     if (password !== null) {
@@ -278,7 +348,10 @@ export class Context {
     how: { confirm: boolean; stdinTaken?: boolean },
   ): Promise<string | null> {
     if (opts.password === true) return this.promptPassword(how.confirm);
-    if (typeof opts.password === 'string') return opts.password;
+    if (typeof opts.password === 'string') {
+      this.warnSecretArguments({ password: true, value: false });
+      return opts.password;
+    }
     if (opts.passwordFile !== undefined) {
       if (opts.passwordFile === '-') {
         // stdin is the terminal: reading it raw would show the password as it is typed.
@@ -344,8 +417,9 @@ export class Context {
 
   /**
    * Runs a locked read-modify-write of the store (saved only if something changed). `beforeLock`
-   * runs once the key is known and before the lock is taken (`set`'s value prompt comes after the
-   * password prompt, and a slow answer never holds the lock); `lock` is how long to wait for it.
+   * runs once the key is known and has been checked against the vault, and before the lock is
+   * taken (`set`'s value prompt comes after the password prompt and only for a key that opens
+   * the vault, and a slow answer never holds the lock); `lock` is how long to wait for it.
    */
   async update<T>(
     opts: GlobalOptions,
@@ -355,8 +429,38 @@ export class Context {
     const store = this.storePath(opts);
     await this.requireStore(store);
     const source = await this.keySource(opts, { stdinTaken: extra.stdinTaken === true });
-    await extra.beforeLock?.();
-    return SecretsManager.update(this.path(store), source, fn, extra.lock);
+    if (extra.beforeLock === undefined) {
+      return SecretsManager.update(
+        this.path(store),
+        source,
+        fn,
+        this.lockOptions(store, extra.lock),
+      );
+    }
+    // `set` asks for the value here: the key is checked first, so that nobody types a secret
+    // for a password or key file that does not open the vault. The key it gave is used for the
+    // update, so a password is not stretched (nor KMS called) twice.
+    const vault = await SecretsManager.fromFile(this.path(store), source);
+    let key: Uint8Array;
+    try {
+      key = vault.exportKeyBytes();
+    } finally {
+      vault.close();
+      source.dispose();
+    }
+    const checked = KeySource.fromKey(key);
+    key.fill(0);
+    try {
+      await extra.beforeLock();
+      return await SecretsManager.update(
+        this.path(store),
+        checked,
+        fn,
+        this.lockOptions(store, extra.lock),
+      );
+    } finally {
+      checked.dispose();
+    }
   }
 
   async requireStore(store: string): Promise<void> {
@@ -456,6 +560,9 @@ function describeFsError(err: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'it is a directory';
+    case 'EAGAIN':
+      // readFileCapped: a pipe nothing writes to, a terminal; the message says which.
+      return (err as Error).message;
     default:
       return (err as NodeJS.ErrnoException).code ?? String(err);
   }

@@ -18,7 +18,8 @@
  * attempt. Messages the fast path would print on stderr (notes) are held back until it has
  * finished, so a retry never repeats them.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { SecureStoreError } from '../errors.js';
 // auth.js also registers the KMS-wrapped key file format, for every key file the CLI reads.
 import { looksLikeWrappedKey } from '../auth.js';
@@ -127,6 +128,7 @@ export function fastPathArgs(argv: readonly string[], stdinIsTTY: boolean): Fast
  * skip the fast path, because a failed KMS call (an unreachable region can take seconds) would
  * be made again by the retry through `main`, and commander's few milliseconds do not matter next
  * to a KMS round trip. The file's first bytes are read, as `KeySource.fromFile` tells them apart.
+ * A key that is not a regular file (`-k <(cmd)`) also goes to `main`: it can be read only once.
  */
 export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
   const choice = ctx.keyChoice(opts);
@@ -134,7 +136,11 @@ export function usesWrappedKey(ctx: Context, opts: GlobalOptions): boolean {
   const key = choice.path;
   let fd: number | undefined;
   try {
-    fd = openSync(ctx.path(key), 'r');
+    // Non-blocking: a named pipe that nothing writes to must not hang here (readFileCapped
+    // refuses it). A pipe or device is not sniffed: its bytes can be read only once, and a retry
+    // through `main` could not read them again; main reads it.
+    fd = openSync(ctx.path(key), constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return true;
     const head = Buffer.alloc(64);
     return looksLikeWrappedKey(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
   } catch {
@@ -152,7 +158,8 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
   const held: (string | Uint8Array)[] = [];
   const ctx = new Context({
     stdout: io.stdout,
-    stderr: { write: (chunk) => held.push(chunk) },
+    // isatty(2), not io.stderr.isTTY: constructing process.stderr costs milliseconds here.
+    stderr: { write: (chunk) => held.push(chunk), isTTY: isatty(2) },
     stdinIsTTY: io.stdinIsTTY,
     readStdin: io.readStdin,
     env: io.env,
@@ -166,6 +173,7 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
     if (fast.command === 'set') {
       // As `set` in actions/set.ts, with one attempt at the lock.
       const { name, value } = fast;
+      ctx.warnSecretArguments({ password: fast.opts.password !== undefined, value: true });
       await ctx.update(fast.opts, (vault) => vault.set(name, value), { lock: { timeoutMs: 0 } });
     } else {
       output = await fastGet(ctx, fast);
@@ -174,8 +182,9 @@ async function runFast(io: CliIo, fast: FastCommand): Promise<number | null> {
     if (!reportedHere(caught)) return null;
     const err = await ctx.explainKeyError(caught, fast.opts);
     for (const chunk of held) io.stderr.write(chunk);
-    reportError(io, err, fast.opts.debug === true);
-    return exitCodeFor(err);
+    const explained = await ctx.explain(err);
+    reportError(io, explained, fast.opts.debug === true);
+    return exitCodeFor(explained);
   }
   for (const chunk of held) io.stderr.write(chunk);
   if (output !== null) io.stdout.write(output);

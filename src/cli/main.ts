@@ -77,7 +77,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // commander has already printed its one-line message to stderr
       return EXIT.USAGE;
     }
-    const explained = await ctx.explainKeyError(err, program.opts());
+    const explained = await ctx.explainKeyError(await ctx.explain(err), program.opts());
     if (!(explained instanceof QuietExit)) reportError(io, explained, debug);
     return exitCodeFor(explained);
   }
@@ -141,6 +141,23 @@ function splitCombinedFlags(args: readonly string[], program: Command): string[]
     }
   }
   return out;
+}
+
+/**
+ * commander's messages for an unknown option or command quote the word as typed, and that word
+ * may be a secret: a value that starts with `-` (`set NAME -S3cret`), a password given where a
+ * command was expected. The word is left out and `--` suggested, which ends the options so that
+ * the next words are values. commander's "Did you mean" names only our own options and commands.
+ */
+export function hideArgumentWords(message: string): string {
+  const m = /^error: unknown (option|command) '[\s\S]*?'(\n\(Did you mean [^\n]*\?\))?\n?$/.exec(
+    message,
+  );
+  if (m === null) return message;
+  const suggestion = m[2] === undefined ? '' : ` ${m[2].trim()}`;
+  return m[1] === 'option'
+    ? `error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)${suggestion}\n`
+    : `error: unknown command (not shown: it may be a secret); see ssclient --help${suggestion}\n`;
 }
 
 /** The word after `help` (for the error message of `help UNKNOWN`). */
@@ -209,7 +226,8 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(errorLine(s, args, program)),
+      // `run ls -la` gets its `--` suggestion; any other unknown word is not shown.
+      outputError: (s, write) => write(hideArgumentWords(errorLine(s, args, program))),
     })
     .showSuggestionAfterError(true)
     .helpCommand('help [command]', 'show help for a command')

@@ -25,7 +25,41 @@ export function formatValue(value: SecretValue): string {
   return `${'text' in value ? value.text : `base64:${Buffer.from(value.bytes).toString('base64')}`}\n`;
 }
 
-/** `get --all --format text`: `name: value` lines, no escaping. */
+/**
+ * Characters a terminal acts on instead of showing: C0 controls (ESC, NUL, newline…), DEL, C1
+ * controls (U+009B is a one-character CSI), the line and paragraph separators, and the
+ * directional marks, embeddings, overrides and isolates that reorder what is shown.
+ */
+const TERMINAL_CONTROL_CHARS =
+  '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const TERMINAL_CONTROL = new RegExp(`[${TERMINAL_CONTROL_CHARS}]`);
+const TERMINAL_CONTROLS = new RegExp(`[${TERMINAL_CONTROL_CHARS}]`, 'g');
+
+/**
+ * A secret name as a person may safely see it on a terminal: as it is, unless it holds a
+ * character a terminal would act on; then as a JSON string with those characters as `\uXXXX`
+ * escapes, as error messages quote names. `list` prints names so; `--format json`, the export
+ * formats and `get --all --format text` (the reference's bytes) stay exact.
+ */
+export function nameForTerminal(name: string): string {
+  return TERMINAL_CONTROL.test(name) ? escapeForTerminal(JSON.stringify(name)) : name;
+}
+
+/**
+ * `text` with every terminal control character written `\uXXXX`: for text already JSON-quoted,
+ * those JSON.stringify leaves as they are (DEL, C1, bidi marks); for a whole message, any.
+ */
+export function escapeForTerminal(text: string): string {
+  return text.replace(
+    TERMINAL_CONTROLS,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * `get --all --format text`: `name: value` lines, no escaping: the reference's bytes, which
+ * scripts read (its values are printed as they are anyway); `list` escapes names.
+ */
 export function formatText(values: readonly SecretValue[]): string {
   return values.map((v) => `${v.name}: ${formatValue(v)}`).join('');
 }

@@ -5,6 +5,7 @@
  */
 import { SecureStoreError } from '../errors.js';
 import { CliError } from './exit-codes.js';
+import { escapeForTerminal } from './output.js';
 import type { CliIo } from './terminal.js';
 
 export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, debug: boolean): void {
@@ -21,7 +22,8 @@ export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, deb
     message = `unexpected failure: ${err instanceof Error ? err.message : String(err)} (run again with --debug for details)`;
   }
   // One line whatever the message: some come from Node or V8 with the text they quote inside.
-  io.stderr.write(`${prefix} ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+  // Names in messages are JSON-quoted, which leaves DEL, C1 controls and bidi marks as they are.
+  io.stderr.write(`${prefix} ${escapeForTerminal(message.replace(/\s*[\r\n]+\s*/g, ' '))}\n`);
   if (debug && err instanceof Error && err.stack) {
     io.stderr.write(`${err.stack}\n`);
     let cause = err.cause;

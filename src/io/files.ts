@@ -3,7 +3,8 @@
  * in the same directory, fsync, rename over the target, fsync the directory). A crash at any
  * moment leaves either the old file or the new one, never a torn one. spec/format.md §8.
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants, type Dirent, promises as fs, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from '../crypto/primitives.js';
 import { type ErrorCode, fail, ioError, SecureStoreError } from '../errors.js';
@@ -19,6 +20,61 @@ async function fill(handle: fs.FileHandle, buffer: Buffer): Promise<number> {
   return length;
 }
 
+/** How long a pipe without a writer is given to get one before it is refused. */
+const NO_WRITER_GRACE_MS = 100;
+
+/**
+ * Reads a pipe or a device opened with O_NONBLOCK to its end, never past `maxBytes`. A pipe that
+ * no process writes to, and whose buffer is empty, ends at once: it is refused, instead of
+ * waiting for a writer that may never come. A pipe with a writer (`-k <(cmd)` in bash) is read
+ * as its writer writes, until it closes. A device with nothing to read (a terminal) is refused.
+ */
+async function readNonBlocking(
+  handle: fs.FileHandle,
+  path: string,
+  pipe: boolean,
+  maxBytes: number,
+  refuse: (size: string) => never,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let wait = 1;
+  const started = Date.now();
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    let n: number;
+    try {
+      ({ bytesRead: n } = await handle.read(chunk, 0, chunk.length, null));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      if (!pipe) blocked(path, 'it is a device with nothing to read (a terminal?)');
+      // A writer has the pipe open but has not written yet.
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, 50);
+      continue;
+    }
+    if (n === 0) {
+      if (!pipe || length > 0) return Buffer.concat(chunks, length);
+      // No writer yet. One waiting in open() for a reader (`cat key > fifo &`) was woken by our
+      // open and becomes one within moments; give it that long, then refuse.
+      if (Date.now() - started < NO_WRITER_GRACE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        continue;
+      }
+      blocked(path, 'it is a named pipe (FIFO) that nothing writes to');
+    }
+    chunks.push(chunk.subarray(0, n));
+    length += n;
+    if (length > maxBytes) refuse(`more than ${maxBytes} bytes`);
+  }
+}
+
+/** ERR_IO for a read that would wait; its cause is an EAGAIN error whose message says why. */
+function blocked(path: string, why: string): never {
+  const cause = Object.assign(new Error(why), { code: 'EAGAIN' });
+  return fail('ERR_IO', `cannot read ${path}: ${why}`, cause);
+}
+
 /** Reads a whole file, refusing files over `maxBytes` before reading them. */
 export async function readFileCapped(
   path: string,
@@ -27,7 +83,9 @@ export async function readFileCapped(
 ): Promise<Buffer> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(path, 'r');
+    // O_NONBLOCK: opening a named pipe that no process writes to would wait for a writer
+    // forever (and `set` would hold the vault's lock meanwhile). Regular files ignore it.
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw ioError(err, 'read', path);
   }
@@ -39,6 +97,7 @@ export async function readFileCapped(
     }
     const refuse = (size: string): never =>
       fail(tooLarge.code, `${path} is too large to be ${tooLarge.what} (${size})`);
+    if (!stat.isFile()) return await readNonBlocking(handle, path, stat.isFIFO(), maxBytes, refuse);
     if (stat.size > maxBytes) refuse(`${stat.size} bytes; the limit is ${maxBytes}`);
     // One read of the size fstat gave, instead of readFile's 512 KiB chunks (a round trip to the
     // thread pool each: 38 for a 19 MiB vault). The extra byte notices a file that grew since,
@@ -74,7 +133,32 @@ export interface AtomicWriteOptions {
   readonly forceMode?: boolean;
 }
 
-/** Writes `data` to `path` atomically and durably. */
+/**
+ * The name of the temporary directory a write of `target` works in:
+ * `.<name>.<pid>.<12 hex digits>.tmp` beside it (spec/format.md §8.1).
+ */
+const TEMP_NAME = /^(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * The `.gitignore` inside a temporary directory: `*` hides the directory and everything in it
+ * from git whatever the user's own rules say (a `.env` rule does not match a temporary name),
+ * and the comment records who writes there, so that the next writer can tell a dead process's
+ * leftovers from a live writer's, even on a file system shared between hosts.
+ */
+function tempMarker(): string {
+  const who = JSON.stringify({ pid: process.pid, host: hostname() });
+  return `# ssclient: a file being written; removed when its writer ends ${who}\n*\n`;
+}
+
+/**
+ * Writes `data` to `path` atomically and durably (spec/format.md §8.1). The data is written to
+ * a file of the same name inside a private temporary directory beside `path`, whose
+ * `.gitignore` keeps it out of git, then renamed over `path`. The temporary directory is removed
+ * when the write ends in any way, when the process is ended by SIGINT, SIGTERM or SIGHUP (unless
+ * the program handles that signal itself) or exits, and, after a SIGKILL, by the next write
+ * beside `path`.
+ * @throws SecureStoreError ERR_NOT_FOUND, ERR_IO
+ */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
@@ -82,10 +166,15 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const target = await resolveWriteTarget(path);
   const dir = dirname(target);
-  const temp = join(
+  const name = basename(target);
+  await removeAbandonedTempFiles(target);
+  const tempDir = join(
     dir,
-    `.${basename(target)}.${process.pid}.${Buffer.from(randomBytes(6)).toString('hex')}.tmp`,
+    `.${name}.${process.pid}.${Buffer.from(randomBytes(6)).toString('hex')}.tmp`,
   );
+  // The data keeps the target's name (so the user's rule for it matches it too), except for a
+  // .gitignore, whose name the marker has.
+  const temp = join(tempDir, name === '.gitignore' ? 'gitignore' : name);
   let mode = options.mode ?? 0o666;
   // An existing file's mode is kept exactly; open() applies the umask, so it is set with chmod.
   let setMode = options.forceMode === true;
@@ -98,7 +187,11 @@ export async function writeFileAtomic(
     }
   }
   let handle: fs.FileHandle | undefined;
+  trackTemp(tempDir);
   try {
+    await fs.mkdir(tempDir, { mode: 0o700 });
+    // The marker comes first: whenever the data exists, git already ignores it.
+    await fs.writeFile(join(tempDir, '.gitignore'), tempMarker(), { flag: 'wx', mode: 0o600 });
     handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
     if (setMode) await handle.chmod(mode);
     await handle.writeFile(data);
@@ -107,10 +200,71 @@ export async function writeFileAtomic(
     handle = undefined;
     await renameDurable(temp, target, { verb: 'write', what: path });
   } catch (err) {
-    await handle?.close().catch(() => {});
-    await fs.unlink(temp).catch(() => {});
     throw err instanceof SecureStoreError ? err : ioError(err, 'write', path);
+  } finally {
+    await handle?.close().catch(() => {});
+    await fs.rm(tempDir, { recursive: true, force: true }).catch(() => {});
+    untrackTemp(tempDir);
   }
+}
+
+/** The temporary directories of writes in progress in this process. */
+const inFlight = new Set<string>();
+const CLEANUP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+let hooked = false;
+
+/** Removes every temporary directory of this process's writes in progress, synchronously. */
+function removeInFlight(): void {
+  for (const tempDir of inFlight) {
+    try {
+      rmSync(tempDir, { recursive: true, force: true });
+    } catch {
+      // best effort: the next writer beside it removes it
+    }
+  }
+  inFlight.clear();
+}
+
+/**
+ * On SIGINT, SIGTERM or SIGHUP while a write is in progress, a process that does not handle the
+ * signal itself would die at once, leaving the temporary directory. This handler removes it
+ * first and then lets the signal end the process as it would have. A program that handles the
+ * signal itself decides what happens: its write finishes, or it calls process.exit(), where the
+ * 'exit' hook removes the temporary directory.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  removeInFlight();
+  unhookSignals();
+  process.kill(process.pid, signal);
+}
+
+function hookSignals(): void {
+  if (hooked) return;
+  hooked = true;
+  for (const signal of CLEANUP_SIGNALS) process.on(signal, onSignal);
+}
+
+function unhookSignals(): void {
+  if (!hooked) return;
+  hooked = false;
+  for (const signal of CLEANUP_SIGNALS) process.off(signal, onSignal);
+}
+
+let exitHooked = false;
+
+function trackTemp(tempDir: string): void {
+  inFlight.add(tempDir);
+  hookSignals();
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', removeInFlight);
+  }
+}
+
+function untrackTemp(tempDir: string): void {
+  inFlight.delete(tempDir);
+  if (inFlight.size === 0) unhookSignals();
 }
 
 /**
@@ -128,30 +282,55 @@ export async function resolveWriteTarget(path: string): Promise<string> {
 }
 
 /**
- * Removes the temporary files that {@link writeFileAtomic} leaves beside `path` when its process
- * is killed mid-write: `.<name>.<pid>.<12 hex digits>.tmp` whose pid is not a live process on
- * this host. Call it only while holding the lock on `path`, so that no other writer of `path` is
- * in the middle of a write: `withLock` does, for every locked writer. Best effort: failures are
- * ignored. spec/format.md §8.1.
+ * Removes what writes of `path` left beside it when their process was killed (SIGKILL, a power
+ * cut): `.<name>.<pid>.<12 hex digits>.tmp`, either a temporary directory whose `.gitignore`
+ * names a process on this host that no longer exists, or (written by versions before the
+ * temporary directory) a plain temporary file whose pid is not a live process on this host.
+ * Safe without the lock: a live writer's temporary files are never touched, whatever host it
+ * runs on. {@link writeFileAtomic} calls it before each write and `withLock` before releasing.
+ * Best effort: failures are ignored. spec/format.md §8.1.
  */
 export async function removeAbandonedTempFiles(path: string): Promise<void> {
   const target = await resolveWriteTarget(path);
   const dir = dirname(target);
   const name = basename(target);
-  let entries: string[];
+  let entries: Dirent[];
   try {
-    entries = await fs.readdir(dir);
+    entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {
     return;
   }
   const prefix = `.${name}.`;
   for (const entry of entries) {
-    if (!entry.startsWith(prefix)) continue;
-    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(prefix.length));
+    if (!entry.name.startsWith(prefix)) continue;
+    const m = TEMP_NAME.exec(entry.name.slice(prefix.length));
     if (m === null) continue;
     const pid = Number(m[1]);
     if (pid === process.pid || isProcessAlive(pid)) continue;
-    await fs.unlink(join(dir, entry)).catch(() => {});
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!(await writtenHere(full, pid))) continue;
+      await fs.rm(full, { recursive: true, force: true }).catch(() => {});
+    } else if (entry.isFile()) {
+      await fs.unlink(full).catch(() => {});
+    }
+  }
+}
+
+/**
+ * True when the temporary directory of dead process `pid` may be removed: it holds no data yet
+ * (its writer died before writing any: nothing is lost, whoever it was), or its marker names
+ * process `pid` on this host (on another host, that pid may be a live process).
+ */
+async function writtenHere(tempDir: string, pid: number): Promise<boolean> {
+  try {
+    const entries = await fs.readdir(tempDir);
+    if (entries.every((e) => e === '.gitignore')) return true;
+    const text = await fs.readFile(join(tempDir, '.gitignore'), 'utf8');
+    const m = /\{"pid":(\d+),"host":(".*")\}\n/.exec(text);
+    return m !== null && Number(m[1]) === pid && JSON.parse(m[2]!) === hostname();
+  } catch {
+    return false;
   }
 }
 

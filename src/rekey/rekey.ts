@@ -122,6 +122,9 @@ export async function rekeyVault(
       }
     },
     options.lock,
+    // An interrupted rekey's key-file writes leave their temporary files beside the key and
+    // `<key>.new`: the vault's lock holder removes them too (spec/format.md §8.1).
+    target.kind === 'password' ? [] : [target.path, pendingKeyPath(target.path)],
   );
 }
 

@@ -145,7 +145,7 @@ describe('crash safety', () => {
       expect(outcomes.advanced + outcomes.midSave).toBeGreaterThanOrEqual(afterSave);
       // Each save removes the temporary files of killed writers, so at most the last kill's
       // temporary file, lock and lock-breaking guard can be left.
-      expect(leftovers.length).toBeLessThanOrEqual(3);
+      expect(leftovers.length, leftovers.join(' ')).toBeLessThanOrEqual(3);
       for (const f of leftovers) {
         expect(f).toMatch(
           /^(\.vault\.json\.\d+\.[0-9a-f]{12}\.tmp|vault\.json\.lock|vault\.json\.lock\.break)$/,

@@ -3,7 +3,8 @@
  * resuming an interrupted rekey, and SIGKILL at random moments (the crash-safety claim).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
@@ -254,6 +255,31 @@ describe('rekey', () => {
       password: 'new pw',
     });
     expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
+  it('removes what a killed rekey left beside its key file and <key>.new (issue 14 item 13)', async () => {
+    await make({ keyFile: 'rk.key' });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    // A killed rekey's key-file writes: a temporary file of an older version, and a temporary
+    // directory whose marker names the dead process on this host.
+    const oldStyle = path(`.rk.key.new.${dead}.0123456789ab.tmp`);
+    writeFileSync(oldStyle, readFileSync(path('rk.key')));
+    const newStyle = path(`.rk.key.${dead}.0123456789ab.tmp`);
+    mkdirSync(newStyle);
+    writeFileSync(
+      join(newStyle, '.gitignore'),
+      `# ssclient: a file being written; removed when its writer ends ${JSON.stringify({ pid: dead, host: hostname() })}\n*\n`,
+    );
+    writeFileSync(join(newStyle, 'rk.key'), readFileSync(path('rk.key')));
+    const live = path(`.rk.key.new.${process.pid}.0123456789ab.tmp`);
+    writeFileSync(live, 'x');
+    await rekeyVault(path('secrets.json'), KeySource.fromFile(path('rk.key')), {
+      kind: 'key',
+      path: path('rk.key'),
+    });
+    expect(existsSync(oldStyle)).toBe(false);
+    expect(existsSync(newStyle)).toBe(false);
     expect(existsSync(live)).toBe(true);
   });
 

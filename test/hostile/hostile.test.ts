@@ -15,6 +15,7 @@ import {
   statSync,
   utimesSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_VAULT_BYTES } from '../../src/format/vault-codec.js';
@@ -31,7 +32,7 @@ interface HostileCase {
   code: string;
   name: string;
   what: string;
-  generated?: 'sparse';
+  generated?: 'sparse' | 'fifo';
 }
 const corpus = JSON.parse(readFileSync(join(HOSTILE, 'cases.json'), 'utf8')) as {
   valid: string;
@@ -64,7 +65,8 @@ function snapshot(dir: string): Snapshot {
   for (const name of names) {
     const st = statSync(join(dir, name));
     files.set(name, {
-      bytes: st.size > 10 * 1024 * 1024 ? null : readFileSync(join(dir, name)),
+      // A FIFO is not read (that would wait for a writer): its size, time and mode still tell.
+      bytes: !st.isFile() || st.size > 10 * 1024 * 1024 ? null : readFileSync(join(dir, name)),
       size: st.size,
       mtimeMs: st.mtimeMs,
       mode: st.mode,
@@ -82,7 +84,9 @@ function setUp(root: string, c: HostileCase, index: number): Setup {
   if (c.kind === 'vault') {
     vault = join(dir, c.file.replace(/^vaults\//, ''));
     key = join(dir, 'hostile.key');
-    if (c.generated === 'sparse') {
+    if (c.generated === 'fifo') {
+      execFileSync('mkfifo', [vault]);
+    } else if (c.generated === 'sparse') {
       // spec/format.md §7.1: one byte over the cap, sparse, so it costs no disk space.
       const fd = openSync(vault, 'w');
       ftruncateSync(fd, MAX_VAULT_BYTES + 1);
@@ -95,7 +99,8 @@ function setUp(root: string, c: HostileCase, index: number): Setup {
     vault = join(dir, 'valid.json');
     key = join(dir, c.file.replace(/^keys\//, ''));
     copyFileSync(join(HOSTILE, corpus.valid), vault);
-    copyFileSync(join(HOSTILE, c.file), key);
+    if (c.generated === 'fifo') execFileSync('mkfifo', [key]);
+    else copyFileSync(join(HOSTILE, c.file), key);
   }
   for (const f of [vault, key]) utimesSync(f, 1_000_000_000, 1_000_000_000);
   return { dir, vault, key, subject: c.kind === 'vault' ? vault : key };

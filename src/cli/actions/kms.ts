@@ -286,11 +286,15 @@ export async function editWrappedKeyFile(
   path: string,
   edit: (file: WrappedKeyFile) => Promise<WrappedKeyFile>,
 ): Promise<WrappedKeyFile> {
-  return withLock(ctx.path(path), async () => {
-    const updated = await edit(await readWrappedKeyFile(ctx, path));
-    await writeWrappedKeyFile(ctx, path, updated);
-    return updated;
-  });
+  return withLock(
+    ctx.path(path),
+    async () => {
+      const updated = await edit(await readWrappedKeyFile(ctx, path));
+      await writeWrappedKeyFile(ctx, path, updated);
+      return updated;
+    },
+    ctx.lockOptions(path),
+  );
 }
 
 export async function writeWrappedKeyFile(

@@ -7,6 +7,7 @@ import { keyOpens, vaultKeysFor, wrongKeyMessage } from '../../vault/opener.js';
 import { selectNames } from '../../workflow/glob.js';
 import { readVaultDocument } from '../../workflow/verify.js';
 import type { Context, GlobalOptions } from '../context.js';
+import { nameForTerminal } from '../output.js';
 
 /** `list` (`keys`). */
 export async function listAction(
@@ -23,6 +24,7 @@ export async function listAction(
     // judged by its secrets, decrypted in memory and zeroed, never printed.
     const keys = await vaultKeysFor(doc, source);
     if (keyOpens(doc, keys) === false)
+      // A library error, as `get` meets it: Context.explain adds what an interrupted rekey left.
       throw new SecureStoreError('ERR_WRONG_KEY', wrongKeyMessage(source, store));
     // Same order as get --all: UTF-8 byte order of the names.
     const all = [...doc.secrets.keys()].sort(compareCodePoints);
@@ -33,6 +35,6 @@ export async function listAction(
   ctx.io.stdout.write(
     opts.format === 'json'
       ? `${JSON.stringify(names, null, 2)}\n`
-      : names.map((n) => `${n}\n`).join(''),
+      : names.map((n) => `${nameForTerminal(n)}\n`).join(''),
   );
 }

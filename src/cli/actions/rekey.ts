@@ -118,7 +118,10 @@ export async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> 
   };
   let result;
   try {
-    result = await rekeyVault(vaultPath, oldSource, target, { onStep });
+    result = await rekeyVault(vaultPath, oldSource, target, {
+      onStep,
+      lock: ctx.lockOptions(store),
+    });
   } catch (err) {
     if (isSecureStoreError(err, 'ERR_WRONG_KEY') && target.kind === 'password') {
       throw new SecureStoreError(

@@ -17,6 +17,10 @@ export async function setAction(
   value: string | undefined,
   opts: GlobalOptions & { file?: string },
 ): Promise<void> {
+  ctx.warnSecretArguments({
+    password: typeof opts.password === 'string',
+    value: value !== undefined,
+  });
   if (opts.file !== undefined)
     return setFromFileAction(ctx, name, value, { ...opts, file: opts.file });
   // An omitted value: off a terminal all of stdin, read first; on a terminal a prompt after the
@@ -28,9 +32,14 @@ export async function setAction(
     : value;
   await ctx.update(opts, (vault) => vault.set(name, plain!), {
     stdinTaken,
-    beforeLock: async () => {
-      plain ??= await ctx.io.prompter.secret('Value:');
-    },
+    // On a terminal, asked once the key has been checked (Context.update).
+    ...(plain === undefined
+      ? {
+          beforeLock: async () => {
+            plain = await ctx.io.prompter.secret('Value:');
+          },
+        }
+      : {}),
   });
 }
 
