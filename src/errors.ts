@@ -57,7 +57,12 @@ export type ErrorCode =
   /** Three versions of a vault cannot be merged by name (different keys); the message says why. */
   | 'ERR_MERGE'
   /** git failed, is not installed, or the path is not in a git work tree. */
-  | 'ERR_GIT';
+  | 'ERR_GIT'
+  /**
+   * The vault's seal does not verify (names, values or their order were changed without the key),
+   * is malformed, or is missing where it is required (spec/seal.md §5, §8).
+   */
+  | 'ERR_SEAL';
 
 /** Base class of every error this package throws. */
 export class SecureStoreError extends Error {
