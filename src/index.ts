@@ -8,7 +8,7 @@ export type { KeyFileOptions, KeySourceType, KeySourceTypes } from './keys/key-s
 export type { AuthOptions, KeyFileAuth } from './keys/auth-options.js';
 export type { LockOptions } from './io/lock.js';
 export type { KmsClientLike, KmsOptions } from './kms/options.js';
-export { SecretsManager } from './vault/secrets-manager.js';
+export { type CreateOptions, type OpenOptions, SecretsManager } from './vault/secrets-manager.js';
 export { KmsError } from './kms/kms-errors.js';
 export { forgetUnwrappedKeys, unwrapWrappedKey } from './kms/unwrap.js';
 export { addWrapping, type AddWrappingOptions, wrapKey, type WrapKeyOptions } from './kms/wrap.js';

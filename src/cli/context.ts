@@ -32,6 +32,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   kmsEndpoint?: string;
+  /** `--require-seal`: refuse a vault without a seal (spec/seal.md §8). */
+  requireSeal?: boolean;
 }
 
 /** Built-in default store name (spec/cli.md §1). */
@@ -70,6 +72,16 @@ export class Context {
       kmsEndpoint: opts.kmsEndpoint,
     };
     return resolveSetting(name, flags[name], this.io.env, () => this.projectConfig(), this.io.cwd);
+  }
+
+  /**
+   * Whether a vault without a seal is refused (spec/seal.md §8): `--require-seal`, else
+   * SSCLIENT_REQUIRE_SEAL=1, else `"requireSeal": true` in the project file.
+   */
+  requireSeal(opts: GlobalOptions): boolean {
+    if (opts.requireSeal === true) return true;
+    if (this.io.env.SSCLIENT_REQUIRE_SEAL === '1') return true;
+    return this.projectConfig()?.requireSeal === true;
   }
 
   /** A path as given, resolved against the working directory of the invocation. */
@@ -225,7 +237,9 @@ export class Context {
     const store = this.storePath(opts);
     await this.requireStore(store);
     const source = await this.keySource(opts, extra);
-    return SecretsManager.fromFile(this.path(store), source);
+    return SecretsManager.fromFile(this.path(store), source, {
+      requireSeal: this.requireSeal(opts),
+    });
   }
 
   /**
@@ -242,7 +256,10 @@ export class Context {
     await this.requireStore(store);
     const source = await this.keySource(opts, { stdinTaken: extra.stdinTaken === true });
     await extra.beforeLock?.();
-    return SecretsManager.update(this.path(store), source, fn, extra.lock);
+    return SecretsManager.update(this.path(store), source, fn, {
+      ...extra.lock,
+      requireSeal: this.requireSeal(opts),
+    });
   }
 
   async requireStore(store: string): Promise<void> {

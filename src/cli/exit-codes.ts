@@ -75,6 +75,7 @@ export function exitCodeFor(err: unknown): number {
       case 'ERR_KMS_KEY_FILE':
       case 'ERR_GIT':
       case 'ERR_MERGE':
+      case 'ERR_SEAL':
         return EXIT.FAILURE;
     }
   }

@@ -14,6 +14,7 @@ import { registerKms } from './commands/kms.js';
 import { registerList } from './commands/list.js';
 import { registerRekey } from './commands/rekey.js';
 import { registerRun } from './commands/run.js';
+import { registerSeal } from './commands/seal.js';
 import { registerSet } from './commands/set.js';
 import { registerVerify } from './commands/verify.js';
 import { Context } from './context.js';
@@ -198,6 +199,7 @@ function buildProgram(ctx: Context): Command {
     .option('--region <region>', 'AWS region for KMS (default: the AWS SDK chain)')
     .option('--profile <profile>', 'AWS profile for KMS (default: the AWS SDK chain)')
     .option('--kms-endpoint <url>', 'KMS endpoint URL (default: AWS_ENDPOINT_URL_KMS, else AWS)')
+    .option('--require-seal', 'refuse a vault without a seal (also SSCLIENT_REQUIRE_SEAL=1)')
     .option('--debug', 'show stack traces for errors')
     .addOption(new Option('-V', 'print the version (one line)'))
     .addOption(new Option('--version', 'print the version'));
@@ -220,6 +222,7 @@ function buildProgram(ctx: Context): Command {
     registerGit,
     registerHistory,
     registerRekey,
+    registerSeal,
   ]) {
     register(program, ctx, bind);
   }

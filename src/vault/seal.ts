@@ -3,7 +3,7 @@
  * generation number, under keys derived from the vault key. Pure and synchronous: a document in,
  * a seal out; the checks say what failed and never throw for a seal that merely does not verify.
  */
-import type { Blob } from '../crypto/blob.js';
+import type { Blob } from '../format/blob.js';
 import { hkdfSha256, hmacSha256, SHA256_BYTES } from '../crypto/hmac-sha256.js';
 import { constantTimeEqual, type CryptoKey, importKey, zeroize } from '../crypto/primitives.js';
 import { fail } from '../errors.js';

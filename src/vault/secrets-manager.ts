@@ -31,6 +31,65 @@ import { type LockOptions, withLock } from '../io/lock.js';
 import { type AuthOptions, resolveAuth } from '../keys/auth-options.js';
 import type { KeySource } from '../keys/key-source.js';
 import { checkKeyLength, keyForDocument, keyOpens, wrongKeyMessage } from './opener.js';
+import {
+  checkSeal,
+  deriveSealKeys,
+  namesFailingTags,
+  readSeal,
+  resealAfterWrite,
+  resealHead,
+  type Seal,
+  sealAll,
+  sealFailureMessage,
+  sealGeneration,
+  type SealKeys,
+  setSeal,
+} from './seal.js';
+
+/** Options for opening a vault. */
+export interface OpenOptions {
+  /**
+   * Refuse a vault without a seal (`ERR_SEAL`), as a vault whose seal was removed or that a
+   * tool that does not seal wrote (spec/seal.md §8). A present seal is always checked.
+   */
+  readonly requireSeal?: boolean;
+}
+
+/** Options for {@link SecretsManager.create}. */
+export interface CreateOptions {
+  /**
+   * Seal the new vault (spec/seal.md §6.2). Default false: the library writes the reference's
+   * layout unless asked; `ssclient create` always seals.
+   */
+  readonly seal?: boolean;
+}
+
+/** How the next save seals the vault (spec/seal.md §6). */
+type SealMode =
+  /** Unsealed: written as the reference writes it. */
+  | 'none'
+  /** Sealed: changed lines get the next generation (§6.1). */
+  | 'write'
+  /** Being sealed: every line and the head (§6.2). */
+  | 'all'
+  /** Re-sealed after a textual merge: the head carries the next generation (§7.2). */
+  | 'head';
+
+/** Opens a vault whose seal fails, for `ssclient seal --after-merge`; set in the static block. */
+let openAfterMerge: (path: string, auth: AuthOptions) => Promise<SecretsManager>;
+
+/**
+ * Opens the vault at `path` for `ssclient seal --after-merge` (spec/seal.md §7.2): a seal that
+ * does not verify is accepted when every secret verifies under the key and every line's tag binds
+ * its blob; the vault is then marked to be re-sealed (head at the next generation) on save. A
+ * vault whose seal verifies, or that has none, opens as usual. Internal: not exported from the
+ * package.
+ * @throws SecureStoreError ERR_INTEGRITY naming a secret that fails, ERR_SEAL naming secrets not
+ *   bound to their names, and everything {@link SecretsManager.fromFile} throws.
+ */
+export function openVaultAfterMerge(path: string, auth: AuthOptions): Promise<SecretsManager> {
+  return openAfterMerge(path, auth);
+}
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -63,6 +122,10 @@ function textOf(name: string, bytes: Uint8Array): string {
 const NO_SECRET_DECRYPTS = 'its secrets do not decrypt with it';
 
 export class SecretsManager {
+  static {
+    openAfterMerge = (path, auth) => SecretsManager.#fromFile(path, auth, {}, true);
+  }
+
   #doc: VaultDocument;
   #key: Uint8Array | null;
   #keys: VaultKeys | null;
@@ -72,6 +135,16 @@ export class SecretsManager {
   #maxName: string | undefined;
   /** True once the key has verified against the sentinel or a secret (spec/format.md §4.2). */
   #keyVerified: boolean;
+  /** The seal as read and checked, or as last saved; null when the vault is not sealed. */
+  #seal: Seal | null = null;
+  #sealKeys: SealKeys | null = null;
+  #sealMode: SealMode = 'none';
+  /** The generation `seal()` asked for (mode 'all'). */
+  #sealAt = 1;
+  /** Names set since the seal was read or saved (spec/seal.md §6.1). */
+  #changed = new Set<string>();
+  /** The seal the next save writes, once computed (dropped by every change). */
+  #nextSeal: Seal | null = null;
 
   private constructor(
     doc: VaultDocument,
@@ -99,7 +172,20 @@ export class SecretsManager {
    * @throws SecureStoreError ERR_NOT_FOUND, ERR_IO, ERR_VAULT_FORMAT, ERR_VAULT_VERSION,
    *   ERR_WRONG_KEY, ERR_KEY_FILE, ERR_KMS…
    */
-  static async fromFile(path: string, auth: AuthOptions): Promise<SecretsManager> {
+  static async fromFile(
+    path: string,
+    auth: AuthOptions,
+    options: OpenOptions = {},
+  ): Promise<SecretsManager> {
+    return SecretsManager.#fromFile(path, auth, options, false);
+  }
+
+  static async #fromFile(
+    path: string,
+    auth: AuthOptions,
+    options: OpenOptions,
+    afterMerge: boolean,
+  ): Promise<SecretsManager> {
     const source = resolveAuth(auth);
     let bytes: Buffer | null = await readFileCapped(path, MAX_VAULT_BYTES, {
       code: 'ERR_VAULT_FORMAT',
@@ -115,25 +201,34 @@ export class SecretsManager {
     await undefined;
     const doc = parseVaultText(text, path);
     // The text stands for the bytes: the strict decoding (valid UTF-8, no BOM) gives them back.
-    return SecretsManager.#open(doc, source, { path, digest: text }, path);
+    return SecretsManager.#open(doc, source, { path, digest: text }, path, options, afterMerge);
   }
 
   /** Opens a vault from its JSON text or bytes. `save()` needs a path: use `saveAs`. */
-  static async fromJSON(json: string | Uint8Array, auth: AuthOptions): Promise<SecretsManager> {
+  static async fromJSON(
+    json: string | Uint8Array,
+    auth: AuthOptions,
+    options: OpenOptions = {},
+  ): Promise<SecretsManager> {
     const source = resolveAuth(auth);
     const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
-    return SecretsManager.#open(parseVault(bytes, 'the vault'), source, null, 'the vault');
+    const doc = parseVault(bytes, 'the vault');
+    return SecretsManager.#open(doc, source, null, 'the vault', options, false);
   }
 
   /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
-  static async fromObject(obj: unknown, auth: AuthOptions): Promise<SecretsManager> {
+  static async fromObject(
+    obj: unknown,
+    auth: AuthOptions,
+    options: OpenOptions = {},
+  ): Promise<SecretsManager> {
     const source = resolveAuth(auth);
     const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
-    return SecretsManager.#open(doc, source, null, 'the vault');
+    return SecretsManager.#open(doc, source, null, 'the vault', options, false);
   }
 
   /** A new, empty vault with a fresh iv and sentinel. Write it with `saveAs(path)`. */
-  static async create(auth: AuthOptions): Promise<SecretsManager> {
+  static async create(auth: AuthOptions, options: CreateOptions = {}): Promise<SecretsManager> {
     const source = resolveAuth(auth);
     const iv = randomBytes(IV_BYTES);
     const key = await source.keyFor(iv);
@@ -145,6 +240,10 @@ export class SecretsManager {
     const doc: VaultDocument = { iv: encodeBase64(iv), sentinel, secrets: new Map(), extras: [] };
     const manager = new SecretsManager(doc, key, keys, null, true);
     manager.#dirty = true;
+    if (options.seal === true) {
+      manager.#sealKeys = deriveSealKeys(key);
+      manager.#sealMode = 'all';
+    }
     return manager;
   }
 
@@ -157,13 +256,13 @@ export class SecretsManager {
     path: string,
     auth: AuthOptions,
     fn: (vault: SecretsManager) => T | Promise<T>,
-    options: LockOptions = {},
+    options: LockOptions & OpenOptions = {},
   ): Promise<T> {
     const source = resolveAuth(auth);
     return withLock(
       path,
       async () => {
-        const vault = await SecretsManager.fromFile(path, source);
+        const vault = await SecretsManager.fromFile(path, source, options);
         try {
           const result = await fn(vault);
           if (vault.#dirty) await vault.#saveUnlocked(path, true);
@@ -181,6 +280,8 @@ export class SecretsManager {
     source: KeySource,
     file: FileState | null,
     name: string,
+    options: OpenOptions,
+    afterMerge: boolean,
   ): Promise<SecretsManager> {
     const key = await keyForDocument(doc, source);
     const keys = splitKey(key);
@@ -194,7 +295,58 @@ export class SecretsManager {
       }
       verified = true;
     }
-    return new SecretsManager(doc, key, keys, file, verified);
+    const manager = new SecretsManager(doc, key, keys, file, verified);
+    try {
+      manager.#checkSealOnOpen(options.requireSeal === true, afterMerge);
+    } catch (err) {
+      manager.close();
+      throw err;
+    }
+    return manager;
+  }
+
+  /**
+   * spec/seal.md §5.2: a present seal must verify (one HMAC over the document); a missing one is
+   * refused when required. After a textual merge (§7.2) a failing seal is accepted when every
+   * secret verifies and is bound to its name, and the vault is re-sealed on save.
+   */
+  #checkSealOnOpen(required: boolean, afterMerge: boolean): void {
+    const seal = readSeal(this.#doc, this.#name());
+    if (seal === null) {
+      if (required) fail('ERR_SEAL', sealFailureMessage(this.#name(), 'missing'));
+      return;
+    }
+    const sealKeys = deriveSealKeys(this.#key!);
+    const check = checkSeal(sealKeys, this.#doc, seal);
+    if (!check.ok) {
+      // A sentinel-less vault (the sentinel removed) has not shown the key to be right yet.
+      if (this.#doc.secrets.size > 0) this.#checkKeyForReading();
+      if (!afterMerge) fail('ERR_SEAL', sealFailureMessage(this.#name(), check));
+      this.#checkEverySecret();
+      const unbound = namesFailingTags(sealKeys, this.#doc, seal);
+      if (unbound.length > 0) {
+        const one = unbound.length === 1;
+        fail(
+          'ERR_SEAL',
+          `${this.#name()}: ${one ? 'secret' : 'secrets'} ${unbound.map((n) => JSON.stringify(n)).join(', ')} ${one ? 'is' : 'are'} not bound to ${one ? 'its name' : 'their names'} (moved, copied or from another vault); not re-sealed`,
+        );
+      }
+      this.#sealMode = 'head';
+      this.#dirty = true;
+    } else {
+      this.#sealMode = 'write';
+    }
+    this.#seal = seal;
+    this.#sealKeys = sealKeys;
+  }
+
+  /** Every secret must pass its MAC and padding (spec/format.md §3.2). @throws ERR_INTEGRITY */
+  #checkEverySecret(): void {
+    const names = [...this.#doc.secrets.keys()];
+    if (names.length > 0) this.#checkKeyForReading();
+    forEachDecrypted(this.#keys!, [...this.#doc.secrets.values()], (i, plain) => {
+      if (plain === null) this.#integrityFailure(names[i]!);
+    });
   }
 
   // ---------------------------------------------------------------- reading
@@ -288,6 +440,23 @@ export class SecretsManager {
     return this.#file?.path ?? null;
   }
 
+  /**
+   * True when the vault is sealed (spec/seal.md), or will be on its next save (a new vault,
+   * or after {@link seal}).
+   */
+  get sealed(): boolean {
+    return this.#sealMode !== 'none';
+  }
+
+  /**
+   * The seal's generation as read or last saved (spec/seal.md §5.1): every sealed save adds one.
+   * For a vault being sealed, the generation it will be saved with; null when not sealed.
+   */
+  get generation(): number | null {
+    if (this.#sealMode === 'all') return this.#sealAt;
+    return this.#seal === null ? null : sealGeneration(this.#seal);
+  }
+
   /** The vault iv (base64): shared by every copy of this vault, changed only by a re-key. */
   get vaultIv(): string {
     return this.#doc.iv;
@@ -346,6 +515,8 @@ export class SecretsManager {
     this.#doc.secrets.set(name, encryptBlob(this.#keys!, plain));
     if (typeof value === 'string') plain.fill(0);
     if (isNew) this.#noteNewName(name);
+    this.#changed.add(name);
+    this.#nextSeal = null;
     this.#dirty = true;
   }
 
@@ -355,8 +526,33 @@ export class SecretsManager {
     if (!this.#doc.secrets.has(name)) return false;
     this.#prepareWrite();
     this.#doc.secrets.delete(name);
+    this.#nextSeal = null;
     this.#dirty = true;
     return true;
+  }
+
+  /**
+   * Seals an unsealed vault (spec/seal.md §6.2): checks every secret's MAC and padding under the
+   * key first, and changes nothing if one fails. The next `save()` writes the seal, with
+   * generation `generation` (default 1; `ssclient seal` continues the generation the vault had in
+   * git). Nothing to do for a vault that is already sealed.
+   * @throws SecureStoreError ERR_INTEGRITY naming a secret that fails, ERR_WRONG_KEY,
+   *   ERR_ARGUMENT for a generation that is not a positive safe integer.
+   */
+  seal(options: { generation?: number } = {}): void {
+    this.#assertOpen();
+    const generation = options.generation ?? 1;
+    if (!Number.isSafeInteger(generation) || generation < 1) {
+      fail('ERR_ARGUMENT', 'generation: expected a positive whole number');
+    }
+    if (this.#sealMode !== 'none') return;
+    this.#checkEverySecret();
+    this.#prepareWrite();
+    this.#sealKeys ??= deriveSealKeys(this.#key!);
+    this.#sealMode = 'all';
+    this.#sealAt = generation;
+    this.#nextSeal = null;
+    this.#dirty = true;
   }
 
   /**
@@ -381,7 +577,33 @@ export class SecretsManager {
   toJSON(): string {
     this.#assertOpen();
     this.#sort();
+    const next = this.#pendingSeal();
+    if (next !== null) setSeal(this.#doc, next);
     return serializeVault(this.#doc);
+  }
+
+  /** The seal the next save writes (spec/seal.md §6), or null when it writes none. */
+  #pendingSeal(): Seal | null {
+    if (!this.#dirty || this.#sealMode === 'none') return null;
+    if (this.#nextSeal !== null) return this.#nextSeal;
+    const keys = this.#sealKeys!;
+    switch (this.#sealMode) {
+      case 'all':
+        this.#nextSeal = sealAll(keys, this.#doc, this.#sealAt);
+        break;
+      case 'head':
+        this.#nextSeal = resealHead(
+          keys,
+          this.#doc,
+          this.#seal!.lines,
+          sealGeneration(this.#seal!) + 1,
+        );
+        break;
+      case 'write':
+        this.#nextSeal = resealAfterWrite(keys, this.#doc, this.#seal!, this.#changed);
+        break;
+    }
+    return this.#nextSeal;
   }
 
   async #saveUnlocked(path: string, checkConflict: boolean): Promise<void> {
@@ -408,6 +630,13 @@ export class SecretsManager {
     const bytes = Buffer.from(this.toJSON(), 'utf8');
     await writeFileAtomic(path, bytes);
     this.#file = { path, digest: sha256(bytes) };
+    const written = this.#pendingSeal();
+    if (written !== null) {
+      this.#seal = written;
+      this.#sealMode = 'write';
+      this.#changed.clear();
+      this.#nextSeal = null;
+    }
     this.#dirty = false;
   }
 
@@ -431,6 +660,7 @@ export class SecretsManager {
       this.#key = null;
       // OpenSSL's copies are cleansed (OPENSSL_clear_free) when these are collected.
       this.#keys = null;
+      this.#sealKeys = null;
     }
   }
 

@@ -12,6 +12,11 @@ import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
 
 afterEach(cleanUp);
 
+/** What the seal of an empty vault adds to the reference's 256 bytes (spec/seal.md §3). */
+const SEALED_EMPTY_EXTRA =
+  ',\n  "seal": {\n    "format": 1,\n    "generation": 1,\n    "mac": "",\n    "names": {}\n  }'
+    .length + 44;
+
 describe('create', () => {
   it('create -p PASSWORD without STORE makes secrets.json (the documented default)', async () => {
     const t = tempDir('ssclient-surface-');
@@ -24,7 +29,11 @@ describe('create', () => {
       mkdirSync(dir);
       const r = i === 0 ? await runCli(argv, { cwd: dir }) : runProcess(argv, { cwd: dir });
       expect([r.code, r.stdout, r.stderr]).toEqual([0, '', '']);
-      expect(statSync(join(dir, 'secrets.json')).size).toBe(256);
+      // The reference's 256-byte vault, then our seal (spec/seal.md §3: ssclient create seals).
+      const file = readFileSync(join(dir, 'secrets.json'), 'utf8');
+      const seal = file.indexOf(',\n  "seal": {');
+      expect(Buffer.byteLength(file.slice(0, seal)) + 2).toBe(256);
+      expect(statSync(join(dir, 'secrets.json')).size).toBe(256 + SEALED_EMPTY_EXTRA);
       expect(await open(dir, 'secrets.json', { password: PW })).toEqual({});
     }
   });

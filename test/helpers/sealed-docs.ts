@@ -27,12 +27,14 @@ import {
 } from '../../src/vault/seal.js';
 
 export interface TestKey {
+  /** The 32-byte vault key. */
+  readonly bytes: Uint8Array;
   readonly keys: VaultKeys;
   readonly seal: SealKeys;
 }
 
 export function newKey(bytes: Uint8Array = randomBytes(32)): TestKey {
-  return { keys: splitKey(bytes), seal: deriveSealKeys(bytes) };
+  return { bytes, keys: splitKey(bytes), seal: deriveSealKeys(bytes) };
 }
 
 export function cloneDoc(doc: VaultDocument): VaultDocument {
