@@ -12,6 +12,7 @@ import {
   hasSeal,
   readSeal,
   resealHead,
+  SEAL_FIELD,
   type Seal,
   type SealKeys,
   type SealLine,
@@ -111,6 +112,19 @@ export function sealMerged(
 /** Removes the seal from a merged document (merged without the key, spec/seal.md §9.3). */
 export function dropSeal(merged: VaultDocument): void {
   setSeal(merged, null);
+}
+
+/** The versions without their seal members (merged by name, then sealed again or not). */
+export function withoutSeals(input: MergeInput): MergeInput {
+  const strip = (doc: VaultDocument): VaultDocument => ({
+    ...doc,
+    extras: doc.extras.filter(([field]) => field !== SEAL_FIELD),
+  });
+  return {
+    base: input.base === null ? null : strip(input.base),
+    ours: strip(input.ours),
+    theirs: strip(input.theirs),
+  };
 }
 
 /** True when any version carries a seal (the driver must then say the result is unsealed). */

@@ -3,11 +3,8 @@
  * the property tests of the seal module, SecretsManager and the CLI (spec/seal.md §1.1).
  */
 import fc from 'fast-check';
-import {
-  compareCodePoints,
-  serializeVault,
-  type VaultDocument,
-} from '../../src/format/vault-codec.js';
+import { compareCodePoints } from '../../src/format/text.js';
+import { serializeVault, type VaultDocument } from '../../src/format/vault-codec.js';
 import { nameArb } from '../property/arbitraries.js';
 import {
   cloneDoc,

@@ -4,17 +4,13 @@
  * has no key: it moves blobs and seal lines around, and copies them from other files made with
  * the same key (an earlier version, another vault).
  */
-import {
-  type Blob,
-  decryptBlob,
-  encryptBlob,
-  splitKey,
-  type VaultKeys,
-} from '../../src/crypto/blob.js';
+import type { Blob } from '../../src/format/blob.js';
+import { decryptBlob, encryptBlob, splitKey, type VaultKeys } from '../../src/vault/blob-cipher.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 import { encodeBase64 } from '../../src/format/base64.js';
 import type { JsonNode } from '../../src/format/json.js';
-import { compareCodePoints, type VaultDocument } from '../../src/format/vault-codec.js';
+import { compareCodePoints } from '../../src/format/text.js';
+import type { VaultDocument } from '../../src/format/vault-codec.js';
 import {
   deriveSealKeys,
   readSeal,

@@ -1,7 +1,7 @@
 // spec/seal.md §2-§7: the seal's keys, encoding, layout, reading rules and sealed writes.
 import { createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encryptBlob } from '../../src/crypto/blob.js';
+import { encryptBlob } from '../../src/vault/blob-cipher.js';
 import { SecureStoreError } from '../../src/errors.js';
 import { parseVault, serializeVault, type VaultDocument } from '../../src/format/vault-codec.js';
 import {

@@ -14,13 +14,14 @@ export interface SealOptions extends GlobalOptions {
 }
 
 /**
- * The highest generation of the vault as committed at HEAD and, during a merge, MERGE_HEAD
- * (0 outside git, or when neither is sealed): sealing again continues from there, so that a
- * vault whose seal another tool dropped does not look rolled back (spec/seal.md §6.2).
+ * The highest generation of the vault as committed at HEAD, at its parents (HEAD may be a merge
+ * made without the key, which dropped the seal) and, during a merge, at MERGE_HEAD; 0 outside
+ * git or when none is sealed. Sealing again continues from there, so that a vault whose seal was
+ * dropped does not look rolled back to `verify --since` (spec/seal.md §6.2).
  */
 export async function committedGeneration(file: string): Promise<number> {
   let max = 0;
-  for (const rev of ['HEAD', 'MERGE_HEAD']) {
+  for (const rev of ['HEAD', 'HEAD^1', 'HEAD^2', 'MERGE_HEAD']) {
     try {
       const seal = readSeal(parseVault(await readAtRevision(file, rev), `${file} at ${rev}`), rev);
       if (seal !== null) max = Math.max(max, sealGeneration(seal));
