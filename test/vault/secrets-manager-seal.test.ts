@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseVault, serializeVault } from '../../src/format/vault-codec.js';
-import { SecretsManager, SecureStoreError } from '../../src/index.js';
+import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
 import { openVaultAfterMerge } from '../../src/vault/secrets-manager.js';
 import { readSeal, sealGeneration } from '../../src/vault/seal.js';
+import { verifyVault } from '../../src/workflow/verify.js';
 import { tempDir } from '../helpers/cli.js';
 import { ATTACKS, isReplay, scenarioArb } from '../helpers/seal-attacks.js';
 import { cloneDoc, lineOf, putSecret } from '../helpers/sealed-docs.js';
@@ -135,6 +136,61 @@ describe('sealed vaults through SecretsManager', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('verify against the attacks (spec/seal.md §9)', () => {
+  it('property: verify reports a problem for every attack that is not a whole earlier file', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        scenarioArb,
+        fc.constantFrom(...Object.keys(ATTACKS)),
+        fc.array(fc.nat(1000), { minLength: 3, maxLength: 3 }),
+        async (s, attackName, pick) => {
+          const doc = ATTACKS[attackName]!(s, pick);
+          fc.pre(doc !== null);
+          const text = serializeVault(doc!);
+          fc.pre(text !== serializeVault(s.versions.at(-1)!) && !isReplay(s, doc!));
+          const path = fresh();
+          writeFileSync(path, text);
+          const source = KeySource.fromKey(s.key.bytes);
+          const result = await verifyVault(path, 'v.json', source, { requireSeal: true });
+          source.dispose();
+          expect(result.problems.length, attackName).toBeGreaterThan(0);
+          // Every honest version, by contrast, verifies and says it is sealed.
+          writeFileSync(path, serializeVault(s.versions.at(-1)!));
+          const honest = await verifyVault(path, 'v.json', KeySource.fromKey(s.key.bytes));
+          expect(honest.problems).toEqual([]);
+          expect(honest.seal).toEqual({
+            sealed: true,
+            generation: s.versions.length,
+            checked: true,
+          });
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('rekey of a sealed vault', () => {
+  it('is sealed again under the new key with the next generation', async () => {
+    const path = await sealedFile([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const keyFile = fresh('new.key');
+    const { rekeyVault } = await import('../../src/rekey/rekey.js');
+    await rekeyVault(path, KeySource.fromKey(KEY), { kind: 'key', path: keyFile });
+    const vault = await SecretsManager.fromFile(path, { keyFile }, { requireSeal: true });
+    expect([vault.generation, vault.getAll()]).toEqual([
+      2,
+      new Map([
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+    ]);
+    vault.close();
   });
 });
 
