@@ -32,7 +32,7 @@ try {
   const key = join(dir, 'k.key');
   const plain = join(dir, 'plain.json');
   const sealed = join(dir, 'sealed.json');
-  const vault = await SecretsManager.create({ keyFile: vectorKey });
+  const vault = await SecretsManager.create({ keyFile: vectorKey }, { seal: true });
   for (let i = 0; i < 10_000; i++) vault.set(`SECRET_${String(i).padStart(5, '0')}`, `value ${i}`);
   await vault.exportKey(key);
   if (typeof vault.seal === 'function') {
