@@ -87,6 +87,9 @@ describe('verify --since (spec/seal.md §9.1)', () => {
     expect(get.stderr).toBe(
       `error: ${vault()} was changed without its key (names, values or their order no longer match its seal); see what changed with \`git log -p ${vault()}\`, and run \`ssclient seal --after-merge\` only if you trust the change\n`,
     );
+    const list = repo.ss([...K, 'list']);
+    expect([list.code, list.stdout]).toEqual([1, '']);
+    expect(list.stderr).toContain('error: secrets.json was changed without its key');
     const r = repo.ss([...K, 'verify', '--since', 'main']);
     expect([r.code, r.stdout, r.stderr]).toEqual([
       1,
