@@ -3,7 +3,6 @@
  * seal says and every blob of ours and theirs must verify, and the merged vault is sealed with
  * generation max(ours, theirs) + 1; without the key, the result carries no seal.
  */
-import type { Blob } from '../format/blob.js';
 import { forEachDecrypted, type VaultKeys } from '../vault/blob-cipher.js';
 import { fail, isSecureStoreError } from '../errors.js';
 import type { VaultDocument } from '../format/vault-codec.js';
@@ -96,7 +95,7 @@ export function sealMerged(
   const lines = new Map<string, SealLine>();
   for (const [name, blob] of merged.secrets) {
     const from = (doc: VaultDocument, seal: Seal | null): SealLine | undefined =>
-      sameBlob(doc.secrets.get(name) as Blob | undefined, blob) ? seal?.lines.get(name) : undefined;
+      sameBlob(doc.secrets.get(name), blob) ? seal?.lines.get(name) : undefined;
     const line = from(input.ours, seals.ours) ?? from(input.theirs, seals.theirs);
     if (line !== undefined) lines.set(name, line);
   }

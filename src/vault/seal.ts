@@ -51,6 +51,8 @@ const utf8 = new TextEncoder();
 const TAG_INFO = utf8.encode('securestore-kms seal v1 tag');
 const VAULT_INFO = utf8.encode('securestore-kms seal v1 vault');
 const NO_SALT = new Uint8Array(0);
+const HEAD_FIELDS = ['format', 'generation', 'mac', 'names'] as const;
+const LINE_FIELDS = ['generation', 'tag', 'mac'] as const;
 /** spec/seal.md §3: plain decimal digits, no leading zero, positive. */
 const GENERATION = /^[1-9][0-9]{0,15}$/;
 
@@ -161,7 +163,7 @@ export function readSeal(doc: VaultDocument, source: string): Seal | null {
       'ERR_SEAL',
       `${source}: the seal is malformed (${what}); the vault was changed without its key`,
     );
-  const fields = objectFields(node, 'the seal', ['format', 'generation', 'mac', 'names'], bad);
+  const fields = objectFields(node, 'the seal', HEAD_FIELDS, bad);
   const format = fields.get('format')!;
   if (format.kind !== 'number') return bad('"format" is not a number');
   if (format.raw !== String(SEAL_FORMAT)) {
@@ -170,20 +172,37 @@ export function readSeal(doc: VaultDocument, source: string): Seal | null {
       `${source} has a seal of format ${format.raw.slice(0, 20)}, made by a newer version of this tool; upgrade to check it`,
     );
   }
-  const generation = readGeneration(fields.get('generation')!, 'the seal', bad);
-  const mac = readMac(fields.get('mac')!, 'the seal "mac"', bad);
+  const generation = readGeneration(fields.get('generation')!, () => 'the seal', bad);
+  const mac = readMac(fields.get('mac')!, () => 'the seal "mac"', bad);
   const names = fields.get('names')!;
   if (names.kind !== 'object') return bad('"names" is not an object');
   const lines = new Map<string, SealLine>();
   for (const [name, lineNode] of names.entries) {
-    const what = `the line of ${JSON.stringify(name)}`;
-    if (lines.has(name)) bad(`${what} appears twice`);
-    const line = objectFields(lineNode, what, ['generation', 'tag', 'mac'], bad);
-    lines.set(name, {
-      generation: readGeneration(line.get('generation')!, what, bad),
-      tag: readMac(line.get('tag')!, `${what} "tag"`, bad),
-      mac: readMac(line.get('mac')!, `${what} "mac"`, bad),
-    });
+    // One pass per line, messages built only on failure: a vault may hold 100 000 lines.
+    let lineGeneration: JsonNode | undefined;
+    let tag: JsonNode | undefined;
+    let lineMac: JsonNode | undefined;
+    if (lineNode.kind === 'object' && lineNode.entries.length === 3) {
+      for (const [key, value] of lineNode.entries) {
+        if (key === 'generation') lineGeneration = value;
+        else if (key === 'tag') tag = value;
+        else if (key === 'mac') lineMac = value;
+      }
+    }
+    if (lineGeneration === undefined || tag === undefined || lineMac === undefined) {
+      objectFields(lineNode, `the line of ${JSON.stringify(name)}`, LINE_FIELDS, bad);
+      // objectFields accepted it: only a member given twice is left (the reader refuses that).
+      bad(`the line of ${JSON.stringify(name)} has a member twice`);
+    }
+    const what = (): string => `the line of ${JSON.stringify(name)}`;
+    const line: SealLine = {
+      generation: readGeneration(lineGeneration!, what, bad),
+      tag: readMac(tag!, () => `${what()} "tag"`, bad),
+      mac: readMac(lineMac!, () => `${what()} "mac"`, bad),
+    };
+    const before = lines.size;
+    lines.set(name, line);
+    if (lines.size === before) bad(`the line of ${JSON.stringify(name)} appears twice`);
   }
   for (const name of doc.secrets.keys()) {
     if (!lines.has(name)) bad(`secret ${JSON.stringify(name)} has no line`);
@@ -212,19 +231,20 @@ function objectFields(
   return fields;
 }
 
-function readGeneration(node: JsonNode, what: string, bad: (what: string) => never): number {
+/** `what` names the member in a message, built only when there is one to give. */
+function readGeneration(node: JsonNode, what: () => string, bad: (what: string) => never): number {
   if (node.kind !== 'number' || !GENERATION.test(node.raw)) {
-    return bad(`${what} has a generation that is not a positive whole number`);
+    return bad(`${what()} has a generation that is not a positive whole number`);
   }
   const value = Number(node.raw);
-  if (!Number.isSafeInteger(value)) bad(`${what} has a generation above 2^53 - 1`);
+  if (!Number.isSafeInteger(value)) bad(`${what()} has a generation above 2^53 - 1`);
   return value;
 }
 
-function readMac(node: JsonNode, what: string, bad: (what: string) => never): string {
-  if (node.kind !== 'string') return bad(`${what} is not a string`);
+function readMac(node: JsonNode, what: () => string, bad: (what: string) => never): string {
+  if (node.kind !== 'string') return bad(`${what()} is not a string`);
   if (!isCanonicalBase64(node.value) || decodedLength(node.value) !== SHA256_BYTES) {
-    bad(`${what} is not 32 bytes of canonical base64`);
+    bad(`${what()} is not 32 bytes of canonical base64`);
   }
   return node.value;
 }
