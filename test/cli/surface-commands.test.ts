@@ -8,14 +8,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { both, cleanUp, cleanups, expectRun, open, PW, type Run } from '../helpers/surface.js';
+import { SEALED_EMPTY_EXTRA } from '../helpers/sealed-docs.js';
 import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
 
 afterEach(cleanUp);
-
-/** What the seal of an empty vault adds to the reference's 256 bytes (spec/seal.md §3). */
-const SEALED_EMPTY_EXTRA =
-  ',\n  "seal": {\n    "format": 1,\n    "generation": 1,\n    "mac": "",\n    "names": {}\n  }'
-    .length + 44;
 
 describe('create', () => {
   it('create -p PASSWORD without STORE makes secrets.json (the documented default)', async () => {

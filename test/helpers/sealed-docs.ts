@@ -22,6 +22,14 @@ import {
   setSeal,
 } from '../../src/vault/seal.js';
 
+/**
+ * What the seal of an empty vault (spec/seal.md §3) adds to the reference's 256 bytes: `ssclient
+ * create` seals, so a fresh vault is the reference's 256 bytes less the final `\n}`, then this.
+ */
+export const SEALED_EMPTY_EXTRA =
+  ',\n  "seal": {\n    "format": 1,\n    "generation": 1,\n    "mac": "",\n    "names": {}\n  }'
+    .length + 44;
+
 export interface TestKey {
   /** The 32-byte vault key. */
   readonly bytes: Uint8Array;
