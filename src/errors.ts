@@ -69,7 +69,12 @@ export type ErrorCode =
   /** A value cannot be written in the asked export format so that its readers read it back exactly. */
   | 'ERR_EXPORT'
   /** A file to import does not parse, or holds a value that cannot be imported (still encrypted). */
-  | 'ERR_IMPORT';
+  | 'ERR_IMPORT'
+  /**
+   * The vault's seal does not verify (names, values or their order were changed without the key),
+   * is malformed, or is missing where it is required (spec/seal.md §5, §8).
+   */
+  | 'ERR_SEAL';
 
 /** Base class of every error this package throws. */
 export class SecureStoreError extends Error {

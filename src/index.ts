@@ -9,7 +9,7 @@ export type { AuthOptions, KeyFileAuth } from './keys/auth-options.js';
 export type { LockOptions } from './io/lock.js';
 export type { KmsClientLike, KmsOptions, WrappedKeyOptions } from './kms/options.js';
 export type { AgeRecipient } from './age/wrap.js';
-export { SecretsManager } from './vault/secrets-manager.js';
+export { type CreateOptions, type OpenOptions, SecretsManager } from './vault/secrets-manager.js';
 export { KmsError } from './kms/kms-errors.js';
 export { forgetUnwrappedKeys, unwrapWrappedKey } from './kms/unwrap.js';
 export {

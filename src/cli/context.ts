@@ -35,6 +35,8 @@ export interface GlobalOptions {
   kmsEndpoint?: string;
   /** `-i/--identity`, repeatable: age identity files (spec/kms-key-file.md §10.7). */
   identity?: string[];
+  /** `--require-seal`: refuse a vault without a seal (spec/seal.md §8). */
+  requireSeal?: boolean;
 }
 
 /** Built-in default store name (spec/cli.md §1). */
@@ -75,6 +77,16 @@ export class Context {
       kmsEndpoint: opts.kmsEndpoint,
     };
     return resolveSetting(name, flags[name], this.io.env, () => this.projectConfig(), this.io.cwd);
+  }
+
+  /**
+   * Whether a vault without a seal is refused (spec/seal.md §8): `--require-seal`, else
+   * SSCLIENT_REQUIRE_SEAL=1, else `"requireSeal": true` in the project file.
+   */
+  requireSeal(opts: GlobalOptions): boolean {
+    if (opts.requireSeal === true) return true;
+    if (this.io.env.SSCLIENT_REQUIRE_SEAL === '1') return true;
+    return this.projectConfig()?.requireSeal === true;
   }
 
   /** A path as given, resolved against the working directory of the invocation. */
@@ -412,7 +424,9 @@ export class Context {
     const store = this.storePath(opts);
     await this.requireStore(store);
     const source = await this.keySource(opts, extra);
-    return SecretsManager.fromFile(this.path(store), source);
+    return SecretsManager.fromFile(this.path(store), source, {
+      requireSeal: this.requireSeal(opts),
+    });
   }
 
   /**
@@ -430,17 +444,17 @@ export class Context {
     await this.requireStore(store);
     const source = await this.keySource(opts, { stdinTaken: extra.stdinTaken === true });
     if (extra.beforeLock === undefined) {
-      return SecretsManager.update(
-        this.path(store),
-        source,
-        fn,
-        this.lockOptions(store, extra.lock),
-      );
+      return SecretsManager.update(this.path(store), source, fn, {
+        ...this.lockOptions(store, extra.lock),
+        requireSeal: this.requireSeal(opts),
+      });
     }
     // `set` asks for the value here: the key is checked first, so that nobody types a secret
     // for a password or key file that does not open the vault. The key it gave is used for the
     // update, so a password is not stretched (nor KMS called) twice.
-    const vault = await SecretsManager.fromFile(this.path(store), source);
+    const vault = await SecretsManager.fromFile(this.path(store), source, {
+      requireSeal: this.requireSeal(opts),
+    });
     let key: Uint8Array;
     try {
       key = vault.exportKeyBytes();
@@ -452,12 +466,10 @@ export class Context {
     key.fill(0);
     try {
       await extra.beforeLock();
-      return await SecretsManager.update(
-        this.path(store),
-        checked,
-        fn,
-        this.lockOptions(store, extra.lock),
-      );
+      return await SecretsManager.update(this.path(store), checked, fn, {
+        ...this.lockOptions(store, extra.lock),
+        requireSeal: this.requireSeal(opts),
+      });
     } finally {
       checked.dispose();
     }

@@ -83,6 +83,7 @@ export function exitCodeFor(err: unknown): number {
       case 'ERR_MERGE':
       case 'ERR_EXPORT':
       case 'ERR_IMPORT':
+      case 'ERR_SEAL':
         return EXIT.FAILURE;
     }
   }

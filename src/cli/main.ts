@@ -17,6 +17,7 @@ import { registerList } from './commands/list.js';
 import { collect } from './commands/register.js';
 import { registerRekey } from './commands/rekey.js';
 import { registerRun } from './commands/run.js';
+import { registerSeal } from './commands/seal.js';
 import { registerSet } from './commands/set.js';
 import { registerVerify } from './commands/verify.js';
 import { Context } from './context.js';
@@ -250,6 +251,7 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
       'age identity file for a wrapped key file (repeatable; default: $SSCLIENT_AGE_IDENTITY, $SOPS_AGE_KEY_FILE, ~/.config/sops/age/keys.txt)',
       collect,
     )
+    .option('--require-seal', 'refuse a vault without a seal (also SSCLIENT_REQUIRE_SEAL=1)')
     .option('--debug', 'show stack traces for errors')
     .addOption(new Option('-V', 'print the version (one line)'))
     .addOption(new Option('--version', 'print the version'))
@@ -275,6 +277,7 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
     registerGit,
     registerHistory,
     registerRekey,
+    registerSeal,
   ]) {
     register(program, ctx, bind);
   }

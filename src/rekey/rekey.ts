@@ -40,8 +40,16 @@ import {
   secretsProveKeyForWriting,
   secretsProvingKey,
   unprovenWriteMessage,
-  vaultKeysFor,
+  vaultAndSealKeysFor,
 } from '../vault/opener.js';
+import {
+  assertSeal,
+  deriveSealKeys,
+  SEAL_FIELD,
+  sealAll,
+  sealGeneration,
+  setSeal,
+} from '../vault/seal.js';
 
 /** The suffix of the new key file while a rekey is in progress. */
 export const PENDING_SUFFIX = '.new';
@@ -135,6 +143,8 @@ type VaultInput = Uint8Array | { readonly file: string };
 interface Opened {
   readonly values: Map<string, Uint8Array>;
   readonly extras: VaultDocument['extras'];
+  /** The seal's generation (spec/seal.md), null when the vault is not sealed. */
+  readonly generation: number | null;
 }
 
 /**
@@ -153,7 +163,7 @@ async function decryptAll(input: VaultInput, source: KeySource, name: string): P
           what: 'a vault',
         });
   const doc = parseVault(bytes, display);
-  const keys = await vaultKeysFor(doc, source);
+  const { keys, seal: sealKeys } = await vaultAndSealKeysFor(doc, source);
   if (keyOpens(doc, keys) === false) {
     fail('ERR_WRONG_KEY', `the ${source.description} does not open ${name}`);
   }
@@ -166,6 +176,8 @@ async function decryptAll(input: VaultInput, source: KeySource, name: string): P
   ) {
     fail('ERR_WRONG_KEY', unprovenWriteMessage(display, doc.secrets.size));
   }
+  // spec/seal.md §5.2: a sealed vault is re-keyed only as its seal vouches for it.
+  const seal = assertSeal(sealKeys, doc, display, false);
   const names = [...doc.secrets.keys()].sort(compareCodePoints);
   const values = new Map<string, Uint8Array>();
   try {
@@ -186,7 +198,7 @@ async function decryptAll(input: VaultInput, source: KeySource, name: string): P
     for (const v of values.values()) zeroize(v);
     throw err;
   }
-  return { values, extras: doc.extras };
+  return { values, extras: doc.extras, generation: seal === null ? null : sealGeneration(seal) };
 }
 
 /** An interrupted rekey left `<key>.new`, which opens the vault: finish by moving it into place. */
@@ -219,7 +231,7 @@ async function resume(
 async function rekeyUnlocked(
   vaultPath: string,
   oldBytes: Uint8Array,
-  { values, extras }: Opened,
+  { values, extras, generation }: Opened,
   target: RekeyTarget,
   onStep: (step: RekeyStep) => void,
 ): Promise<RekeyResult> {
@@ -229,7 +241,10 @@ async function rekeyUnlocked(
       ? await derivePasswordKey(target.password, iv)
       : randomBytes(KEY_BYTES);
   try {
-    const newBytes = Buffer.from(serializeVault(reencrypt(extras, values, key, iv)), 'utf8');
+    const newBytes = Buffer.from(
+      serializeVault(reencrypt(extras, values, key, iv, generation)),
+      'utf8',
+    );
     // Step 2: the new document, from its bytes, holds the same values (before anything is written).
     const inMemory = KeySource.fromKey(key);
     try {
@@ -285,12 +300,16 @@ async function rekeyUnlocked(
   }
 }
 
-/** The document under the new key: new iv, new sentinel, every secret re-encrypted, extras kept. */
+/**
+ * The document under the new key: new iv, new sentinel, every secret re-encrypted, extras kept;
+ * a sealed vault is sealed again under the new key with the next generation (spec/seal.md §2).
+ */
 function reencrypt(
   extras: VaultDocument['extras'],
   values: Map<string, Uint8Array>,
   key: Uint8Array,
   iv: Uint8Array,
+  generation: number | null,
 ): VaultDocument {
   const keys = splitKey(key);
   const check = randomBytes(32);
@@ -298,7 +317,14 @@ function reencrypt(
   zeroize(check);
   const names = [...values.keys()].sort(compareCodePoints);
   const secrets = new Map(names.map((name) => [name, encryptBlob(keys, values.get(name)!)]));
-  return { iv: encodeBase64(iv), sentinel, secrets, extras };
+  const doc: VaultDocument = {
+    iv: encodeBase64(iv),
+    sentinel,
+    secrets,
+    extras: extras.filter(([field]) => field !== SEAL_FIELD),
+  };
+  if (generation !== null) setSeal(doc, sealAll(deriveSealKeys(key), doc, generation + 1));
+  return doc;
 }
 
 /** Checks that `input`, opened with `source`, holds exactly `expected`. */

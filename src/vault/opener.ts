@@ -12,6 +12,7 @@ import { BLOCK_BYTES, KEY_BYTES } from '../format/sizes.js';
 import type { VaultDocument } from '../format/vault-codec.js';
 import type { KeySource } from '../keys/key-source.js';
 import { decryptBlob, forEachDecrypted, splitKey, type VaultKeys } from './blob-cipher.js';
+import { deriveSealKeys, type SealKeys } from './seal.js';
 
 /** Whether `key` has the length of a vault key (spec/format.md §1). */
 export function isVaultKeyLength(key: Uint8Array): boolean {
@@ -47,6 +48,22 @@ export async function vaultKeysFor(
   const key = await keyForDocument(doc, source);
   try {
     return splitKey(key);
+  } finally {
+    zeroize(key);
+  }
+}
+
+/**
+ * The imported key halves and the seal keys (spec/seal.md §2) `source` gives for `doc`; the key
+ * bytes themselves are zeroed.
+ */
+export async function vaultAndSealKeysFor(
+  doc: Pick<VaultDocument, 'iv'>,
+  source: KeySource,
+): Promise<{ keys: VaultKeys; seal: SealKeys }> {
+  const key = await keyForDocument(doc, source);
+  try {
+    return { keys: splitKey(key), seal: deriveSealKeys(key) };
   } finally {
     zeroize(key);
   }

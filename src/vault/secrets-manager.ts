@@ -40,6 +40,65 @@ import {
   unprovenWriteMessage,
   wrongKeyMessage,
 } from './opener.js';
+import {
+  checkSeal,
+  deriveSealKeys,
+  namesFailingTags,
+  readSeal,
+  resealAfterWrite,
+  resealHead,
+  type Seal,
+  sealAll,
+  sealFailureMessage,
+  sealGeneration,
+  type SealKeys,
+  setSeal,
+} from './seal.js';
+
+/** Options for opening a vault. */
+export interface OpenOptions {
+  /**
+   * Refuse a vault without a seal (`ERR_SEAL`), as a vault whose seal was removed or that a
+   * tool that does not seal wrote (spec/seal.md §8). A present seal is always checked.
+   */
+  readonly requireSeal?: boolean;
+}
+
+/** Options for {@link SecretsManager.create}. */
+export interface CreateOptions {
+  /**
+   * Seal the new vault (spec/seal.md §6.2). Default false: the library writes the reference's
+   * layout unless asked; `ssclient create` always seals.
+   */
+  readonly seal?: boolean;
+}
+
+/** How the next save seals the vault (spec/seal.md §6). */
+type SealMode =
+  /** Unsealed: written as the reference writes it. */
+  | 'none'
+  /** Sealed: changed lines get the next generation (§6.1). */
+  | 'write'
+  /** Being sealed: every line and the head (§6.2). */
+  | 'all'
+  /** Re-sealed after a textual merge: the head carries the next generation (§7.2). */
+  | 'head';
+
+/** Opens a vault whose seal fails, for `ssclient seal --after-merge`; set in the static block. */
+let openAfterMerge: (path: string, auth: AuthOptions) => Promise<SecretsManager>;
+
+/**
+ * Opens the vault at `path` for `ssclient seal --after-merge` (spec/seal.md §7.2): a seal that
+ * does not verify is accepted when every secret verifies under the key and every line's tag binds
+ * its blob; the vault is then marked to be re-sealed (head at the next generation) on save. A
+ * vault whose seal verifies, or that has none, opens as usual. Internal: not exported from the
+ * package.
+ * @throws SecureStoreError ERR_INTEGRITY naming a secret that fails, ERR_SEAL naming secrets not
+ *   bound to their names, and everything {@link SecretsManager.fromFile} throws.
+ */
+export function openVaultAfterMerge(path: string, auth: AuthOptions): Promise<SecretsManager> {
+  return openAfterMerge(path, auth);
+}
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (vector 05).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -88,6 +147,11 @@ function textOf(name: string, bytes: Uint8Array): string {
 const NO_SECRET_DECRYPTS = 'its secrets do not decrypt with it';
 
 export class SecretsManager {
+  static {
+    openAfterMerge = (path, auth) =>
+      withAuth(auth, (source, owned) => SecretsManager.#fromFile(path, source, owned, {}, true));
+  }
+
   #doc: VaultDocument;
   #key: Uint8Array | null;
   #keys: VaultKeys | null;
@@ -107,6 +171,16 @@ export class SecretsManager {
   #sourceType: KeySource['type'] = 'key';
   /** The key source made from the auth options of the open, disposed on close (resolveOwnedAuth). */
   #ownedSource: KeySource | null = null;
+  /** The seal as read and checked, or as last saved; null when the vault is not sealed. */
+  #seal: Seal | null = null;
+  #sealKeys: SealKeys | null = null;
+  #sealMode: SealMode = 'none';
+  /** The generation `seal()` asked for (mode 'all'). */
+  #sealAt = 1;
+  /** Names set since the seal was read or saved (spec/seal.md §6.1). */
+  #changed = new Set<string>();
+  /** The seal the next save writes, once computed (dropped by every change). */
+  #nextSeal: Seal | null = null;
 
   private constructor(
     doc: VaultDocument,
@@ -134,11 +208,23 @@ export class SecretsManager {
    * @throws SecureStoreError ERR_NOT_FOUND, ERR_IO, ERR_VAULT_FORMAT, ERR_VAULT_VERSION,
    *   ERR_WRONG_KEY, ERR_KEY_FILE, ERR_KMS…
    */
-  static async fromFile(path: string, auth: AuthOptions): Promise<SecretsManager> {
-    return withAuth(auth, (source, owned) => SecretsManager.#fromFile(path, source, owned));
+  static async fromFile(
+    path: string,
+    auth: AuthOptions,
+    options: OpenOptions = {},
+  ): Promise<SecretsManager> {
+    return withAuth(auth, (source, owned) =>
+      SecretsManager.#fromFile(path, source, owned, options, false),
+    );
   }
 
-  static async #fromFile(path: string, source: KeySource, owned: boolean): Promise<SecretsManager> {
+  static async #fromFile(
+    path: string,
+    source: KeySource,
+    owned: boolean,
+    options: OpenOptions,
+    afterMerge: boolean,
+  ): Promise<SecretsManager> {
     let bytes: Buffer | null = await readFileCapped(path, MAX_VAULT_BYTES, {
       code: 'ERR_VAULT_FORMAT',
       what: 'a vault',
@@ -153,32 +239,52 @@ export class SecretsManager {
     await undefined;
     const doc = parseVaultText(text, path);
     // The text stands for the bytes: the strict decoding (valid UTF-8, no BOM) gives them back.
-    return SecretsManager.#open(doc, source, owned, { path, digest: text }, path);
+    return SecretsManager.#open(
+      doc,
+      source,
+      owned,
+      { path, digest: text },
+      path,
+      options,
+      afterMerge,
+    );
   }
 
   /** Opens a vault from its JSON text or bytes. `save()` needs a path: use `saveAs`. */
-  static async fromJSON(json: string | Uint8Array, auth: AuthOptions): Promise<SecretsManager> {
+  static async fromJSON(
+    json: string | Uint8Array,
+    auth: AuthOptions,
+    options: OpenOptions = {},
+  ): Promise<SecretsManager> {
     return withAuth(auth, async (source, owned) => {
       const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
       const doc = parseVault(bytes, 'the vault');
-      return SecretsManager.#open(doc, source, owned, null, 'the vault');
+      return SecretsManager.#open(doc, source, owned, null, 'the vault', options, false);
     });
   }
 
   /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
-  static async fromObject(obj: unknown, auth: AuthOptions): Promise<SecretsManager> {
+  static async fromObject(
+    obj: unknown,
+    auth: AuthOptions,
+    options: OpenOptions = {},
+  ): Promise<SecretsManager> {
     return withAuth(auth, async (source, owned) => {
       const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
-      return SecretsManager.#open(doc, source, owned, null, 'the vault');
+      return SecretsManager.#open(doc, source, owned, null, 'the vault', options, false);
     });
   }
 
   /** A new, empty vault with a fresh iv and sentinel. Write it with `saveAs(path)`. */
-  static async create(auth: AuthOptions): Promise<SecretsManager> {
-    return withAuth(auth, (source, owned) => SecretsManager.#create(source, owned));
+  static async create(auth: AuthOptions, options: CreateOptions = {}): Promise<SecretsManager> {
+    return withAuth(auth, (source, owned) => SecretsManager.#create(source, owned, options));
   }
 
-  static async #create(source: KeySource, owned: boolean): Promise<SecretsManager> {
+  static async #create(
+    source: KeySource,
+    owned: boolean,
+    options: CreateOptions,
+  ): Promise<SecretsManager> {
     const iv = randomBytes(IV_BYTES);
     const key = await source.keyFor(iv);
     checkKeyLength(key);
@@ -190,6 +296,10 @@ export class SecretsManager {
     const manager = new SecretsManager(doc, key, keys, null, true);
     manager.#dirty = true;
     if (owned) manager.#own(source);
+    if (options.seal === true) {
+      manager.#sealKeys = deriveSealKeys(key);
+      manager.#sealMode = 'all';
+    }
     return manager;
   }
 
@@ -202,14 +312,14 @@ export class SecretsManager {
     path: string,
     auth: AuthOptions,
     fn: (vault: SecretsManager) => T | Promise<T>,
-    options: LockOptions = {},
+    options: LockOptions & OpenOptions = {},
   ): Promise<T> {
     const { source, owned } = resolveOwnedAuth(auth);
     try {
       return await withLock(
         path,
         async () => {
-          const vault = await SecretsManager.fromFile(path, source);
+          const vault = await SecretsManager.fromFile(path, source, options);
           try {
             const result = await fn(vault);
             if (vault.#dirty) await vault.#saveUnlocked(path, true);
@@ -231,6 +341,8 @@ export class SecretsManager {
     owned: boolean,
     file: FileState | null,
     name: string,
+    options: OpenOptions,
+    afterMerge: boolean,
   ): Promise<SecretsManager> {
     const key = await keyForDocument(doc, source);
     const keys = splitKey(key);
@@ -247,12 +359,62 @@ export class SecretsManager {
     const manager = new SecretsManager(doc, key, keys, file, verified);
     manager.#sourceType = source.type;
     if (owned) manager.#own(source);
+    try {
+      manager.#checkSealOnOpen(options.requireSeal === true, afterMerge);
+    } catch (err) {
+      manager.close();
+      throw err;
+    }
     return manager;
   }
 
   #own(source: KeySource): void {
     this.#ownedSource = source;
     disposeOnCollect.register(this, source, source);
+  }
+
+  /**
+   * spec/seal.md §5.2: a present seal must verify (one HMAC over the document); a missing one is
+   * refused when required. After a textual merge (§7.2) a failing seal is accepted when every
+   * secret verifies and is bound to its name, and the vault is re-sealed on save.
+   */
+  #checkSealOnOpen(required: boolean, afterMerge: boolean): void {
+    const seal = readSeal(this.#doc, this.#name());
+    if (seal === null) {
+      if (required) fail('ERR_SEAL', sealFailureMessage(this.#name(), 'missing'));
+      return;
+    }
+    const sealKeys = deriveSealKeys(this.#key!);
+    const check = checkSeal(sealKeys, this.#doc, seal);
+    if (!check.ok) {
+      // A sentinel-less vault (the sentinel removed) has not shown the key to be right yet.
+      if (this.#doc.secrets.size > 0) this.#checkKeyForReading();
+      if (!afterMerge) fail('ERR_SEAL', sealFailureMessage(this.#name(), check));
+      this.#checkEverySecret();
+      const unbound = namesFailingTags(sealKeys, this.#doc, seal);
+      if (unbound.length > 0) {
+        const one = unbound.length === 1;
+        fail(
+          'ERR_SEAL',
+          `${this.#name()}: ${one ? 'secret' : 'secrets'} ${unbound.map((n) => JSON.stringify(n)).join(', ')} ${one ? 'is' : 'are'} not bound to ${one ? 'its name' : 'their names'} (moved, copied or from another vault); not re-sealed`,
+        );
+      }
+      this.#sealMode = 'head';
+      this.#dirty = true;
+    } else {
+      this.#sealMode = 'write';
+    }
+    this.#seal = seal;
+    this.#sealKeys = sealKeys;
+  }
+
+  /** Every secret must pass its MAC and padding (spec/format.md §3.2). @throws ERR_INTEGRITY */
+  #checkEverySecret(): void {
+    const names = [...this.#doc.secrets.keys()];
+    if (names.length > 0) this.#checkKeyForReading();
+    forEachDecrypted(this.#keys!, [...this.#doc.secrets.values()], (i, plain) => {
+      if (plain === null) this.#integrityFailure(names[i]!);
+    });
   }
 
   // ---------------------------------------------------------------- reading
@@ -346,6 +508,23 @@ export class SecretsManager {
     return this.#file?.path ?? null;
   }
 
+  /**
+   * True when the vault is sealed (spec/seal.md), or will be on its next save (a new vault,
+   * or after {@link seal}).
+   */
+  get sealed(): boolean {
+    return this.#sealMode !== 'none';
+  }
+
+  /**
+   * The seal's generation as read or last saved (spec/seal.md §5.1): every sealed save adds one.
+   * For a vault being sealed, the generation it will be saved with; null when not sealed.
+   */
+  get generation(): number | null {
+    if (this.#sealMode === 'all') return this.#sealAt;
+    return this.#seal === null ? null : sealGeneration(this.#seal);
+  }
+
   /** The vault iv (base64): shared by every copy of this vault, changed only by a re-key. */
   get vaultIv(): string {
     return this.#doc.iv;
@@ -405,6 +584,8 @@ export class SecretsManager {
     this.#doc.secrets.set(name, encryptBlob(this.#keys!, plain));
     if (typeof value === 'string') plain.fill(0);
     if (isNew) this.#noteNewName(name);
+    this.#changed.add(name);
+    this.#nextSeal = null;
     this.#dirty = true;
   }
 
@@ -414,8 +595,33 @@ export class SecretsManager {
     if (!this.#doc.secrets.has(name)) return false;
     this.#prepareWrite();
     this.#doc.secrets.delete(name);
+    this.#nextSeal = null;
     this.#dirty = true;
     return true;
+  }
+
+  /**
+   * Seals an unsealed vault (spec/seal.md §6.2): checks every secret's MAC and padding under the
+   * key first, and changes nothing if one fails. The next `save()` writes the seal, with
+   * generation `generation` (default 1; `ssclient seal` continues the generation the vault had in
+   * git). Nothing to do for a vault that is already sealed.
+   * @throws SecureStoreError ERR_INTEGRITY naming a secret that fails, ERR_WRONG_KEY,
+   *   ERR_ARGUMENT for a generation that is not a positive safe integer.
+   */
+  seal(options: { generation?: number } = {}): void {
+    this.#assertOpen();
+    const generation = options.generation ?? 1;
+    if (!Number.isSafeInteger(generation) || generation < 1) {
+      fail('ERR_ARGUMENT', 'generation: expected a positive whole number');
+    }
+    if (this.#sealMode !== 'none') return;
+    this.#checkEverySecret();
+    this.#prepareWrite();
+    this.#sealKeys ??= deriveSealKeys(this.#key!);
+    this.#sealMode = 'all';
+    this.#sealAt = generation;
+    this.#nextSeal = null;
+    this.#dirty = true;
   }
 
   /**
@@ -440,7 +646,33 @@ export class SecretsManager {
   toJSON(): string {
     this.#assertOpen();
     this.#sort();
+    const next = this.#pendingSeal();
+    if (next !== null) setSeal(this.#doc, next);
     return serializeVault(this.#doc);
+  }
+
+  /** The seal the next save writes (spec/seal.md §6), or null when it writes none. */
+  #pendingSeal(): Seal | null {
+    if (!this.#dirty || this.#sealMode === 'none') return null;
+    if (this.#nextSeal !== null) return this.#nextSeal;
+    const keys = this.#sealKeys!;
+    switch (this.#sealMode) {
+      case 'all':
+        this.#nextSeal = sealAll(keys, this.#doc, this.#sealAt);
+        break;
+      case 'head':
+        this.#nextSeal = resealHead(
+          keys,
+          this.#doc,
+          this.#seal!.lines,
+          sealGeneration(this.#seal!) + 1,
+        );
+        break;
+      case 'write':
+        this.#nextSeal = resealAfterWrite(keys, this.#doc, this.#seal!, this.#changed);
+        break;
+    }
+    return this.#nextSeal;
   }
 
   async #saveUnlocked(path: string, checkConflict: boolean): Promise<void> {
@@ -467,6 +699,13 @@ export class SecretsManager {
     const bytes = Buffer.from(this.toJSON(), 'utf8');
     await writeFileAtomic(path, bytes);
     this.#file = { path, digest: sha256(bytes) };
+    const written = this.#pendingSeal();
+    if (written !== null) {
+      this.#seal = written;
+      this.#sealMode = 'write';
+      this.#changed.clear();
+      this.#nextSeal = null;
+    }
     this.#dirty = false;
   }
 
@@ -512,6 +751,7 @@ export class SecretsManager {
       disposeOnCollect.unregister(this.#ownedSource);
       this.#ownedSource.dispose();
       this.#ownedSource = null;
+      this.#sealKeys = null;
     }
   }
 

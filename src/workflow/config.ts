@@ -51,6 +51,8 @@ export interface ProjectConfig {
   readonly path: string;
   /** Its settings; paths already resolved to absolute paths. */
   readonly settings: Readonly<Partial<Record<SettingName, string>>>;
+  /** `"requireSeal": true`: refuse vaults without a seal (spec/seal.md §8). */
+  readonly requireSeal?: boolean;
 }
 
 export type SettingSource =
@@ -125,8 +127,15 @@ export function readProjectConfig(path: string): ProjectConfig {
     fail('ERR_ARGUMENT', `${path} must hold a JSON object of settings`);
   }
   const settings: Partial<Record<SettingName, string>> = {};
+  let requireSeal: boolean | undefined;
   for (const [field, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (field === '$schema') continue;
+    if (field === 'requireSeal') {
+      if (typeof value !== 'boolean')
+        fail('ERR_ARGUMENT', `${path}: "requireSeal" must be true or false`);
+      requireSeal = value;
+      continue;
+    }
     if (/pass(word|phrase)/i.test(field)) {
       fail(
         'ERR_ARGUMENT',
@@ -145,7 +154,7 @@ export function readProjectConfig(path: string): ProjectConfig {
     const name = field as SettingName;
     settings[name] = PATH_SETTINGS.has(name) ? resolve(dirname(path), value) : value;
   }
-  return { path, settings };
+  return requireSeal === undefined ? { path, settings } : { path, settings, requireSeal };
 }
 
 /** The effective value of one setting and where it came from (`project` may be read lazily). */

@@ -15,7 +15,8 @@ import { MAX_VAULT_BYTES, parseVault, type VaultDocument } from '../format/vault
 import { readFileCapped } from '../io/files.js';
 import { keyFileFormatOf } from '../keys/key-file-formats.js';
 import type { KeySource } from '../keys/key-source.js';
-import { sentinelOpens, vaultKeysFor } from '../vault/opener.js';
+import { sentinelOpens, vaultAndSealKeysFor } from '../vault/opener.js';
+import { checkSeal, readSeal, sealFailureMessage, sealGeneration } from '../vault/seal.js';
 
 /** Reads and parses a vault file strictly. `display` names it in messages. */
 export async function readVaultDocument(path: string, display: string): Promise<VaultDocument> {
@@ -34,12 +35,21 @@ export async function readVaultDocument(path: string, display: string): Promise<
   return parseVault(bytes, display);
 }
 
+/** What `verify` found of the seal (spec/seal.md): `checked` is false without a key. */
+export type SealState =
+  | { readonly sealed: false }
+  | { readonly sealed: true; readonly generation: number; readonly checked: boolean };
+
 export interface VerifyResult {
   /** One line per problem, each naming the file. Empty when the vault is sound. */
   readonly problems: string[];
   /** Things worth saying that are not problems. */
   readonly notes: string[];
   readonly secrets: number;
+  /** The seal; absent when the file is not a vault. */
+  readonly seal?: SealState;
+  /** The parsed vault, when it parsed. */
+  readonly doc?: VaultDocument;
 }
 
 /**
@@ -50,6 +60,7 @@ export async function verifyVault(
   path: string,
   display: string,
   source: KeySource | null,
+  options: { requireSeal?: boolean } = {},
 ): Promise<VerifyResult> {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -65,9 +76,25 @@ export async function verifyVault(
   if (doc.sentinel === null) {
     notes.push(`${display} has no sentinel: a wrong key is only noticed by a secret's MAC`);
   }
-  if (source === null) return { problems, notes, secrets: doc.secrets.size };
+  // spec/seal.md §3: the structure of a seal needs no key.
+  let seal;
+  try {
+    seal = readSeal(doc, display);
+  } catch (err) {
+    if (!(err instanceof SecureStoreError)) throw err;
+    return { problems: [err.message], notes, secrets: doc.secrets.size, doc };
+  }
+  if (seal === null && options.requireSeal === true) {
+    problems.push(sealFailureMessage(display, 'missing'));
+  }
+  let sealState: SealState =
+    seal === null
+      ? { sealed: false }
+      : { sealed: true, generation: sealGeneration(seal), checked: false };
+  if (source === null) return { problems, notes, secrets: doc.secrets.size, seal: sealState, doc };
 
-  const keys = await vaultKeysFor(doc, source);
+  const both = await vaultAndSealKeysFor(doc, source);
+  const keys = both.keys;
   const names = [...doc.secrets.keys()];
   const blobs: Blob[] = names.map((n) => doc.secrets.get(n)!);
   const decrypts: boolean[] = [];
@@ -92,6 +119,11 @@ export async function verifyVault(
     problems.push(`${display}: ${source.description} does not open it (no secret verifies)`);
     return { problems, notes, secrets: doc.secrets.size };
   }
+  if (seal !== null) {
+    const check = checkSeal(both.seal, doc, seal);
+    if (check.ok) sealState = { sealed: true, generation: check.generation, checked: true };
+    else problems.push(sealFailureMessage(display, check));
+  }
   names.forEach((name, i) => {
     if (!macOk[i]) {
       problems.push(
@@ -103,7 +135,7 @@ export async function verifyVault(
       );
     }
   });
-  return { problems, notes, secrets: doc.secrets.size };
+  return { problems, notes, secrets: doc.secrets.size, seal: sealState, doc };
 }
 
 /**

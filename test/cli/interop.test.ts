@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { SEALED_EMPTY_EXTRA } from '../helpers/sealed-docs.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -54,7 +55,11 @@ describe('vaults written by our CLI in other readers', () => {
     const run = (...argv: string[]) => runProcess(['-p', pw, ...argv], { cwd: t.dir });
     expect(run('create', 'v.json', '--export-key', 'v.key').code).toBe(0);
     const fresh = readFileSync(join(t.dir, 'v.json'));
-    expect(fresh.length).toBe(256); // spec/format.md §5: a fresh vault is exactly 256 bytes
+    // spec/format.md §5: a fresh vault is exactly 256 bytes; ssclient create then seals it
+    // (spec/seal.md §3): the reference's bytes but the final "\n}", then the seal.
+    const seal = fresh.indexOf(',\n  "seal": {');
+    expect(seal + 2).toBe(256);
+    expect(fresh.length).toBe(256 + SEALED_EMPTY_EXTRA);
     expect(fresh.at(-1)).toBe(0x7d);
     for (const [name, value] of Object.entries(VALUES)) {
       expect(run('-s', 'v.json', 'set', '--', name, value).code).toBe(0);
@@ -77,7 +82,9 @@ describe('vaults written by our CLI in other readers', () => {
     const text = readFileSync(vaultPath, 'utf8');
     expect(text.startsWith('{\n  "version": 3,\n  "iv": "')).toBe(true);
     expect(text.endsWith('\n  }\n}')).toBe(true);
-    const names = [...text.matchAll(/^ {4}"((?:[^"\\]|\\.)*)": \{$/gm)].map((m) =>
+    // ssclient create seals (spec/seal.md §3): the seal comes after "secrets"; names before it.
+    const secretsPart = text.slice(0, text.indexOf('\n  "seal": {'));
+    const names = [...secretsPart.matchAll(/^ {4}"((?:[^"\\]|\\.)*)": \{$/gm)].map((m) =>
       JSON.parse(`"${m[1]}"`),
     );
     expect(names).toEqual(

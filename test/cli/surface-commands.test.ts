@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { both, cleanUp, cleanups, expectRun, open, PW, type Run } from '../helpers/surface.js';
+import { SEALED_EMPTY_EXTRA } from '../helpers/sealed-docs.js';
 import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
 
 afterEach(cleanUp);
@@ -24,7 +25,11 @@ describe('create', () => {
       mkdirSync(dir);
       const r = i === 0 ? await runCli(argv, { cwd: dir }) : runProcess(argv, { cwd: dir });
       expect([r.code, r.stdout, r.stderr]).toEqual([0, '', '']);
-      expect(statSync(join(dir, 'secrets.json')).size).toBe(256);
+      // The reference's 256-byte vault, then our seal (spec/seal.md §3: ssclient create seals).
+      const file = readFileSync(join(dir, 'secrets.json'), 'utf8');
+      const seal = file.indexOf(',\n  "seal": {');
+      expect(Buffer.byteLength(file.slice(0, seal)) + 2).toBe(256);
+      expect(statSync(join(dir, 'secrets.json')).size).toBe(256 + SEALED_EMPTY_EXTRA);
       expect(await open(dir, 'secrets.json', { password: PW })).toEqual({});
     }
   });

@@ -88,7 +88,7 @@ async function createVault(
     source = KeySource.fromPassword(password);
   }
 
-  const vault = await SecretsManager.create(source);
+  const vault = await SecretsManager.create(source, { seal: true });
   try {
     // The key file is written before the vault, so there is never a vault without its key.
     let wroteKey = false;

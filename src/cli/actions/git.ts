@@ -15,6 +15,16 @@ import { vaultDiffText } from '../../git/diff-text.js';
 import { displayName } from '../../git/fingerprint.js';
 import { defaultDriverCommand, installDrivers, uninstallDrivers } from '../../git/install.js';
 import { checkSameKey, describeConflict, mergeVaults } from '../../git/merge.js';
+import {
+  anySealed,
+  checkVersions,
+  dropSeal,
+  sealMerged,
+  type SealedMergeKeys,
+  withoutSeals,
+} from '../../git/seal-merge.js';
+import type { KeySource } from '../../keys/key-source.js';
+import { vaultAndSealKeysFor } from '../../vault/opener.js';
 import { VersionDecryptor } from '../../git/reveal.js';
 import { readAtRevision } from '../../git/revisions.js';
 import { locateInRepo } from '../../git/run-git.js';
@@ -134,12 +144,32 @@ async function readVersion(path: string, label: string): Promise<VaultDocument |
   return parseVault(bytes, label);
 }
 
+/**
+ * The key for the merge driver, only when it can be had without a prompt (spec/seal.md §9.3):
+ * `-k`, a password on the command line or in a file, SSCLIENT_KEY, SSCLIENT_PASSWORD, or the
+ * project file's key when that file exists. Null otherwise.
+ */
+async function keyWithoutPrompt(ctx: Context, opts: GlobalOptions): Promise<KeySource | null> {
+  const choice = ctx.keyChoice(opts);
+  if (choice === null || opts.password === true) return null;
+  if (choice.kind === 'file' && choice.from === 'project') {
+    const present = await fs.access(ctx.path(choice.path)).then(
+      () => true,
+      () => false,
+    );
+    if (!present) return null;
+  }
+  if (choice.kind === 'password' && opts.passwordFile === '-') return null;
+  return ctx.keySource(opts);
+}
+
 export async function mergeDriver(
   ctx: Context,
   basePath: string,
   oursPath: string,
   theirsPath: string,
   name: string,
+  opts: GlobalOptions = {},
 ): Promise<void> {
   const labels = {
     base: `the common ancestor of ${name}`,
@@ -165,14 +195,41 @@ export async function mergeDriver(
   }
   if (ours === null) return refuse(`${labels.ours} is empty`);
   if (theirs === null) return refuse(`${labels.theirs} is empty`);
-  const input = { base, ours, theirs };
+  let input = { base, ours, theirs };
   try {
     checkSameKey(input, labels);
   } catch (err) {
     if (isSecureStoreError(err, 'ERR_MERGE')) return refuse(err.message);
     throw err;
   }
+  // spec/seal.md §9.3: with a key, check every version and seal the result; without, no seal.
+  const source = await keyWithoutPrompt(ctx, opts);
+  let sealed: { keys: SealedMergeKeys; seals: ReturnType<typeof checkVersions> } | null = null;
+  if (source !== null) {
+    try {
+      const keys = await vaultAndSealKeysFor(ours, source);
+      try {
+        sealed = { keys, seals: checkVersions(input, labels, keys) };
+      } catch (err) {
+        if (isSecureStoreError(err, 'ERR_MERGE')) return refuse(err.message);
+        throw err;
+      }
+    } finally {
+      source.dispose();
+    }
+  }
+  // The seal is not merged field by field: it is made again for the result, or dropped.
+  const wasSealed = anySealed(input);
+  if (wasSealed) input = withoutSeals(input);
   const outcome = mergeVaults(input);
+  if (sealed !== null) {
+    sealMerged(outcome.doc, input, sealed.seals, sealed.keys.seal);
+  } else if (wasSealed) {
+    dropSeal(outcome.doc);
+    ctx.note(
+      `${name} was merged without its key, so the result is not sealed: run \`ssclient seal\` before committing`,
+    );
+  }
   await writeFileAtomic(ctx.path(oursPath), serializeVault(outcome.doc));
   const total = outcome.conflicts.length + outcome.fieldConflicts.length;
   if (total === 0) return;

@@ -8,6 +8,23 @@ import { locateInRepo } from '../../git/run-git.js';
 import type { Context } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import type { RevealOptions } from './git.js';
+import { isSecureStoreError } from '../../errors.js';
+import type { VaultDocument } from '../../format/vault-codec.js';
+import { readSeal, sealGeneration } from '../../vault/seal.js';
+
+/**
+ * spec/seal.md §9.2: `generation N  ` for a sealed version (as written: not checked without the
+ * key), `seal malformed  ` for a broken one, nothing for an unsealed one (the line as before).
+ */
+function generationColumn(doc: VaultDocument): string {
+  try {
+    const seal = readSeal(doc, 'this version');
+    return seal === null ? '' : `generation ${sealGeneration(seal)}  `;
+  } catch (err) {
+    if (isSecureStoreError(err, 'ERR_SEAL')) return 'seal malformed  ';
+    throw err;
+  }
+}
 
 export async function printHistory(ctx: Context, opts: RevealOptions, name: string): Promise<void> {
   const store = ctx.storePath(opts);
@@ -29,7 +46,7 @@ export async function printHistory(ctx: Context, opts: RevealOptions, name: stri
   }
   let out = '';
   for (const e of entries) {
-    out += `${e.commit.slice(0, 10)}  ${e.date}  ${e.author}  ${e.change}  ${e.subject}\n`;
+    out += `${e.commit.slice(0, 10)}  ${e.date}  ${e.author}  ${e.change}  ${generationColumn(e.doc)}${e.subject}\n`;
     if (decryptor === null) continue;
     if (e.blob === null) {
       out += '    (removed)\n';

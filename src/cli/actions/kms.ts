@@ -114,7 +114,7 @@ export async function createKmsVault(
       context,
       ...ctx.kmsOptions(opts),
     });
-    const vault = await SecretsManager.create(source);
+    const vault = await SecretsManager.create(source, { seal: true });
     try {
       // The wrapped key file first: there is never a vault without the file that opens it.
       await writeWrappedKeyFile(ctx, kmsFile, wrapped);

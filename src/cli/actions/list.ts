@@ -3,7 +3,8 @@
  */
 import { SecureStoreError } from '../../errors.js';
 import { compareCodePoints } from '../../format/text.js';
-import { keyOpens, vaultKeysFor, wrongKeyMessage } from '../../vault/opener.js';
+import { keyOpens, vaultAndSealKeysFor, wrongKeyMessage } from '../../vault/opener.js';
+import { assertSeal } from '../../vault/seal.js';
 import { selectNames } from '../../workflow/glob.js';
 import { readVaultDocument } from '../../workflow/verify.js';
 import type { Context, GlobalOptions } from '../context.js';
@@ -22,10 +23,12 @@ export async function listAction(
     const doc = await readVaultDocument(ctx.path(store), store);
     // The same verdict as every other opener (vault/opener.ts): a vault without a sentinel is
     // judged by its secrets, decrypted in memory and zeroed, never printed.
-    const keys = await vaultKeysFor(doc, source);
-    if (keyOpens(doc, keys) === false)
+    const both = await vaultAndSealKeysFor(doc, source);
+    if (keyOpens(doc, both.keys) === false)
       // A library error, as `get` meets it: Context.explain adds what an interrupted rekey left.
       throw new SecureStoreError('ERR_WRONG_KEY', wrongKeyMessage(source, store));
+    // spec/seal.md §5.2: the names are those the seal vouches for, checked like every open.
+    assertSeal(both.seal, doc, store, ctx.requireSeal(opts));
     // Same order as get --all: UTF-8 byte order of the names.
     const all = [...doc.secrets.keys()].sort(compareCodePoints);
     names = opts.only.length === 0 ? all : selectNames(all, opts.only);

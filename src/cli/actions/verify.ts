@@ -7,11 +7,12 @@ import { displayPath, type Setting } from '../../workflow/config.js';
 import { checkKeyFiles, verifyVault } from '../../workflow/verify.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { EXIT, QuietExit } from '../exit-codes.js';
+import { isSecureStoreError } from '../../errors.js';
 
 /** `verify [--strict]`. */
 export async function verifyAction(
   ctx: Context,
-  opts: GlobalOptions & { strict?: boolean },
+  opts: GlobalOptions & { strict?: boolean; since?: string },
 ): Promise<void> {
   const store = ctx.storePath(opts);
   await ctx.requireStore(store);
@@ -19,11 +20,35 @@ export async function verifyAction(
   const source = await verifyKeySource(ctx, opts, keySetting);
   let result;
   try {
-    result = await verifyVault(ctx.path(store), store, source);
+    result = await verifyVault(ctx.path(store), store, source, {
+      requireSeal: ctx.requireSeal(opts),
+    });
   } finally {
     source?.dispose();
   }
   const problems = [...result.problems];
+  // spec/seal.md §9.1: what changed since REV, by name (no key needed), and the seal's history.
+  let since = '';
+  if (opts.since !== undefined && result.doc !== undefined) {
+    const { compareSince } = await import('../../git/since.js');
+    let report;
+    try {
+      report = await compareSince(ctx.path(store), store, opts.since, result.doc);
+    } catch (err) {
+      if (!isSecureStoreError(err) || err.code === 'ERR_GIT') throw err;
+      problems.push(err.message);
+    }
+    if (report !== undefined) {
+      const lines = [
+        ...report.added.map((n) => `added: ${JSON.stringify(n)}`),
+        ...report.changed.map((n) => `changed: ${JSON.stringify(n)}`),
+        ...report.removed.map((n) => `removed: ${JSON.stringify(n)}`),
+      ];
+      ctx.io.stdout.write(lines.map((l) => `${l}\n`).join(''));
+      problems.push(...report.problems);
+      since = `; since ${opts.since}: ${report.added.length} added, ${report.changed.length} changed, ${report.removed.length} removed`;
+    }
+  }
   if (opts.strict) {
     const given = keySetting.value !== undefined ? [ctx.path(keySetting.value)] : [];
     problems.push(
@@ -36,10 +61,16 @@ export async function verifyAction(
     throw new QuietExit(EXIT.FAILURE);
   }
   const n = `${result.secrets} ${result.secrets === 1 ? 'secret' : 'secrets'}`;
+  const seal =
+    result.seal?.sealed !== true
+      ? ''
+      : result.seal.checked
+        ? `; sealed, generation ${result.seal.generation}, verified`
+        : '; sealed, not checked';
   ctx.io.stdout.write(
     source === null
-      ? `${store}: ok (${n}; structure only: no key given)\n`
-      : `${store}: ok (${n}; the key opens it and every value decrypts)\n`,
+      ? `${store}: ok (${n}; structure only: no key given${seal}${since})\n`
+      : `${store}: ok (${n}; the key opens it and every value decrypts${seal}${since})\n`,
   );
 }
 

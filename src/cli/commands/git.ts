@@ -39,9 +39,20 @@ export function registerGit(program: Command, ctx: Context, bind: Register): voi
     .argument('<theirs>', 'their version (%B)')
     .argument('[path]', 'the vault path in the repository (%P)')
     .description('merge three versions of a vault by secret name (run by git)');
-  bind(merge, async (base: string, ours: string, theirs: string, path: string | undefined) => {
-    await (await actions()).mergeDriver(ctx, base, ours, theirs, path ?? ours);
-  });
+  bind(
+    merge,
+    async (
+      base: string,
+      ours: string,
+      theirs: string,
+      path: string | undefined,
+      _o: unknown,
+      cmd: Command,
+    ) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      await (await actions()).mergeDriver(ctx, base, ours, theirs, path ?? ours, opts);
+    },
+  );
 
   const diffText = git
     .command('diff-text')

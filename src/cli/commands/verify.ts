@@ -10,9 +10,13 @@ export function registerVerify(program: Command, ctx: Context, bind: Register): 
     .option(
       '--strict',
       'also check that key files next to the vault are private and ignored by git',
+    )
+    .option(
+      '--since <rev>',
+      'list names added, changed and removed since a git revision; fail if the seal was dropped or the generation did not grow',
     );
   bind(verify, async (_o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<GlobalOptions & { strict?: boolean }>();
+    const opts = cmd.optsWithGlobals<GlobalOptions & { strict?: boolean; since?: string }>();
     const { verifyAction } = await import('../actions/verify.js');
     await verifyAction(ctx, opts);
   });
