@@ -5,9 +5,9 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
+import { NEGATIVE, tempDir, VECTORS } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -7,10 +7,9 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { BIN, tempDir } from '../helpers/cli.js';
+import { BIN, spawnCommand, spawnProcess } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { spawnCli, spawnCommand } from '../helpers/spawn.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { tempDir, VECTORS } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -59,7 +58,11 @@ describe('set NAME reads the value from stdin', () => {
     ['a lone newline gives the empty value', '\n', ''],
   ])('%s', async (_label, input, expected) => {
     const dir = keyVault();
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v'], { cwd: dir, input, timeoutMs: 15_000 });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v'], {
+      cwd: dir,
+      input,
+      timeoutMs: 15_000,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(''); // never echoed
@@ -69,7 +72,7 @@ describe('set NAME reads the value from stdin', () => {
   it('1 MiB of stdin without a newline arrives whole', async () => {
     const dir = keyVault();
     const big = Buffer.alloc(1024 * 1024, '0123456789abcdef');
-    const r = await spawnCli(['-k', 'k.key', 'set', 'big'], { cwd: dir, input: big });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'big'], { cwd: dir, input: big });
     expect(r.code).toBe(0);
     expect(Buffer.from((await stored(dir, 'big'))!).equals(big)).toBe(true);
   });
@@ -77,7 +80,7 @@ describe('set NAME reads the value from stdin', () => {
   it('invalid UTF-8 is exit 1 with one line, and the vault is untouched', async () => {
     const dir = keyVault();
     const before = snapshotDir(dir);
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v'], {
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v'], {
       cwd: dir,
       input: Buffer.from([0x61, 0xff, 0x62, 0x0a]),
     });
@@ -89,7 +92,7 @@ describe('set NAME reads the value from stdin', () => {
 
   it('stdin from /dev/null ends at once: the empty value, no hang', async () => {
     const dir = keyVault();
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v'], { cwd: dir, input: null });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v'], { cwd: dir, input: null });
     expect(r.code).toBe(0);
     expect(await stored(dir, 'v')).toEqual(new Uint8Array(0));
   });
@@ -107,7 +110,10 @@ describe('set NAME reads the value from stdin', () => {
 
   it('a VALUE argument wins: stdin is not read', async () => {
     const dir = keyVault();
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v', 'from-argv'], { cwd: dir, input: 'x\n' });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v', 'from-argv'], {
+      cwd: dir,
+      input: 'x\n',
+    });
     expect(r.code).toBe(0);
     expect(Buffer.from((await stored(dir, 'v'))!).toString()).toBe('from-argv');
   });
@@ -116,7 +122,7 @@ describe('set NAME reads the value from stdin', () => {
     const dir = keyVault();
     copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'pw.json'));
     const before = snapshotDir(dir);
-    const r = await spawnCli(['-s', 'pw.json', '--password-file', '-', 'set', 'v'], {
+    const r = await spawnProcess(['-s', 'pw.json', '--password-file', '-', 'set', 'v'], {
       cwd: dir,
       input: 'correct horse battery staple\n',
     });
@@ -129,7 +135,7 @@ describe('set NAME reads the value from stdin', () => {
     const dir = keyVault();
     copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'pw.json'));
     const pw = 'correct horse battery staple';
-    const r = await spawnCli(['-s', 'pw.json', '-p', pw, 'set', 'v'], {
+    const r = await spawnProcess(['-s', 'pw.json', '-p', pw, 'set', 'v'], {
       cwd: dir,
       input: 'multi\nline\n',
     });

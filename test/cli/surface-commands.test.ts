@@ -6,9 +6,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
 import { both, cleanUp, cleanups, expectRun, open, PW, type Run } from '../helpers/surface.js';
-import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
+import { NEGATIVE, tempDir, VECTORS } from '../helpers/vaults.js';
 
 afterEach(cleanUp);
 

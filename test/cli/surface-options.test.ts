@@ -8,7 +8,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { BIN, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runProcess } from '../helpers/cli.js';
 import {
   both,
   cleanUp,
@@ -21,7 +21,7 @@ import {
   NO_AUTH,
   PW,
 } from '../helpers/surface.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { tempDir, VECTORS } from '../helpers/vaults.js';
 
 afterEach(cleanUp);
 

@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir, VECTORS } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -7,8 +7,8 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { type CliResult, runCli, runProcess, tempDir } from './cli.js';
-import { VECTORS } from './vectors.js';
+import { type CliResult, runCli, runProcess } from './cli.js';
+import { tempDir, VECTORS } from './vaults.js';
 
 /** Cleanups of the directories made so far; call {@link cleanUp} in afterEach. */
 export const cleanups: (() => void)[] = [];

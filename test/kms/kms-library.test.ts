@@ -20,8 +20,8 @@ import {
   type WrappedKeyFile,
 } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
-import { tempDir } from '../helpers/cli.js';
 import { kmsFailure, kmsTarget } from '../helpers/kms.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const target = kmsTarget();
 const kms: KmsOptions = { endpoint: target.endpoint, region: target.region };

@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { globToRegExp, selectNames } from '../../src/workflow/glob.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
-import { NEGATIVE } from '../helpers/vectors.js';
-import { makeVault } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
+import { NEGATIVE, tempDir } from '../helpers/vaults.js';
+import { makeVault } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

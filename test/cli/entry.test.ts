@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
 import { fastPathArgs, usesWrappedKey } from '../../src/cli/entry.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runCli, runProcess } from '../helpers/cli.js';
 import { PtySession } from '../helpers/pty.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { tempDir, VECTORS } from '../helpers/vaults.js';
 
 describe('fastPathArgs: which arguments take the fast path', () => {
   const yes: [string[], Record<string, string | boolean>, string][] = [
