@@ -3,13 +3,12 @@
  * "Differences from the reference"): all of stdin, strict UTF-8, exactly one trailing `\n` or
  * `\r\n` removed, never echoed, and never a hang. Each process has a hard timeout.
  */
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { BIN, spawnCommand, spawnProcess } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { tempDir, VECTORS } from '../helpers/vaults.js';
+import { copyVectors, KEY_ONLY, tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -19,8 +18,7 @@ afterEach(() => {
 function keyVault(): string {
   const t = tempDir('ssclient-stdin-');
   cleanups.push(t.cleanup);
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(t.dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
+  copyVectors(t.dir, KEY_ONLY);
   return t.dir;
 }
 
@@ -120,7 +118,7 @@ describe('set NAME reads the value from stdin', () => {
 
   it('--password-file - and a value on stdin cannot share stdin (exit 2)', async () => {
     const dir = keyVault();
-    copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'pw.json'));
+    copyVectors(dir, { 'pw.json': '01-password-only.json' });
     const before = snapshotDir(dir);
     const r = await spawnProcess(['-s', 'pw.json', '--password-file', '-', 'set', 'v'], {
       cwd: dir,
@@ -133,7 +131,7 @@ describe('set NAME reads the value from stdin', () => {
 
   it('-p PASSWORD with the value on stdin', async () => {
     const dir = keyVault();
-    copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'pw.json'));
+    copyVectors(dir, { 'pw.json': '01-password-only.json' });
     const pw = 'correct horse battery staple';
     const r = await spawnProcess(['-s', 'pw.json', '-p', pw, 'set', 'v'], {
       cwd: dir,

@@ -3,12 +3,12 @@
  * codes, --debug, and no secret in any message. Each case in-process and as a real process
  * (test/helpers/surface.ts).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, runProcess } from '../helpers/cli.js';
 import { both, cleanUp, cleanups, expectRun, open, PW, type Run } from '../helpers/surface.js';
-import { NEGATIVE, tempDir, VECTORS } from '../helpers/vaults.js';
+import { copyVectors, tempDir, VECTORS } from '../helpers/vaults.js';
 
 afterEach(cleanUp);
 
@@ -121,8 +121,10 @@ describe('set, get, delete/remove, export-key', () => {
   it('set and delete keep the vault iv, the sentinel and every other secret byte for byte', async () => {
     const t = tempDir('ssclient-surface-');
     cleanups.push(t.cleanup);
-    copyFileSync(join(VECTORS, '05-unicode-values.json'), join(t.dir, 'secrets.json'));
-    copyFileSync(join(VECTORS, '05-unicode-values.key'), join(t.dir, 'k.key'));
+    copyVectors(t.dir, {
+      'secrets.json': '05-unicode-values.json',
+      'k.key': '05-unicode-values.key',
+    });
     type Doc = { iv: string; sentinel: unknown; secrets: Record<string, { iv: string }> };
     const read = () => JSON.parse(readFileSync(join(t.dir, 'secrets.json'), 'utf8')) as Doc;
     const before = read();
@@ -149,10 +151,7 @@ describe('set, get, delete/remove, export-key', () => {
   it('set with the right password on a vault without a sentinel adds one', async () => {
     const t = tempDir('ssclient-surface-');
     cleanups.push(t.cleanup);
-    copyFileSync(
-      join(NEGATIVE, 'missing-sentinel-correct-password.json'),
-      join(t.dir, 'secrets.json'),
-    );
+    copyVectors(t.dir, { 'secrets.json': 'negative/missing-sentinel-correct-password.json' });
     expect(runProcess(['-p', PW, 'set', 'added', 'yes'], { cwd: t.dir }).code).toBe(0);
     expect(JSON.parse(readFileSync(join(t.dir, 'secrets.json'), 'utf8')).sentinel).toBeTruthy();
     expect((await open(t.dir, 'secrets.json', { password: PW })).added).toBe('yes');

@@ -2,11 +2,11 @@
  * Writes are locked and atomic (README "Differences from the reference"): `ssclient set`
  * processes running at once all land, and the vault stays valid. The reference kept 11 of 80.
  */
-import { copyFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { tempDir, VECTORS } from '../helpers/vaults.js';
+import { copyVectors, KEY_ONLY, tempDir } from '../helpers/vaults.js';
 import { spawnProcess } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
@@ -17,8 +17,7 @@ afterEach(() => {
 function keyVault(): string {
   const t = tempDir('ssclient-conc-');
   cleanups.push(t.cleanup);
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(t.dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
+  copyVectors(t.dir, KEY_ONLY);
   return t.dir;
 }
 
