@@ -4,7 +4,7 @@
  *   errors.ts, version.ts < format/, crypto/, io/ < keys/, age/ < vault/, kms/ < auth.ts
  *   < workflow/, git/, rekey/ < cli/ ; index.ts is the public surface, imported by nothing.
  * An import may only point down. Type-only imports count (keys/ must not even name a kms/ type).
- * Run by `npm run lint:imports`; test/unit/import-boundaries.test.ts shows it failing on a
+ * Run by `npm run lint:imports`; test/import-boundaries.test.ts shows it failing on a
  * wrong-way import and on a cycle.
  */
 const below = (folders) => `^src/(?!(${folders.join('|')})(/|\\.ts$))`;

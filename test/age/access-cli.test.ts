@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { ageKeygen, type TestIdentity, writeText } from '../helpers/age.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
+import { runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 import { kmsTarget } from '../helpers/kms.js';
 
 const target = kmsTarget();

@@ -21,7 +21,7 @@ import {
 } from '../../src/index.js';
 import { generateIdentity } from '../../src/age/age.js';
 import { ageKeygen, runAge, type TestIdentity, writeText } from '../helpers/age.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 import { kmsControl, kmsTarget } from '../helpers/kms.js';
 
 const target = kmsTarget();

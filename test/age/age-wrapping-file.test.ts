@@ -10,7 +10,7 @@ import { KeySource } from '../../src/auth.js';
 import { formatWrappedKeyFile, parseWrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { ageKeygen, runAge, writeText } from '../helpers/age.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const ARN1 = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const { dir } = tempDir('age-codec-');

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NUMBER = /^-?\d+(\.\d+)?$/;

@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { assertEveryCommandLine } from '../helpers/command-line.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const SECRET = 'hunter2-fuzz-value';
 const PASSWORD = 'pw-fuzz-12345';

@@ -4,12 +4,12 @@
  * file untouched, including where the reference zero-pads or panics (short or over-long iv,
  * non-canonical base64) and where it is lenient in ways we are not asked to copy.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { copyVectors, tempDir, VECTORS } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -68,7 +68,7 @@ describe.each(cases)('vault with %s', (_label, content) => {
     const t = tempDir('ssclient-damaged-');
     cleanups.push(t.cleanup);
     writeFileSync(join(t.dir, 'bad.json'), content);
-    copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
+    copyVectors(t.dir, { 'k.key': '03-key-only.key' });
     return t.dir;
   }
 
@@ -108,7 +108,7 @@ describe('vault with a tampered secret MAC', () => {
     const t = tempDir('ssclient-damaged-');
     cleanups.push(t.cleanup);
     writeFileSync(join(t.dir, 'bad.json'), TAMPERED);
-    copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
+    copyVectors(t.dir, { 'k.key': '03-key-only.key' });
     const before = snapshotDir(t.dir);
     const base = ['-s', 'bad.json', '-k', 'k.key'];
     for (const command of [

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endEarlyKey, startEarlyKey } from '../../src/cli/early-key.js';
 import { derivePasswordKey } from '../../src/keys/password.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
+import { runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const PASSWORD = 'early bird password';
 

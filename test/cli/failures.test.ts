@@ -2,12 +2,12 @@
  * A failed command leaves every file as it was: bytes, mode and mtime, and no stray temp or lock
  * file (README "Exit codes"). As real processes, and in-process for the same cases.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
+import { copyVectors, tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -20,16 +20,15 @@ const PW = 'correct horse battery staple';
 function fixtureDir(): string {
   const t = tempDir('ssclient-fail-');
   cleanups.push(t.cleanup);
-  copyFileSync(join(VECTORS, '01-password-only.json'), join(t.dir, 'pw.json'));
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(t.dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
-  copyFileSync(join(VECTORS, '11-deleted.key'), join(t.dir, 'other.key'));
+  copyVectors(t.dir, {
+    'pw.json': '01-password-only.json',
+    'secrets.json': '03-key-only.json',
+    'k.key': '03-key-only.key',
+    'other.key': '11-deleted.key',
+  });
   writeFileSync(join(t.dir, 'existing.key'), 'not empty\n');
   writeFileSync(join(t.dir, 'empty.key'), '');
-  copyFileSync(
-    join(NEGATIVE, 'missing-sentinel-correct-password.json'),
-    join(t.dir, 'nosentinel.json'),
-  );
+  copyVectors(t.dir, { 'nosentinel.json': 'negative/missing-sentinel-correct-password.json' });
   mkdirSync(join(t.dir, 'd'));
   return t.dir;
 }

@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runCli, runProcess, spawnCommand } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { spawnCommand } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

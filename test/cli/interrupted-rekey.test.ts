@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySource } from '../../src/auth.js';
 import { rekeyVault } from '../../src/rekey/rekey.js';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { runCli, runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
+import { VECTORS } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-interrupted-rekey-');
 afterAll(() => tmp.cleanup());

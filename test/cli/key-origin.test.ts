@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeKeyFile } from '../../src/format/key-file.js';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

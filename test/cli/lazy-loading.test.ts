@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
+import { runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const TRACE = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.url));
 const DIST = pathToFileURL(fileURLToPath(new URL('../../dist/', import.meta.url))).href;

@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { tempDir } from '../helpers/cli.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/vaults.js';
+import { VECTORS } from '../helpers/vaults.js';
 
 const HOLD_LOCK = fileURLToPath(new URL('../io/hold-lock.mjs', import.meta.url));
 const tmp = tempDir('ssclient-lock-wait-');

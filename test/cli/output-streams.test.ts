@@ -6,9 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
-import { spawnCommand } from '../helpers/spawn.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { BIN, spawnCommand } from '../helpers/cli.js';
+import { VECTORS } from '../helpers/vaults.js';
 
 const GET_BIG = [
   '-s',

@@ -9,8 +9,9 @@ import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { BIN, runProcess, tempDir } from '../helpers/cli.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { BIN, runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
+import { VECTORS } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-pipes-');
 afterAll(() => tmp.cleanup());

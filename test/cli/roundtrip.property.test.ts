@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const scratch = tempDir('ssclient-prop-');
 afterAll(() => scratch.cleanup());

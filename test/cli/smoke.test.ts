@@ -1,6 +1,7 @@
 /** A first end-to-end pass over the reference surface, as a real process and in-process. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

@@ -3,14 +3,12 @@
  * "Differences from the reference"): all of stdin, strict UTF-8, exactly one trailing `\n` or
  * `\r\n` removed, never echoed, and never a hang. Each process has a hard timeout.
  */
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { BIN, tempDir } from '../helpers/cli.js';
+import { BIN, spawnCommand, spawnProcess } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/files.js';
-import { spawnCli, spawnCommand } from '../helpers/spawn.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { copyVectors, KEY_ONLY, tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -20,8 +18,7 @@ afterEach(() => {
 function keyVault(): string {
   const t = tempDir('ssclient-stdin-');
   cleanups.push(t.cleanup);
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(t.dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
+  copyVectors(t.dir, KEY_ONLY);
   return t.dir;
 }
 
@@ -59,7 +56,11 @@ describe('set NAME reads the value from stdin', () => {
     ['a lone newline gives the empty value', '\n', ''],
   ])('%s', async (_label, input, expected) => {
     const dir = keyVault();
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v'], { cwd: dir, input, timeoutMs: 15_000 });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v'], {
+      cwd: dir,
+      input,
+      timeoutMs: 15_000,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(''); // never echoed
@@ -69,7 +70,7 @@ describe('set NAME reads the value from stdin', () => {
   it('1 MiB of stdin without a newline arrives whole', async () => {
     const dir = keyVault();
     const big = Buffer.alloc(1024 * 1024, '0123456789abcdef');
-    const r = await spawnCli(['-k', 'k.key', 'set', 'big'], { cwd: dir, input: big });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'big'], { cwd: dir, input: big });
     expect(r.code).toBe(0);
     expect(Buffer.from((await stored(dir, 'big'))!).equals(big)).toBe(true);
   });
@@ -77,7 +78,7 @@ describe('set NAME reads the value from stdin', () => {
   it('invalid UTF-8 is exit 1 with one line, and the vault is untouched', async () => {
     const dir = keyVault();
     const before = snapshotDir(dir);
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v'], {
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v'], {
       cwd: dir,
       input: Buffer.from([0x61, 0xff, 0x62, 0x0a]),
     });
@@ -89,7 +90,7 @@ describe('set NAME reads the value from stdin', () => {
 
   it('stdin from /dev/null ends at once: the empty value, no hang', async () => {
     const dir = keyVault();
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v'], { cwd: dir, input: null });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v'], { cwd: dir, input: null });
     expect(r.code).toBe(0);
     expect(await stored(dir, 'v')).toEqual(new Uint8Array(0));
   });
@@ -107,16 +108,19 @@ describe('set NAME reads the value from stdin', () => {
 
   it('a VALUE argument wins: stdin is not read', async () => {
     const dir = keyVault();
-    const r = await spawnCli(['-k', 'k.key', 'set', 'v', 'from-argv'], { cwd: dir, input: 'x\n' });
+    const r = await spawnProcess(['-k', 'k.key', 'set', 'v', 'from-argv'], {
+      cwd: dir,
+      input: 'x\n',
+    });
     expect(r.code).toBe(0);
     expect(Buffer.from((await stored(dir, 'v'))!).toString()).toBe('from-argv');
   });
 
   it('--password-file - and a value on stdin cannot share stdin (exit 2)', async () => {
     const dir = keyVault();
-    copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'pw.json'));
+    copyVectors(dir, { 'pw.json': '01-password-only.json' });
     const before = snapshotDir(dir);
-    const r = await spawnCli(['-s', 'pw.json', '--password-file', '-', 'set', 'v'], {
+    const r = await spawnProcess(['-s', 'pw.json', '--password-file', '-', 'set', 'v'], {
       cwd: dir,
       input: 'correct horse battery staple\n',
     });
@@ -127,9 +131,9 @@ describe('set NAME reads the value from stdin', () => {
 
   it('-p PASSWORD with the value on stdin', async () => {
     const dir = keyVault();
-    copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'pw.json'));
+    copyVectors(dir, { 'pw.json': '01-password-only.json' });
     const pw = 'correct horse battery staple';
-    const r = await spawnCli(['-s', 'pw.json', '-p', pw, 'set', 'v'], {
+    const r = await spawnProcess(['-s', 'pw.json', '-p', pw, 'set', 'v'], {
       cwd: dir,
       input: 'multi\nline\n',
     });

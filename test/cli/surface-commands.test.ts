@@ -3,13 +3,13 @@
  * codes, --debug, and no secret in any message. Each case in-process and as a real process
  * (test/helpers/surface.ts).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
 import { both, cleanUp, cleanups, expectRun, open, PW, type Run } from '../helpers/surface.js';
 import { SEALED_EMPTY_EXTRA } from '../helpers/sealed-docs.js';
-import { NEGATIVE, VECTORS } from '../helpers/vectors.js';
+import { copyVectors, tempDir, VECTORS } from '../helpers/vaults.js';
 
 afterEach(cleanUp);
 
@@ -126,8 +126,10 @@ describe('set, get, delete/remove, export-key', () => {
   it('set and delete keep the vault iv, the sentinel and every other secret byte for byte', async () => {
     const t = tempDir('ssclient-surface-');
     cleanups.push(t.cleanup);
-    copyFileSync(join(VECTORS, '05-unicode-values.json'), join(t.dir, 'secrets.json'));
-    copyFileSync(join(VECTORS, '05-unicode-values.key'), join(t.dir, 'k.key'));
+    copyVectors(t.dir, {
+      'secrets.json': '05-unicode-values.json',
+      'k.key': '05-unicode-values.key',
+    });
     type Doc = { iv: string; sentinel: unknown; secrets: Record<string, { iv: string }> };
     const read = () => JSON.parse(readFileSync(join(t.dir, 'secrets.json'), 'utf8')) as Doc;
     const before = read();
@@ -154,10 +156,7 @@ describe('set, get, delete/remove, export-key', () => {
   it('set with the right password on a vault without a sentinel adds one', async () => {
     const t = tempDir('ssclient-surface-');
     cleanups.push(t.cleanup);
-    copyFileSync(
-      join(NEGATIVE, 'missing-sentinel-correct-password.json'),
-      join(t.dir, 'secrets.json'),
-    );
+    copyVectors(t.dir, { 'secrets.json': 'negative/missing-sentinel-correct-password.json' });
     expect(runProcess(['-p', PW, 'set', 'added', 'yes'], { cwd: t.dir }).code).toBe(0);
     expect(JSON.parse(readFileSync(join(t.dir, 'secrets.json'), 'utf8')).sentinel).toBeTruthy();
     expect((await open(t.dir, 'secrets.json', { password: PW })).added).toBe('yes');

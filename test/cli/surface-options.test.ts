@@ -4,11 +4,9 @@
  * order, version and help. Each case in-process and as a real process (test/helpers/surface.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { BIN, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runProcess } from '../helpers/cli.js';
 import {
   both,
   cleanUp,
@@ -21,7 +19,7 @@ import {
   NO_AUTH,
   PW,
 } from '../helpers/surface.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { copyVectors, tempDir } from '../helpers/vaults.js';
 
 afterEach(cleanUp);
 
@@ -229,7 +227,7 @@ describe('where the key comes from, and precedence', () => {
     );
     const t = tempDir('ssclient-surface-');
     cleanups.push(t.cleanup);
-    copyFileSync(join(VECTORS, '15-empty-password.json'), join(t.dir, 'secrets.json'));
+    copyVectors(t.dir, { 'secrets.json': '15-empty-password.json' });
     const r = runProcess(['get', 'k'], { cwd: t.dir, env: { SSCLIENT_PASSWORD: '' } });
     expect([r.code, r.stdout]).toEqual([0, 'empty password works headless\n']);
     const p = runProcess(['-p', '', 'get', 'k'], { cwd: t.dir });

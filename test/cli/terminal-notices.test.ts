@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
-import { tempDir } from '../helpers/cli.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/vaults.js';
+import { VECTORS } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

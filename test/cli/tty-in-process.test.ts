@@ -1,17 +1,17 @@
 /**
  * Terminal behaviour in-process, with scripted prompt answers (the real terminal is in
- * pty.test.ts): on a terminal `-p` takes no value and prompts, password mode is the default,
- * `create` asks twice with the 8-byte rule, `set NAME` asks `Value:`, overwrites ask `[y/n]`,
- * and nothing prompts when the key comes from -k or the environment.
+ * test/pty/prompts.test.ts): on a terminal `-p` takes no value and prompts, password mode is
+ * the default, `create` asks twice with the 8-byte rule, `set NAME` asks `Value:`, overwrites
+ * ask `[y/n]`, and nothing prompts when the key comes from -k or the environment.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { runCli } from '../helpers/cli.js';
+import { copyVectors, tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -23,9 +23,11 @@ const PW = 'correct horse battery staple';
 function dir(): string {
   const t = tempDir('ssclient-tty-');
   cleanups.push(t.cleanup);
-  copyFileSync(join(VECTORS, '01-password-only.json'), join(t.dir, 'pw.json'));
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(t.dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
+  copyVectors(t.dir, {
+    'pw.json': '01-password-only.json',
+    'secrets.json': '03-key-only.json',
+    'k.key': '03-key-only.key',
+  });
   return t.dir;
 }
 

@@ -22,7 +22,8 @@ import {
   type WrappedKeyOptions,
 } from '../../src/index.js';
 import { ageKeygen, writeText } from '../helpers/age.js';
-import { BIN, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 import { kmsTarget } from '../helpers/kms.js';
 
 const RUNS = 32;

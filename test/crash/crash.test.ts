@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { mapLimit, runNode, runSsclient } from '../helpers/run-node.js';
+import { mapLimit, spawnCommand, spawnProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const SAVE_LOOP = fileURLToPath(new URL('./save-loop.mjs', import.meta.url));
 const UPDATE_WORKER = fileURLToPath(new URL('./update-worker.mjs', import.meta.url));
@@ -162,7 +162,10 @@ describe('concurrency (spec/format.md §8: locked read-modify-write)', () => {
     const path = await newVault(dir);
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, id) =>
-        runNode([UPDATE_WORKER, path, KEY_HEX, String(id), '25'], { cwd: dir, timeoutMs: 120_000 }),
+        spawnCommand(process.execPath, [UPDATE_WORKER, path, KEY_HEX, String(id), '25'], {
+          cwd: dir,
+          timeoutMs: 120_000,
+        }),
       ),
     );
     for (const r of results)
@@ -199,10 +202,13 @@ describe('concurrency through the CLI', () => {
         const out = [];
         for (let i = 0; i < 3; i++) {
           out.push(
-            await runSsclient(['-s', path, '-k', keyFile, 'set', `cli-${id}-${i}`, `v${id}.${i}`], {
-              cwd: dir,
-              timeoutMs: 60_000,
-            }),
+            await spawnProcess(
+              ['-s', path, '-k', keyFile, 'set', `cli-${id}-${i}`, `v${id}.${i}`],
+              {
+                cwd: dir,
+                timeoutMs: 60_000,
+              },
+            ),
           );
         }
         return out;

@@ -23,8 +23,9 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { BIN, tempDir } from '../helpers/cli.js';
-import { mapLimit } from '../helpers/run-node.js';
+import { BIN } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
+import { mapLimit } from '../helpers/cli.js';
 
 const SECRETS = 10_000;
 const MARK = 'PLAINTEXT-MARK-';

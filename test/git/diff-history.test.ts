@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBase64 } from '../../src/format/base64.js';
 import { parseVault } from '../../src/format/vault-codec.js';
-import { createVault, makeRepo, type Repo, setSecrets, SSCLIENT_COMMAND } from './repo.js';
+import {
+  createVault,
+  makeRepo,
+  type Repo,
+  setSecrets,
+  SSCLIENT_COMMAND,
+} from '../helpers/git-repo.js';
 
 let repo: Repo;
 beforeEach(() => {

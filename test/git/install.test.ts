@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/git/install.js';
 import { BIN } from '../helpers/cli.js';
-import { createVault, makeRepo, type Repo, setSecrets } from './repo.js';
+import { createVault, makeRepo, type Repo, setSecrets } from '../helpers/git-repo.js';
 
 let repo: Repo;
 let bin: string;

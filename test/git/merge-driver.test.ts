@@ -6,7 +6,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseVault, serializeVault } from '../../src/format/vault-codec.js';
-import { createVault, makeRepo, type Repo, setSecrets, SSCLIENT_COMMAND } from './repo.js';
+import {
+  createVault,
+  makeRepo,
+  type Repo,
+  setSecrets,
+  SSCLIENT_COMMAND,
+} from '../helpers/git-repo.js';
 
 let repo: Repo;
 beforeEach(async () => {

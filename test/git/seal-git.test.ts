@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encryptBlob, splitKey } from '../../src/vault/blob-cipher.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
 import { parseVault, serializeVault, type VaultDocument } from '../../src/format/vault-codec.js';
-import { makeRepo, type Repo, SSCLIENT_COMMAND } from './repo.js';
+import { makeRepo, type Repo, SSCLIENT_COMMAND } from '../helpers/git-repo.js';
 
 let repo: Repo;
 afterEach(() => repo.cleanup());

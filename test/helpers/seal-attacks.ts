@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { compareCodePoints } from '../../src/format/text.js';
 import { serializeVault, type VaultDocument } from '../../src/format/vault-codec.js';
-import { nameArb } from '../property/arbitraries.js';
+import { nameArb } from '../helpers/arbitraries.js';
 import {
   cloneDoc,
   lineOf,

@@ -3,12 +3,12 @@
  * as a real process (`node bin/ssclient.js`), in fresh copies of the same files; the exit code,
  * stdout and stderr must be as expected, and identical in both.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { type CliResult, runCli, runProcess, tempDir } from './cli.js';
-import { VECTORS } from './vectors.js';
+import { type CliResult, runCli, runProcess } from './cli.js';
+import { copyVectors, tempDir } from './vaults.js';
 
 /** Cleanups of the directories made so far; call {@link cleanUp} in afterEach. */
 export const cleanups: (() => void)[] = [];
@@ -30,10 +30,12 @@ export const CONFLICT = 'error: give only one of -p/--password, --password-file 
 export function fixtureDir(): string {
   const t = tempDir('ssclient-surface-');
   cleanups.push(t.cleanup);
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(t.dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
-  copyFileSync(join(VECTORS, '01-password-only.json'), join(t.dir, 'pw.json'));
-  copyFileSync(join(VECTORS, '11-deleted.key'), join(t.dir, 'other.key'));
+  copyVectors(t.dir, {
+    'secrets.json': '03-key-only.json',
+    'k.key': '03-key-only.key',
+    'pw.json': '01-password-only.json',
+    'other.key': '11-deleted.key',
+  });
   writeFileSync(join(t.dir, 'pw.txt'), `${PW}\n`);
   writeFileSync(join(t.dir, 'pw-crlf.txt'), `${PW}\r\n`);
   writeFileSync(join(t.dir, 'empty.key'), '');

@@ -18,9 +18,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/index.js';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { mapLimit, type ProcessResult, runSsclient } from '../helpers/run-node.js';
-import { FIXTURES } from '../helpers/vectors.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
+import { mapLimit, type ProcessResult, spawnProcess as runSsclient } from '../helpers/cli.js';
+import { FIXTURES } from '../helpers/vaults.js';
 
 const HOSTILE = join(FIXTURES, 'hostile');
 const tmp = tempDir('ssclient-hostile-args-');

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { SecretsManager as NeoSecretsManager } from '@neosmart/securestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/index.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
-import { manifests, VECTORS } from '../helpers/vectors.js';
+import { runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
+import { manifests, VECTORS } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-interop-seal-');
 afterAll(() => tmp.cleanup());

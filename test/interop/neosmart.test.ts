@@ -19,8 +19,7 @@ import {
 } from '@neosmart/securestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AuthOptions, KeySource, SecretsManager } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { manifests, VECTORS } from '../helpers/vectors.js';
+import { manifests, tempDir, VECTORS } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-interop-');
 afterAll(() => tmp.cleanup());

@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileCapped, writeFileAtomic } from '../../src/io/files.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const PAUSED_WRITE = fileURLToPath(new URL('./paused-write.mjs', import.meta.url));
 const SECRET = 'S3CRET-PLAINTEXT-VALUE';

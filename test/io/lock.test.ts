@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LockHolder, withLock } from '../../src/io/lock.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const HOLD_LOCK = fileURLToPath(new URL('./hold-lock.mjs', import.meta.url));
 const tmp = tempDir('ssclient-io-lock-');

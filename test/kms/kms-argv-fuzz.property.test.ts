@@ -10,10 +10,10 @@ import fc from 'fast-check';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
 import { assertEveryCommandLine } from '../helpers/command-line.js';
 import { kmsTarget } from '../helpers/kms.js';
-import { runSsclient } from './process.js';
+import { spawnProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const target = kmsTarget();
 const SECRET = 'hunter2-kms-fuzz';
@@ -26,7 +26,7 @@ const env = (): Record<string, string> => ({ ...target.env, HOME: scratch.dir })
 beforeAll(async () => {
   mkdirSync(template);
   const ok = async (argv: string[]): Promise<void> => {
-    const r = await runSsclient(argv, { cwd: template, env: env() });
+    const r = await spawnProcess(argv, { cwd: template, env: env() });
     if (r.code !== 0) throw new Error(`setup: ssclient ${argv.join(' ')}: ${r.stderr}`);
   };
   await ok(['create', '--kms', target.key1, '--export-key', 'plain.key']);
@@ -105,7 +105,7 @@ describe('any KMS command line (fast-check, real processes)', () => {
       template,
       scratch: scratch.dir,
       argv,
-      run: (argv, cwd) => runSsclient(argv, { cwd, env: env(), timeoutMs: 60_000 }),
+      run: (argv, cwd) => spawnProcess(argv, { cwd, env: env(), timeoutMs: 60_000 }),
       documented: DOCUMENTED,
       secret: SECRET,
       numRuns: 60,

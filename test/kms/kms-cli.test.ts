@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KmsWrapping, WrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, spawnProcess } from '../helpers/cli.js';
 import { kmsTarget, parseKmsOnly } from '../helpers/kms.js';
-import { runSsclient } from './process.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const target = kmsTarget();
 const BLOCK_SDK = fileURLToPath(new URL('./hooks/block-aws-sdk.mjs', import.meta.url));
@@ -32,7 +32,7 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 const ss = (argv: string[], extra: { env?: Record<string, string>; nodeArgs?: string[] } = {}) =>
-  runSsclient(argv, {
+  spawnProcess(argv, {
     cwd: dir,
     env: extra.env ?? env,
     ...(extra.nodeArgs ? { nodeArgs: extra.nodeArgs } : {}),

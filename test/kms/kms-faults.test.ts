@@ -16,7 +16,6 @@ import {
   wrapKey as wrapAny,
 } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
-import { tempDir } from '../helpers/cli.js';
 import {
   ACCOUNT_ID,
   type Fault,
@@ -24,8 +23,9 @@ import {
   startKmsServer,
   TEST_CREDENTIALS,
 } from '../kms-server/server.js';
-import { runSsclient } from './process.js';
 import { kmsFailure, kmsOnly } from '../helpers/kms.js';
+import { spawnProcess, spawnProcess as runSsclient } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 /** wrapKey, its result typed as KMS wrappings only (it is checked to be). */
 const wrapKey = async (...args: Parameters<typeof wrapAny>) => kmsOnly(await wrapAny(...args));
@@ -109,7 +109,7 @@ describe('failover across regions', () => {
   it('an unreachable first region falls over to the second wrapping (real process)', async () => {
     await kmsVault([EU_KEY, 'alias/securestore-test-1']);
     await fault({ region: 'eu-west-1', dropConnection: true });
-    const r = await runSsclient(['-k', 'secrets.kms.json', 'get', 'db'], {
+    const r = await spawnProcess(['-k', 'secrets.kms.json', 'get', 'db'], {
       cwd: dir,
       env: childEnv,
     });
@@ -119,7 +119,7 @@ describe('failover across regions', () => {
   it('every region unreachable: exit 4, one line naming both keys', async () => {
     const { arns } = await kmsVault([EU_KEY, 'alias/securestore-test-1']);
     await fault({ dropConnection: true, operation: 'Decrypt' });
-    const r = await runSsclient(['-k', 'secrets.kms.json', 'get', 'db'], {
+    const r = await spawnProcess(['-k', 'secrets.kms.json', 'get', 'db'], {
       cwd: dir,
       env: childEnv,
     });
@@ -158,10 +158,10 @@ describe('key states', () => {
 
   it('never falls back to another key source: a password in the environment is not used', async () => {
     const password = 'correct horse battery';
-    const made = await runSsclient(['create', '-p', password], { cwd: dir, env: childEnv });
+    const made = await spawnProcess(['create', '-p', password], { cwd: dir, env: childEnv });
     expect(made.code).toBe(0);
     const { arn } = await control<{ keyId: string; arn: string }>('create-key', {});
-    const exported = await runSsclient(
+    const exported = await spawnProcess(
       ['-p', password, 'export-key', '--kms', arn, 'secrets.kms.json'],
       {
         cwd: dir,
@@ -170,7 +170,7 @@ describe('key states', () => {
     );
     expect(exported).toMatchObject({ code: 0, stdout: '' });
     await control('key-state', { key: arn, state: 'Disabled' });
-    const r = await runSsclient(['-k', 'secrets.kms.json', 'get', '--all'], {
+    const r = await spawnProcess(['-k', 'secrets.kms.json', 'get', '--all'], {
       cwd: dir,
       env: { ...childEnv, SSCLIENT_PASSWORD: password },
     });
@@ -200,7 +200,7 @@ describe('the KMS server down, slow or throttling', () => {
   it('server down, real process: exit 4, one line, no stack trace', async () => {
     await kmsVault(['alias/securestore-test-1']);
     const endpoint = `http://127.0.0.1:${await freePort()}`;
-    const r = await runSsclient(
+    const r = await spawnProcess(
       ['--kms-endpoint', endpoint, '-k', 'secrets.kms.json', 'get', 'db'],
       {
         cwd: dir,
@@ -301,7 +301,7 @@ describe('exactly one Decrypt per wrapped key file per process', () => {
     ];
     for (const [argv, stdout] of runs) {
       await control('reset-counts');
-      const r = await runSsclient(argv, { cwd: dir, env: childEnv });
+      const r = await spawnProcess(argv, { cwd: dir, env: childEnv });
       expect({ argv, code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
         argv,
         code: 0,
@@ -518,7 +518,7 @@ describe('each KMS error, as the real SDK parses it off the wire, maps to its co
 
   it('credentials the server does not know, as a real process: exit 4, one line', async () => {
     const { arns } = await kmsVault(['alias/securestore-test-1']);
-    const r = await runSsclient(['-k', 'secrets.kms.json', 'get', 'db'], {
+    const r = await spawnProcess(['-k', 'secrets.kms.json', 'get', 'db'], {
       cwd: dir,
       env: { ...childEnv, AWS_ACCESS_KEY_ID: 'AKIDINVALID000000000' },
     });
@@ -536,11 +536,11 @@ describe('concurrent edits of one wrapped key file', () => {
     const a = await control<{ arn: string }>('create-key', {});
     const b = await control<{ arn: string }>('create-key', {});
     const [ra, rb] = await Promise.all([
-      runSsclient(['kms', 'add', a.arn], { cwd: dir, env: childEnv }),
-      runSsclient(['kms', 'add', b.arn], { cwd: dir, env: childEnv }),
+      spawnProcess(['kms', 'add', a.arn], { cwd: dir, env: childEnv }),
+      spawnProcess(['kms', 'add', b.arn], { cwd: dir, env: childEnv }),
     ]);
     expect([ra.code, rb.code]).toEqual([0, 0]);
-    const list = await runSsclient(['kms', 'list', '--json'], { cwd: dir, env: childEnv });
+    const list = await spawnProcess(['kms', 'list', '--json'], { cwd: dir, env: childEnv });
     const arns = (JSON.parse(list.stdout) as { keyArn: string }[]).map((w) => w.keyArn);
     expect(arns).toHaveLength(3);
     expect(arns.slice(1).sort()).toEqual([a.arn, b.arn].sort());

@@ -20,7 +20,7 @@ import {
   type WrappedKeyFile as AnyWrappedKeyFile,
 } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 import {
   kmsFailure,
   kmsOnly,

@@ -21,7 +21,7 @@ import {
 } from '../../src/index.js';
 import type { KmsOptions } from '../../src/kms/options.js';
 import type { WrappedKeyFile } from '../../src/kms/wrapped-key-file.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 import { kmsControlAt, type KmsControl, kmsFailure, kmsOnly } from '../helpers/kms.js';
 import {
   ACCOUNT_ID,
@@ -29,7 +29,7 @@ import {
   startKmsServer,
   TEST_CREDENTIALS,
 } from '../kms-server/server.js';
-import { runSsclient } from './process.js';
+import { spawnProcess as runSsclient } from '../helpers/cli.js';
 
 let server: KmsServer;
 let control: KmsControl;

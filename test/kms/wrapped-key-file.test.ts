@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
 import { KeySource, looksLikeWrappedKey } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { tempDir } from '../helpers/cli.js';
 import { kmsOnly } from '../helpers/kms.js';
 import {
   defaultWrappedKeyPath,
@@ -21,6 +20,7 @@ import {
   type WrappedKeyFile,
   wrappingContext,
 } from '../../src/kms/wrapped-key-file.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const ARN1 = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ARN2 = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef';

@@ -10,10 +10,10 @@ import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js'
 import { openVaultAfterMerge } from '../../src/vault/secrets-manager.js';
 import { readSeal, sealGeneration } from '../../src/vault/seal.js';
 import { verifyVault } from '../../src/workflow/verify.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 import { ATTACKS, isReplay, scenarioArb } from '../helpers/seal-attacks.js';
 import { cloneDoc, lineOf, putSecret } from '../helpers/sealed-docs.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { VECTORS } from '../helpers/vaults.js';
 
 const t = tempDir('ss-seal-');
 afterAll(() => t.cleanup());

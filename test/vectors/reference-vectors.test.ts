@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseVault, serializeVault } from '../../src/format/vault-codec.js';
 import { type AuthOptions, SecretsManager } from '../../src/index.js';
-import { manifests, NEGATIVE, negativeCases, VECTORS } from '../helpers/vectors.js';
+import { manifests, NEGATIVE, negativeCases, VECTORS } from '../helpers/vaults.js';
 
 describe.each(manifests())('reference vector $vault', (m) => {
   const vaultPath = join(VECTORS, m.vault);

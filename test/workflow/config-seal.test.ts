@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readProjectConfig } from '../../src/workflow/config.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const t = tempDir('ss-config-seal-');
 afterAll(() => t.cleanup());

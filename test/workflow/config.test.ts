@@ -10,8 +10,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runProcess, tempDir } from '../helpers/cli.js';
-import { makeVault } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
+import { makeVault, tempDir } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

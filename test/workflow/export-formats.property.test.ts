@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
 import { type EnvValue, toEnvValues } from '../../src/workflow/env-values.js';
 import { dotenvQuote, formatDotenv } from '../../src/workflow/export-formats.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 import {
   pythonsWithDotenv,
   readWithNpmDotenv,
   readWithPythonDotenv,
 } from '../helpers/dotenv-readers.js';
-import { hostileText } from './helpers.js';
+import { hostileText } from '../helpers/arbitraries.js';
 
 const edge = fc.constantFrom('', ' ', '  ', '\t', '\n', '#', "'", '"', '\\', '$', '`');
 /** Hostile text, often with spaces, quotes or backslashes at either end. */

@@ -20,7 +20,7 @@ import {
   type ImportFormat,
   parseImport,
 } from '../../src/workflow/import-formats.js';
-import { hostileText } from './helpers.js';
+import { hostileText } from '../helpers/arbitraries.js';
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 const varName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,8}$/);

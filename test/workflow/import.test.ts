@@ -13,8 +13,10 @@ import { parseVault } from '../../src/format/vault-codec.js';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
 import { dotenvQuote } from '../../src/workflow/export-formats.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
-import { hostileText, KEY_BYTES, makeVault } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
+import { hostileText } from '../helpers/arbitraries.js';
+import { KEY_BYTES, makeVault } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

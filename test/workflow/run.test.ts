@@ -1,8 +1,8 @@
 /** `ssclient run` as a real process: environment, exit codes, signals, name mapping. */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, runProcess, tempDir } from '../helpers/cli.js';
-import { makeVault } from './helpers.js';
+import { BIN, runProcess } from '../helpers/cli.js';
+import { makeVault, tempDir } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runProcess, tempDir } from '../helpers/cli.js';
-import { NEGATIVE, negativeCases } from '../helpers/vectors.js';
-import { makeVault } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
+import { NEGATIVE, negativeCases, tempDir } from '../helpers/vaults.js';
+import { makeVault } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

@@ -1,13 +1,13 @@
 /** Wildcards (`get 'db:*'`, `--only`, `list`) and values from files (`set --file`, `get --output`). */
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { globToRegExp, selectNames } from '../../src/workflow/glob.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
-import { NEGATIVE } from '../helpers/vectors.js';
-import { makeVault } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
+import { copyVectors, tempDir } from '../helpers/vaults.js';
+import { makeVault } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -149,10 +149,7 @@ describe('list (keys)', () => {
   it('a vault without a sentinel: the key is checked against a secret MAC', () => {
     const t = tempDir('ssclient-list-');
     cleanup = t.cleanup;
-    copyFileSync(
-      join(NEGATIVE, 'missing-sentinel-correct-password.json'),
-      join(t.dir, 'secrets.json'),
-    );
+    copyVectors(t.dir, { 'secrets.json': 'negative/missing-sentinel-correct-password.json' });
     const ok = runProcess(['-p', 'correct horse battery staple', 'list'], { cwd: t.dir });
     expect(ok).toMatchObject({
       code: 0,

@@ -10,8 +10,8 @@
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { FIXTURES } from '../helpers/vectors.js';
+import { runCli } from '../helpers/cli.js';
+import { FIXTURES, tempDir } from '../helpers/vaults.js';
 
 const HOSTILE = join(FIXTURES, 'hostile');
 const corpus = JSON.parse(readFileSync(join(HOSTILE, 'cases.json'), 'utf8')) as {

@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { BIN, type CliResult, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, type CliResult, runProcess } from './cli.js';
+import { tempDir } from './vaults.js';
 
 /** Quotes a word for the POSIX shell that git runs drivers with. */
 export function shellQuote(word: string): string {

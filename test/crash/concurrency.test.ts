@@ -2,13 +2,12 @@
  * Writes are locked and atomic (README "Differences from the reference"): `ssclient set`
  * processes running at once all land, and the vault stays valid. The reference kept 11 of 80.
  */
-import { copyFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { tempDir } from '../helpers/cli.js';
-import { spawnCli } from '../helpers/spawn.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { copyVectors, KEY_ONLY, tempDir } from '../helpers/vaults.js';
+import { spawnProcess } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -18,8 +17,7 @@ afterEach(() => {
 function keyVault(): string {
   const t = tempDir('ssclient-conc-');
   cleanups.push(t.cleanup);
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(t.dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(t.dir, 'k.key'));
+  copyVectors(t.dir, KEY_ONLY);
   return t.dir;
 }
 
@@ -38,8 +36,8 @@ describe('concurrent ssclient set', () => {
   it('two processes at once, different names: both land', async () => {
     const dir = keyVault();
     const results = await Promise.all([
-      spawnCli(['-k', 'k.key', 'set', 'first', 'one'], { cwd: dir, timeoutMs: 30_000 }),
-      spawnCli(['-k', 'k.key', 'set', 'second', 'two'], { cwd: dir, timeoutMs: 30_000 }),
+      spawnProcess(['-k', 'k.key', 'set', 'first', 'one'], { cwd: dir, timeoutMs: 30_000 }),
+      spawnProcess(['-k', 'k.key', 'set', 'second', 'two'], { cwd: dir, timeoutMs: 30_000 }),
     ]);
     expect(results.map((r) => [r.code, r.stderr])).toEqual([
       [0, ''],
@@ -57,8 +55,11 @@ describe('concurrent ssclient set', () => {
     const dir = keyVault();
     const runs = Array.from({ length: 10 }, (_, i) =>
       i % 2 === 0
-        ? spawnCli(['-k', 'k.key', 'set', `s${i}`, `value ${i}`], { cwd: dir, timeoutMs: 45_000 })
-        : spawnCli(['-k', 'k.key', 'set', `s${i}`], {
+        ? spawnProcess(['-k', 'k.key', 'set', `s${i}`, `value ${i}`], {
+            cwd: dir,
+            timeoutMs: 45_000,
+          })
+        : spawnProcess(['-k', 'k.key', 'set', `s${i}`], {
             cwd: dir,
             input: `value ${i}\n`,
             timeoutMs: 45_000,
@@ -75,8 +76,8 @@ describe('concurrent ssclient set', () => {
   it('set and delete at once on the same vault: both take effect', async () => {
     const dir = keyVault();
     const [a, b] = await Promise.all([
-      spawnCli(['-k', 'k.key', 'delete', 'n2'], { cwd: dir, timeoutMs: 30_000 }),
-      spawnCli(['-k', 'k.key', 'set', 'added', 'yes'], { cwd: dir, timeoutMs: 30_000 }),
+      spawnProcess(['-k', 'k.key', 'delete', 'n2'], { cwd: dir, timeoutMs: 30_000 }),
+      spawnProcess(['-k', 'k.key', 'set', 'added', 'yes'], { cwd: dir, timeoutMs: 30_000 }),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(Object.keys(await contents(dir)).sort()).toEqual(['added', 'only_key']);

@@ -8,7 +8,8 @@ import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
-import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
+import { KeySource, SecretsManager } from '../../src/index.js';
+import { codeOfSync } from '../helpers/errors.js';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 1) & 0xff);
 const key = (): KeySource => KeySource.fromKey(KEY);
@@ -43,16 +44,6 @@ function flip(target: string, field: (typeof FIELDS)[number], bit: number): stri
   return out;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecureStoreError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
-
 const plain = (v: string | Uint8Array): Buffer =>
   typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
 
@@ -65,9 +56,9 @@ describe('any single flipped bit', () => {
         fc.nat(),
         async (target, field, bit) => {
           const vault = await SecretsManager.fromJSON(flip(target, field, bit), key());
-          expect(codeOf(() => vault.getBytes(target))).toBe('ERR_INTEGRITY');
-          expect(codeOf(() => vault.get(target))).toBe('ERR_INTEGRITY');
-          expect(codeOf(() => vault.getAllBytes())).toBe('ERR_INTEGRITY');
+          expect(codeOfSync(() => vault.getBytes(target))).toBe('ERR_INTEGRITY');
+          expect(codeOfSync(() => vault.get(target))).toBe('ERR_INTEGRITY');
+          expect(codeOfSync(() => vault.getAllBytes())).toBe('ERR_INTEGRITY');
           for (const [name, value] of Object.entries(VALUES)) {
             if (name !== target)
               expect(Buffer.from(vault.getBytes(name)!).equals(plain(value))).toBe(true);
@@ -87,7 +78,7 @@ describe('any single flipped bit', () => {
       for (let bit = 0; bit < bits; bit++) {
         const vault = await SecretsManager.fromJSON(flip('short', field, bit), key());
         expect(
-          codeOf(() => vault.getBytes('short')),
+          codeOfSync(() => vault.getBytes('short')),
           `${field} bit ${bit}`,
         ).toBe('ERR_INTEGRITY');
         vault.close();
@@ -138,9 +129,9 @@ describe('a blob with a valid MAC but malformed PKCS#7 padding', () => {
       .replace(old.hmac, blob.hmac)
       .replace(old.payload, blob.payload);
     const vault = await SecretsManager.fromJSON(forged, key());
-    expect(codeOf(() => vault.get('short'))).toBe('ERR_INTEGRITY');
-    expect(codeOf(() => vault.getBytes('short'))).toBe('ERR_INTEGRITY');
-    expect(codeOf(() => vault.getAllBytes())).toBe('ERR_INTEGRITY');
+    expect(codeOfSync(() => vault.get('short'))).toBe('ERR_INTEGRITY');
+    expect(codeOfSync(() => vault.getBytes('short'))).toBe('ERR_INTEGRITY');
+    expect(codeOfSync(() => vault.getAllBytes())).toBe('ERR_INTEGRITY');
     expect(vault.get('block')).toBe(VALUES.block);
     vault.close();
   });

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
 import { fastPathArgs, usesWrappedKey } from '../../src/cli/entry.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runCli, runProcess } from '../helpers/cli.js';
 import { PtySession } from '../helpers/pty.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { copyVectors, KEY_ONLY, tempDir } from '../helpers/vaults.js';
 
 describe('fastPathArgs: which arguments take the fast path', () => {
   const yes: [string[], Record<string, string | boolean>, string][] = [
@@ -511,8 +511,7 @@ describe('the fast path on a real terminal (tmux)', () => {
     const t = tempDir('ssclient-fast-pty-');
     dir = t.dir;
     cleanup = t.cleanup;
-    copyFileSync(join(VECTORS, '03-key-only.json'), join(dir, 'secrets.json'));
-    copyFileSync(join(VECTORS, '03-key-only.key'), join(dir, 'k.key'));
+    copyVectors(dir, KEY_ONLY);
   });
   afterAll(() => {
     for (const s of sessions) s.kill();

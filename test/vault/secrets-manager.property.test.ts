@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { nameArb, utf8Sorted, type Value, valueArb } from './arbitraries.js';
+import { nameArb, utf8Sorted, type Value, valueArb } from '../helpers/arbitraries.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-model-');
 afterAll(() => tmp.cleanup());

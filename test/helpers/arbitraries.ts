@@ -1,4 +1,4 @@
-/** fast-check arbitraries shared by the property tests: secret names and values. */
+/** fast-check arbitraries shared by the property tests: secret names and values, hostile text. */
 import fc from 'fast-check';
 
 /** Names the reference treats as plain strings but JavaScript objects do not (spec/format.md §5). */
@@ -77,3 +77,64 @@ export const bigValueArb: fc.Arbitrary<Value> = fc.oneof(
 export function utf8Sorted(names: Iterable<string>): string[] {
   return [...names].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 }
+
+/** Characters that break naive quoting, and some that break naive Unicode handling. */
+export const HOSTILE_PIECES = [
+  "'",
+  '"',
+  '$',
+  '`',
+  '\\',
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  ' ',
+  '#',
+  '=',
+  ',',
+  '$(id)',
+  '${HOME}',
+  "'\\''",
+  '\\n',
+  '\\"',
+  '!',
+  '*',
+  '~',
+  '-',
+  '+',
+  '@',
+  'é',
+  '😀',
+  '\u2028',
+  '\u0085',
+  '\u00a0',
+  '\ufeff',
+  '\u0001',
+  '\u007f',
+  'yes',
+  'null',
+  '0x1F',
+  '1e3',
+  ': ',
+  '- ',
+  '{}',
+  '[]',
+  '&a',
+  '*a',
+  '|',
+  '>',
+  '%',
+];
+
+const codePoint = fc
+  .integer({ min: 1, max: 0x10ffff })
+  .filter((c) => c < 0xd800 || c > 0xdfff)
+  .map((c) => String.fromCodePoint(c));
+
+/** Any text without NUL: hostile pieces, ASCII and any Unicode scalar value. */
+export const hostileText = fc
+  .array(fc.oneof(fc.constantFrom(...HOSTILE_PIECES), fc.string({ maxLength: 3 }), codePoint), {
+    maxLength: 12,
+  })
+  .map((parts) => parts.join('').replaceAll('\0', ''));

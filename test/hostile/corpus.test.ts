@@ -20,9 +20,8 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_VAULT_BYTES } from '../../src/format/vault-codec.js';
 import { SecretsManager, SecureStoreError } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { mapLimit, type ProcessResult, runNode, runSsclient } from '../helpers/run-node.js';
-import { FIXTURES } from '../helpers/vectors.js';
+import { FIXTURES, tempDir } from '../helpers/vaults.js';
+import { mapLimit, type ProcessResult, spawnCommand, spawnProcess } from '../helpers/cli.js';
 
 const HOSTILE = join(FIXTURES, 'hostile');
 
@@ -123,9 +122,9 @@ beforeAll(async () => {
   const runs = await mapLimit(corpus.cases, 4, async (c, i) => {
     const s = setups[i]!;
     const base = ['-s', s.vault, '-k', s.key];
-    const get = await runSsclient([...base, 'get', c.name], { cwd: s.dir });
+    const get = await spawnProcess([...base, 'get', c.name], { cwd: s.dir });
     const set = failsOnOpen(c)
-      ? await runSsclient([...base, 'set', 'new_name', 'new value'], { cwd: s.dir })
+      ? await spawnProcess([...base, 'set', 'new_name', 'new value'], { cwd: s.dir })
       : null;
     return { get, set };
   });
@@ -143,7 +142,9 @@ describe('the hostile corpus', () => {
   it('is exactly what make.mjs generates (the committed files are reproducible)', async () => {
     const out = tempDir('ssclient-hostile-make-');
     try {
-      const r = await runNode([join(HOSTILE, 'make.mjs'), out.dir], { cwd: out.dir });
+      const r = await spawnCommand(process.execPath, [join(HOSTILE, 'make.mjs'), out.dir], {
+        cwd: out.dir,
+      });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const list = (dir: string): string[] =>

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SecureStoreError } from '../../src/errors.js';
 import { readFileCapped } from '../../src/io/files.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-read-');
 afterAll(() => tmp.cleanup());

@@ -24,10 +24,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Blob } from '../../src/format/blob.js';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { VersionDecryptor } from '../../src/git/reveal.js';
-import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
+import { KeySource, SecretsManager } from '../../src/index.js';
 import { UMASK_SETTABLE } from '../helpers/files.js';
-import { NEGATIVE } from '../helpers/vectors.js';
+import { NEGATIVE, tempDir } from '../helpers/vaults.js';
+import { codeOf } from '../helpers/errors.js';
 
 const tmp = tempDir('ssclient-manager-');
 afterAll(() => tmp.cleanup());
@@ -43,16 +43,6 @@ const KEY_A = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const KEY_B = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
 const keyA = (): KeySource => KeySource.fromKey(KEY_A);
 const keyB = (): KeySource => KeySource.fromKey(KEY_B);
-
-async function codeOf(fn: () => unknown): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof SecureStoreError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 /** Bytes and mtime of a file, to show that it was not touched. */
 function fingerprint(path: string): { bytes: Buffer; mtimeMs: number } {

@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { runCli, runProcess } from '../helpers/cli.js';
 import { SEALED_EMPTY_EXTRA } from '../helpers/sealed-docs.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -3,13 +3,12 @@
  * confirmation of a new password, the length rule, `[y/n]` overwrites, and colours vs NO_COLOR.
  * Typed secrets must never appear on the screen.
  */
-import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { tempDir } from '../helpers/cli.js';
 import { PtySession } from '../helpers/pty.js';
-import { VECTORS } from '../helpers/vectors.js';
+import { copyVectors, KEY_ONLY, tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -30,8 +29,7 @@ function start(argv: string[], cwd: string, env?: Record<string, string>): PtySe
 
 /** A copy of the key-only vector (03) as secrets.json + k.key. */
 function keyVault(dir: string): void {
-  copyFileSync(join(VECTORS, '03-key-only.json'), join(dir, 'secrets.json'));
-  copyFileSync(join(VECTORS, '03-key-only.key'), join(dir, 'k.key'));
+  copyVectors(dir, KEY_ONLY);
 }
 
 beforeAll(() => {
@@ -107,7 +105,7 @@ describe('password prompts on a terminal', () => {
 
   it('-p on an existing vault asks once; a wrong password is exit 1 and names the file', async () => {
     const dir = setup();
-    copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'pw.json'));
+    copyVectors(dir, { 'pw.json': '01-password-only.json' });
     const good = start(['-s', 'pw.json', '-p', 'get', 'db_password'], dir);
     await good.waitFor('Password:');
     good.line('correct horse battery staple');
@@ -164,7 +162,7 @@ describe('the Value: prompt', () => {
 
   it('with -p, the password is asked first, then the value', async () => {
     const dir = setup();
-    copyFileSync(join(VECTORS, '01-password-only.json'), join(dir, 'secrets.json'));
+    copyVectors(dir, { 'secrets.json': '01-password-only.json' });
     const pty = start(['set', 'new', '-p'], dir);
     await pty.waitFor('Password:');
     pty.line('correct horse battery staple');

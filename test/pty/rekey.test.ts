@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { tempDir } from '../helpers/cli.js';
 import { PtySession } from '../helpers/pty.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

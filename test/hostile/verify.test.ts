@@ -7,8 +7,8 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
-import { FIXTURES } from '../helpers/vectors.js';
+import { runCli, runProcess } from '../helpers/cli.js';
+import { FIXTURES, tempDir } from '../helpers/vaults.js';
 
 const HOSTILE = join(FIXTURES, 'hostile');
 const corpus = JSON.parse(readFileSync(join(HOSTILE, 'cases.json'), 'utf8')) as {

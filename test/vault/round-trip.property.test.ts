@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { bigValueArb, nameArb, utf8Sorted, type Value, valueArb } from './arbitraries.js';
+import { bigValueArb, nameArb, utf8Sorted, type Value, valueArb } from '../helpers/arbitraries.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-prop-');
 afterAll(() => tmp.cleanup());

@@ -12,7 +12,8 @@ import { parseVault } from '../../src/format/vault-codec.js';
 import { KeySource } from '../../src/auth.js';
 import { rekeyVault } from '../../src/rekey/rekey.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { BIN, runCli, runProcess, tempDir } from '../helpers/cli.js';
+import { BIN, runCli, runProcess, spawnProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/vaults.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -315,23 +316,12 @@ describe('rekey', () => {
 
   it('sets running alongside a rekey in place all land, under the new key', async () => {
     await make({ keyFile: 'k.key' });
-    const spawnCli = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], { cwd: dir });
-        let stderr = '';
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        child.on('error', reject);
-        child.on('exit', (code) => {
-          clearTimeout(guard);
-          resolve({ code, stderr });
-        });
-      });
+    const inDir = (args: string[]) => spawnProcess(args, { cwd: dir, timeoutMs: 30_000 });
     const runs = await Promise.all([
-      spawnCli(['-k', 'k.key', 'set', 'c1', 'one']),
-      spawnCli(['-k', 'k.key', 'rekey', '--new-key', 'k.key']),
-      spawnCli(['-k', 'k.key', 'set', 'c2', 'two']),
-      spawnCli(['-k', 'k.key', 'set', 'c3', 'three']),
+      inDir(['-k', 'k.key', 'set', 'c1', 'one']),
+      inDir(['-k', 'k.key', 'rekey', '--new-key', 'k.key']),
+      inDir(['-k', 'k.key', 'set', 'c2', 'two']),
+      inDir(['-k', 'k.key', 'set', 'c3', 'three']),
     ]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const values = await open({ keyFile: 'k.key' });

@@ -10,9 +10,9 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { BIN, tempDir } from '../helpers/cli.js';
+import { BIN, spawnProcess } from '../helpers/cli.js';
 import { kmsControl, kmsTarget, parseKmsOnly } from '../helpers/kms.js';
-import { runSsclient } from '../kms/process.js';
+import { tempDir } from '../helpers/vaults.js';
 
 const target = kmsTarget();
 let dir: string;
@@ -30,7 +30,7 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 const ss = (argv: string[], extra: Record<string, string> = {}) =>
-  runSsclient(argv, { cwd: dir, env: { ...env, ...extra } });
+  spawnProcess(argv, { cwd: dir, env: { ...env, ...extra } });
 const path = (name: string) => join(dir, name);
 const SECRETS = new Map([
   ['api', 'a-1'],

@@ -10,9 +10,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, tempDir } from '../helpers/cli.js';
+import { BIN } from '../helpers/cli.js';
 import { shellQuote } from '../../src/workflow/export-formats.js';
-import { makeVault } from './helpers.js';
+import { makeVault, tempDir } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

@@ -1,6 +1,6 @@
 /**
  * KMS failures → error codes, messages and exit codes. The only tests with a stand-in KMS client
- * (KmsOptions.client): every case here is also reachable over HTTP, and test/kms/*.integration
+ * (KmsOptions.client): every case here is also reachable over HTTP, and test/kms/kms-*.test.ts
  * tests run the real SDK against the local KMS server.
  */
 import { describe, expect, it } from 'vitest';

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeKeyFile, encodeKeyFile } from '../../src/format/key-file.js';
 import { type AuthOptions, KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
 import { UMASK_SETTABLE } from '../helpers/files.js';
-import { manifests, VECTORS } from '../helpers/vectors.js';
+import { manifests, tempDir, VECTORS } from '../helpers/vaults.js';
+import { codeOf } from '../helpers/errors.js';
 
 const tmp = tempDir('ssclient-keyfiles-');
 afterAll(() => tmp.cleanup());
@@ -21,16 +21,6 @@ const tempPath = (name: string): string => join(tmp.dir, `${counter++}-${name}`)
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => 255 - i * 5);
 const B64 = Buffer.from(KEY).toString('base64');
 const PEM = `-----BEGIN PRIVATE KEY-----\n${B64}\n-----END PRIVATE KEY-----\n`;
-
-async function codeOf(fn: () => unknown): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof SecureStoreError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('key file codec', () => {
   it('writes the 99-byte PEM form', () => {

@@ -10,8 +10,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySource } from '../../src/auth.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
-import { runCli, runProcess, tempDir } from '../helpers/cli.js';
-import { type Manifest, manifests, NEGATIVE, negativeCases, VECTORS } from '../helpers/vectors.js';
+import { runCli, runProcess } from '../helpers/cli.js';
+import {
+  type Manifest,
+  manifests,
+  NEGATIVE,
+  negativeCases,
+  tempDir,
+  VECTORS,
+} from '../helpers/vaults.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseVault } from '../../src/format/vault-codec.js';
 import { type AuthOptions, KeySource, SecretsManager } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { manifests, VECTORS } from '../helpers/vectors.js';
+import { manifests, tempDir, VECTORS } from '../helpers/vaults.js';
 
 const tmp = tempDir('ssclient-canonical-');
 afterAll(() => tmp.cleanup());

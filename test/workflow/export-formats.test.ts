@@ -18,8 +18,9 @@ import {
   formatShell,
   formatYaml,
 } from '../../src/workflow/export-formats.js';
-import { runProcess, tempDir } from '../helpers/cli.js';
-import { hostileText, makeVault } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
+import { hostileText } from '../helpers/arbitraries.js';
+import { makeVault, tempDir } from '../helpers/vaults.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
