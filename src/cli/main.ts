@@ -228,7 +228,10 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // `run ls -la` gets its `--` suggestion; any other unknown word is not shown.
-      outputError: (s, write) => write(hideArgumentWords(errorLine(s, args, program))),
+      outputError: (s, write) => {
+        const line = errorLine(s, args, program);
+        write(line === s ? hideArgumentWords(s) : line);
+      },
     })
     .showSuggestionAfterError(true)
     .helpCommand('help [command]', 'show help for a command')

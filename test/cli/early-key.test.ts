@@ -112,7 +112,7 @@ describe('the early password key', () => {
     expect(wrong).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: `error: wrong password for ${join(project, 'named.json')} (password does not open it)\n`,
+      stderr: `error: wrong password for ${join(project, 'named.json')} (password does not open it); the password came from -p ("ssclient config" shows where each setting comes from)\n`,
     });
   });
 });

@@ -76,9 +76,9 @@ Documentation: ${DOCS}/cli.md (every command, option and exit code);
       "error: unknown option '-U' for run: put -- before the program and its arguments: ssclient -k k.key run --only 'db:*' -- psql -U 'my user'\n",
     );
     expect(withOptions.code).toBe(2);
-    // Other unknown options are commander's message, as before.
+    // Other unknown options are not quoted (issue 14 item 2: the word may be a secret).
     expect((await runCli(['list', '--nope'], { cwd })).stderr).toBe(
-      "error: unknown option '--nope'\n",
+      'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)\n',
     );
   });
 });

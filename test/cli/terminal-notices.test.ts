@@ -123,7 +123,7 @@ describe('set on a terminal checks the key before asking for the value', () => {
     expect(r).toEqual({
       code: 1,
       stdout: '',
-      stderr: `error: wrong password for ${join(cwd, 'pw.json')} (password does not open it)\n`,
+      stderr: `error: wrong password for ${join(cwd, 'pw.json')} (password does not open it); the password came from the prompt ("ssclient config" shows where each setting comes from)\n`,
       prompts: ['Password:'],
     });
     expect(readFileSync(join(cwd, 'pw.json'))).toEqual(before);

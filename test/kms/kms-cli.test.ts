@@ -296,7 +296,7 @@ describe('ssclient kms list | add | remove | rewrap', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([
       1,
       '',
-      'error: key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added\n',
+      'error: key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added; the key came from -p ("ssclient config" shows where each setting comes from)\n',
     ]);
     expect(readFileSync(join(dir, 'secrets.kms.json'))).toEqual(before);
   });
