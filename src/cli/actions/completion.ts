@@ -305,7 +305,9 @@ async function secretNames(ctx: Context, store: string | undefined): Promise<str
  * (`raw` without `word`) is taken off the front of each candidate.
  */
 function forBash(values: readonly string[], raw: string, word: string | undefined): string[] {
-  const piece = word ?? raw;
+  // Right after a ":" or "=", bash's COMP_WORDS holds that character as a word of its own while
+  // readline replaces nothing yet (the text after it, empty).
+  const piece = word === undefined ? raw : /^[:=]+$/.test(word) ? '' : word;
   const before = raw.endsWith(piece) ? raw.slice(0, raw.length - piece.length) : '';
   return values
     .map((v) => v.replace(/[^A-Za-z0-9_./:=@%+,^\u0080-\u{10FFFF}-]/gu, '\\$&'))

@@ -3,8 +3,9 @@
  * (src/cli/actions/completion.ts). The bash script is sourced in a real `bash --norc` and its
  * function driven as readline drives it (COMP_WORDS, COMP_CWORD, COMP_LINE, COMP_POINT); the
  * completions are read from COMPREPLY. Each query runs the real ssclient process through a
- * `ssclient` on PATH. zsh and fish are not installed on this machine: their scripts are checked
- * for shape only, and the query's answer for them is checked as a process.
+ * `ssclient` on PATH. Then Tab is pressed in real interactive bash and zsh (tmux), and fish is
+ * asked with `complete -C`; zsh and fish are installed by .ci/run, and those tests are skipped
+ * where a machine lacks them (the scripts' shape and the query's answers are checked anyway).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -66,7 +67,7 @@ function bashComplete(
     '_ssclient_complete',
     'for c in "${COMPREPLY[@]}"; do printf "R%s\\0" "$c"; done',
     // what the shell makes of each candidate typed after the rest of the word
-    `prefix=${q(line.slice(0, line.length - (words[words.length - 1] ?? '').length))}`,
+    `prefix=${q(replacedFrom(line, words[words.length - 1] ?? ''))}`,
     'for c in "${COMPREPLY[@]}"; do eval "set -- ${prefix}${c}"; printf "P%s\\0" "${!#}"; done',
   ].join('\n');
   const res = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
@@ -82,6 +83,11 @@ function bashComplete(
     parsed: items.filter((s) => s.startsWith('P')).map((s) => s.slice(1)),
     stderr: res.stderr,
   };
+}
+
+/** The line before what readline replaces: nothing after a lone ":" or "=" word. */
+function replacedFrom(line: string, last: string): string {
+  return /^[:=]+$/.test(last) ? line : line.slice(0, line.length - last.length);
 }
 
 describe('bash completion in a real bash', () => {
@@ -131,6 +137,9 @@ describe('bash completion in a real bash', () => {
     expect(
       bashComplete('ssclient get --format y', ['ssclient', 'get', '--format', 'y']).reply,
     ).toEqual(['yaml']);
+    expect(
+      bashComplete('ssclient get --format=', ['ssclient', 'get', '--format', '=']).reply,
+    ).toEqual(GET_FORMATS);
     // bash splits --format=s at "=" (COMP_WORDBREAKS): the reply replaces only "s"
     expect(
       bashComplete('ssclient get --format=s', ['ssclient', 'get', '--format', '=', 's']).reply,
@@ -159,10 +168,14 @@ describe('bash completion in a real bash', () => {
     expect(bashComplete('ssclient get my\\ n', ['ssclient', 'get', 'my\\ n']).reply).toEqual([
       'my\\ name',
     ]);
-    // bash splits a:b at ":" (COMP_WORDBREAKS): the reply replaces only what follows it
+    // bash splits a:b at ":" (COMP_WORDBREAKS): the reply is what follows it
     const colon = bashComplete('ssclient get a:', ['ssclient', 'get', 'a', ':']);
-    expect(colon.reply).toEqual([':b']);
+    expect(colon.reply).toEqual(['b']);
     expect(colon.parsed).toEqual(['a:b']);
+    expect(bashComplete('ssclient get a:', ['ssclient', 'get', 'a:']).reply).toEqual(['a:b']);
+    const after = bashComplete('ssclient get a:b', ['ssclient', 'get', 'a', ':', 'b']);
+    expect(after.reply).toEqual(['b']);
+    expect(after.parsed).toEqual(['a:b']);
     // only the first argument of set is a name; its value completes nothing
     expect(bashComplete('ssclient set alpha ', ['ssclient', 'set', 'alpha', '']).reply).toEqual([]);
   });
@@ -226,6 +239,107 @@ describe('bash completion in a real bash', () => {
     expect(bashComplete('ssclient import oth', ['ssclient', 'import', 'oth']).reply).toEqual([
       'other.json',
     ]);
+  });
+});
+
+/** Whether `shell` is installed (zsh and fish are added by .ci/run; a bare machine may lack them). */
+function has(shell: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
+}
+
+/**
+ * An interactive shell in tmux (its own server socket): `line` is typed, Tab pressed, and the
+ * screen read until it shows `want`. Every wait is bounded.
+ */
+async function pressTab(
+  command: string,
+  setup: string[],
+  typed: string,
+  want: string | RegExp,
+): Promise<string> {
+  const socket = `ssclient-completion-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  const screen = () => tmux('capture-pane', '-p', '-t', '0');
+  const waitFor = async (what: string | RegExp) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const now = screen();
+      if (typeof what === 'string' ? now.includes(what) : what.test(now)) return now;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(what)}:\n${now}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  tmux(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-x',
+    '150',
+    '-y',
+    '30',
+    `cd ${q(dir)} && env -i PATH=${q(`${binDir}:${process.env.PATH}`)} HOME=${q(dir)} TERM=xterm ${command}`,
+  );
+  try {
+    for (const line of setup) {
+      tmux('send-keys', '-t', '0', '-l', line);
+      tmux('send-keys', '-t', '0', 'Enter');
+    }
+    tmux('send-keys', '-t', '0', '-l', 'echo READY');
+    tmux('send-keys', '-t', '0', 'Enter');
+    await waitFor(/^READY$/m);
+    tmux('send-keys', '-t', '0', '-l', typed);
+    tmux('send-keys', '-t', '0', 'Tab');
+    return await waitFor(want);
+  } finally {
+    tmux('kill-server');
+  }
+}
+
+/** A screen line that is exactly `text` (tmux drops the space the shell added after a word). */
+const screenLine = (text: string) =>
+  new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm');
+
+describe('completion on a real terminal (Tab pressed in tmux)', () => {
+  it('bash inserts the escaped name, and completes after a colon', async () => {
+    const bash = 'bash --norc --noprofile -i';
+    const setup = ["PS1='$ '", 'source <(ssclient completion bash)'];
+    await pressTab(bash, setup, 'ssclient get my', screenLine('$ ssclient get my\\ name'));
+    await pressTab(bash, setup, 'ssclient get a:', screenLine('$ ssclient get a:b'));
+    await pressTab(
+      bash,
+      setup,
+      'ssclient get --format=y',
+      screenLine('$ ssclient get --format=yaml'),
+    );
+  });
+
+  it.skipIf(!has('zsh'))('zsh, with compinit, completes names and --format values', async () => {
+    const zsh = 'zsh -f -i';
+    const setup = [
+      "PS1='$ '",
+      'autoload -U compinit && compinit -u -D',
+      'source <(ssclient completion zsh)',
+    ];
+    await pressTab(zsh, setup, 'ssclient get my', screenLine('$ ssclient get my\\ name'));
+    const formats = await pressTab(zsh, setup, 'ssclient get --format ', /csv +dotenv +json/);
+    expect(formats).toMatch(/csv +dotenv +json +shell +text +yaml/);
+    await pressTab(zsh, setup, 'ssclient kms a', screenLine('$ ssclient kms add'));
+  });
+
+  it.skipIf(!has('fish'))('fish lists names, subcommands and values (complete -C)', () => {
+    const fish = (line: string) =>
+      execFileSync(
+        'fish',
+        ['--no-config', '-c', `ssclient completion fish | source; complete -C ${q(line)}`],
+        { cwd: dir, env: { PATH: `${binDir}:${process.env.PATH}`, HOME: dir }, encoding: 'utf8' },
+      );
+    expect(fish('ssclient get ')).toBe("a:b\nalpha\nbeta\nd$x\nit's\nmy name\n");
+    expect(fish('ssclient git i')).toBe('install\n');
+    expect(fish('ssclient get --format y')).toBe('yaml\n');
+    expect(fish('ssclient -s oth')).toBe('other.json\n');
+    expect(fish('ssclient -s missing.json get ')).toBe('');
   });
 });
 
