@@ -36,22 +36,18 @@ export async function answerCompletion(
   try {
     const tokens = tokenizeLine(line);
     const plan = planCompletion(program, tokens.words, tokens.current.text);
-    let values: readonly string[];
     if (plan.kind === 'files') {
       answer = 'files\n';
-      ctx.io.stdout.write(answer);
-      return;
-    } else if (plan.kind === 'secrets') {
-      values = await secretNames(ctx, plan.store);
     } else {
-      values = plan.values;
+      const values = plan.kind === 'secrets' ? await secretNames(ctx, plan.store) : plan.values;
+      // A candidate is one line: a name holding a control character cannot be one.
+      const matching = values.filter(
+        (v) => v.startsWith(tokens.current.text) && !/[\0-\x1f\x7f]/.test(v),
+      );
+      const shown =
+        shell === 'bash' ? bashCandidates(matching, tokens.current.raw, word) : matching;
+      answer = `words\n${shown.map((v) => `${v}\n`).join('')}`;
     }
-    const matching = values.filter(
-      (v) => v.startsWith(tokens.current.text) && !/[\0-\x1f\x7f]/.test(v),
-    );
-    answer = `words\n${(shell === 'bash' ? forBash(matching, tokens.current.raw, word) : matching)
-      .map((v) => `${v}\n`)
-      .join('')}`;
   } catch {
     return; // print nothing: the shell then offers nothing
   }
@@ -304,7 +300,11 @@ async function secretNames(ctx: Context, store: string | undefined): Promise<str
  * begins after the last `:` or `=` (COMP_WORDBREAKS), so what the line holds before that piece
  * (`raw` without `word`) is taken off the front of each candidate.
  */
-function forBash(values: readonly string[], raw: string, word: string | undefined): string[] {
+export function bashCandidates(
+  values: readonly string[],
+  raw: string,
+  word: string | undefined,
+): string[] {
   // Right after a ":" or "=", bash's COMP_WORDS holds that character as a word of its own while
   // readline replaces nothing yet (the text after it, empty).
   const piece = word === undefined ? raw : /^[:=]+$/.test(word) ? '' : word;
