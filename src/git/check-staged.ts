@@ -309,10 +309,9 @@ export async function checkStaged(options: CheckStagedOptions): Promise<Finding[
         skip.add(entry.path);
         continue;
       }
-      if (keyFileFormatOf(bytes) !== undefined) {
-        skip.add(entry.path); // a wrapped key file: meant to be committed
-        continue;
-      }
+      // A wrapped key file passes (it is meant to be committed). Registered formats are told
+      // apart by a cheap sniff (the KMS one: any JSON object), so it is not trusted to say what
+      // is not a vault, nor to spare a file the search for values: a wrapped key holds none.
       if (entry.path !== options.store && !looksLikeVault(bytes)) continue;
       vaultPaths.add(entry.path);
       skip.add(entry.path);

@@ -154,7 +154,8 @@ export function preCommitHook(command: string): string {
     '#!/bin/sh',
     HOOK_MARKER,
     '# (remove with "ssclient git uninstall --pre-commit"; skip once with git commit --no-verify)',
-    `chained="$(dirname "$0")/${CHAINED_HOOK}"`,
+    // ${0%/*}, not dirname: the hook may run with a PATH that holds little more than git.
+    `chained="\${0%/*}/${CHAINED_HOOK}"`,
     'if [ -x "$chained" ]; then',
     '  "$chained" "$@" || exit $?',
     'fi',

@@ -155,6 +155,7 @@ export async function checkStagedAction(ctx: Context, opts: CheckStagedOptions):
   const source = await keyWithoutPrompt(ctx, opts);
   let findings;
   try {
+    // A key that does not open the store is ERR_WRONG_KEY, which main explains (where it came from).
     findings = await checkStaged({
       top,
       store,
@@ -164,8 +165,6 @@ export async function checkStagedAction(ctx: Context, opts: CheckStagedOptions):
       all: opts.all === true,
       show: nameForTerminal,
     });
-  } catch (err) {
-    throw await ctx.explainKeyError(err, opts);
   } finally {
     source?.dispose();
   }
