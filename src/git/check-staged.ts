@@ -88,18 +88,30 @@ export function isBinary(bytes: Uint8Array): boolean {
   return bytes.subarray(0, BINARY_PROBE_BYTES).includes(0);
 }
 
-/** Characters that some export format escapes or quotes (dotenv, shell, YAML, CSV, JSON). */
-const ESCAPED = /[\x00-\x1f\x7f"'\\$`]/;
+/**
+ * Characters that some export format escapes or quotes (dotenv, shell, YAML, CSV, JSON): a run of
+ * a value between two of them appears as it is in every export.
+ */
+export const ESCAPED_IN_EXPORTS = /[\x00-\x1f\x7f-\x9f"'\\$`\u2028\u2029\ufeff]/;
 
 /**
  * What to look for in a staged file so as to find a secret `value` (docs/git.md "Pre-commit
  * guard"): the value itself; its JSON-escaped form; for a value that is not UTF-8, its base64
  * (how `get` prints it); and every run of the value between characters that some export format
- * escapes, so that an export quoted or escaped any way is still found. Each is trimmed of
- * whitespace at both ends and kept only when {@link MIN_VALUE_BYTES} long or more. The buffers
+ * escapes ({@link ESCAPED_IN_EXPORTS}), so that an export quoted or escaped any way is still
+ * found. None for a value shorter than {@link MIN_VALUE_BYTES} (whitespace at its ends not
+ * counted); otherwise each form is trimmed of whitespace at both ends and kept only when that
+ * long or more. The buffers
  * hold secret material: the caller zeroes them.
  */
 export function secretNeedles(value: Uint8Array): Buffer[] {
+  // The rule is on the value: its escaped forms may be longer, but a short value is short.
+  if (
+    trimAsciiSpace(Buffer.from(value.buffer, value.byteOffset, value.length)).length <
+    MIN_VALUE_BYTES
+  ) {
+    return [];
+  }
   const candidates: Buffer[] = [Buffer.from(value)];
   const text = decodeUtf8(value);
   if (text === null) {
@@ -107,8 +119,8 @@ export function secretNeedles(value: Uint8Array): Buffer[] {
   } else {
     const json = JSON.stringify(text).slice(1, -1);
     if (json !== text) candidates.push(Buffer.from(json, 'utf8'));
-    if (ESCAPED.test(text)) {
-      for (const run of text.split(new RegExp(ESCAPED.source, 'g'))) {
+    if (ESCAPED_IN_EXPORTS.test(text)) {
+      for (const run of text.split(new RegExp(ESCAPED_IN_EXPORTS.source, 'g'))) {
         candidates.push(Buffer.from(run, 'utf8'));
       }
     }
