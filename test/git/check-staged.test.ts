@@ -3,8 +3,11 @@
  * repositories in temp dirs, the real git, the real ssclient process. Every failing case also
  * asserts that no secret value reaches stdout or stderr.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeKeyFile, encodeKeyFile } from '../../src/format/key-file.js';
 import {
@@ -332,5 +335,52 @@ describe('the pieces', () => {
     ];
     expect(secretsFoundIn(Buffer.from('x=alpha-value-1 alpha-value-1'), secrets)).toEqual(['A']);
     expect(secretsFoundIn(Buffer.from('beta-value-2'), secrets)).toEqual([]);
+  });
+});
+
+describe('the pre-commit framework manifest (.pre-commit-hooks.yaml)', () => {
+  const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+  it('declares ssclient-check-staged, whose entry, run as pre-commit runs it, checks the index', () => {
+    const hooks = parseYaml(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    expect(hooks).toEqual([
+      {
+        id: 'ssclient-check-staged',
+        name: 'ssclient check-staged (no plain key files, plaintext exports or broken vaults)',
+        description: expect.any(String) as unknown,
+        entry: 'npx --no-install ssclient git check-staged',
+        language: 'system',
+        pass_filenames: false,
+        stages: ['pre-commit'],
+        minimum_pre_commit_version: '3.2.0',
+      },
+    ]);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      name: string;
+      bin: Record<string, string>;
+    };
+    expect(Object.keys(pkg.bin)).toEqual(['ssclient']);
+    // The project has this package installed, as npm links it: node_modules/<name> and .bin.
+    mkdirSync(join(repo.dir, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(ROOT, join(repo.dir, 'node_modules', pkg.name));
+    symlinkSync(
+      join('..', pkg.name, pkg.bin.ssclient!),
+      join(repo.dir, 'node_modules', '.bin', 'ssclient'),
+    );
+    repo.write('.gitignore', '/secrets.key\n/node_modules/\n');
+    repo.git(['add', '-f', 'secrets.key']);
+    const entry = (hooks[0] as { entry: string }).entry;
+    const run = spawnSync('/bin/sh', ['-c', entry], {
+      cwd: repo.dir,
+      env: { ...process.env, ...repo.env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe(`secrets.key${ESCAPE}\n`);
+    expect(run.stderr).toBe(ONE_FILE);
   });
 });
