@@ -290,6 +290,44 @@ export interface CheckStagedOptions {
  *   tree (its values could not be looked for); ERR_GIT when git fails.
  */
 export async function checkStaged(options: CheckStagedOptions): Promise<Finding[]> {
+  const source = options.source === null ? null : rememberingKeys(options.source);
+  try {
+    return await checkWith({ ...options, source });
+  } finally {
+    source?.dispose();
+  }
+}
+
+/**
+ * `source`, with each vault iv's key kept until disposed: the store in the work tree and its
+ * staged version share an iv, and are opened up to three times (values, verify, values again),
+ * which would stretch a password (or call KMS) each time. Copies are handed out; the inner
+ * source is left to its owner.
+ */
+function rememberingKeys(source: KeySource): KeySource {
+  const keys = new Map<string, Promise<Uint8Array>>();
+  const dispose = (): void => {
+    for (const key of keys.values()) key.then(zeroize, () => {});
+    keys.clear();
+  };
+  return {
+    type: source.type,
+    description: source.description,
+    async keyFor(vaultIv: Uint8Array): Promise<Uint8Array> {
+      const id = Buffer.from(vaultIv).toString('hex');
+      let key = keys.get(id);
+      if (key === undefined) {
+        key = source.keyFor(vaultIv);
+        keys.set(id, key);
+      }
+      return Uint8Array.from(await key);
+    },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+}
+
+async function checkWith(options: CheckStagedOptions): Promise<Finding[]> {
   const show = options.show ?? ((p: string) => p);
   const entries = await stagedEntries(options.top, options.all === true);
   const sizes = await blobSizes(options.top, [...new Set(entries.map((e) => e.oid))]);

@@ -59,6 +59,7 @@ function expectNoValues(r: CliResult): void {
 }
 
 const withKey = { env: { SSCLIENT_KEY: 'secrets.key' } };
+const COUNT_PBKDF2 = fileURLToPath(new URL('../helpers/count-pbkdf2.mjs', import.meta.url));
 
 describe('git check-staged in a real repository', () => {
   it('nothing staged, or only harmless changes: exit 0 and silence', () => {
@@ -163,6 +164,29 @@ describe('git check-staged in a real repository', () => {
     // No key and no prompt (stdin is not a terminal): only what needs no key is checked.
     writeFileSync(join(repo.dir, '.ssclient.json'), '{}\n');
     expect(repo.ss(['git', 'check-staged'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('with a password: one key derivation for the store and its staged version together', () => {
+    const env = { SSCLIENT_STORE: 'pw.json', SSCLIENT_PASSWORD: 'a password for check-staged' };
+    expect(repo.ss(['create'], { env }).code).toBe(0);
+    expect(repo.ss(['set', 'PW_SECRET', 'the-password-vault-secret'], { env }).code).toBe(0);
+    repo.write('pw.env', 'PW_SECRET=the-password-vault-secret\n');
+    repo.git(['add', 'pw.json', 'pw.env']);
+    const counted = join(repo.dir, '.pbkdf2-count');
+    const r = repo.ss(['git', 'check-staged'], {
+      env: {
+        ...env,
+        NODE_OPTIONS: `--import=${COUNT_PBKDF2}`,
+        COUNT_PBKDF2_FILE: counted,
+      },
+    });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout:
+        'pw.env: holds the plaintext value of secret PW_SECRET of pw.json (an export? values are not shown)\n',
+      stderr: ONE_FILE,
+    });
+    expect(readFileSync(counted, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it(`values under ${MIN_VALUE_BYTES} bytes are not looked for`, () => {
