@@ -162,14 +162,51 @@ export interface SecretNeedles {
   readonly needles: readonly Buffer[];
 }
 
-/** The secrets (by name) some of whose needles `bytes` hold. */
-export function secretsFoundIn(bytes: Uint8Array, secrets: readonly SecretNeedles[]): string[] {
-  const haystack = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const found: string[] = [];
-  for (const secret of secrets) {
-    if (secret.needles.some((n) => haystack.includes(n))) found.push(secret.name);
+/**
+ * The needles of many secrets, indexed by a hash of their first {@link MIN_VALUE_BYTES} bytes (no
+ * needle is shorter), so that a file is searched in one pass whatever the number of secrets: at
+ * each offset, one lookup, and a full comparison only on a hash match. The hash is a number, so
+ * the index holds no copy of secret bytes beyond the needles themselves.
+ */
+export class NeedleIndex {
+  readonly #byPrefix = new Map<number, { needle: Buffer; secret: number }[]>();
+
+  constructor(readonly secrets: readonly SecretNeedles[]) {
+    secrets.forEach((secret, i) => {
+      for (const needle of secret.needles) {
+        const key = prefixHash(needle, 0);
+        const list = this.#byPrefix.get(key);
+        if (list === undefined) this.#byPrefix.set(key, [{ needle, secret: i }]);
+        else list.push({ needle, secret: i });
+      }
+    });
   }
-  return found;
+
+  /** The secrets some of whose needles `bytes` hold, in the order given. */
+  find(bytes: Uint8Array): SecretNeedles[] {
+    const haystack = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const found = new Set<number>();
+    for (let at = 0; at + MIN_VALUE_BYTES <= haystack.length; at++) {
+      const list = this.#byPrefix.get(prefixHash(haystack, at));
+      if (list === undefined) continue;
+      for (const { needle, secret } of list) {
+        const end = at + needle.length;
+        if (found.has(secret) || end > haystack.length) continue;
+        if (haystack.compare(needle, 0, needle.length, at, end) === 0) found.add(secret);
+      }
+    }
+    return this.secrets.filter((_, i) => found.has(i));
+  }
+}
+
+/** A 32-bit hash of the 8 bytes at `at`. */
+function prefixHash(bytes: Buffer, at: number): number {
+  return (Math.imul(bytes.readUInt32LE(at), 0x9e3779b1) ^ bytes.readUInt32LE(at + 4)) >>> 0;
+}
+
+/** The names of the secrets some of whose needles `bytes` hold (see {@link NeedleIndex}). */
+export function secretsFoundIn(bytes: Uint8Array, secrets: readonly SecretNeedles[]): string[] {
+  return new NeedleIndex(secrets).find(bytes).map((s) => s.name);
 }
 
 /** The needles of every secret `keys` decrypt in `doc`; a secret that does not decrypt has none. */
@@ -378,15 +415,15 @@ async function checkWith(options: CheckStagedOptions): Promise<Finding[]> {
       }
     }
     if (secrets.length === 0) return findings;
+    const index = new NeedleIndex(secrets);
     for (const entry of entries) {
       if (skip.has(entry.path)) continue;
       const bytes = contents.get(entry.oid);
       if (bytes === undefined || bytes.length > MAX_SCANNED_BYTES || isBinary(bytes)) continue;
-      const names = [...new Set(secretsFoundIn(bytes, secrets))];
-      if (names.length === 0) continue;
-      const vaults = [
-        ...new Set(secrets.filter((s) => names.includes(s.name)).map((s) => s.vault)),
-      ];
+      const hits = index.find(bytes);
+      if (hits.length === 0) continue;
+      const names = [...new Set(hits.map((s) => s.name))];
+      const vaults = [...new Set(hits.map((s) => s.vault))];
       const listed = names.slice(0, 5).map(displayName).join(', ');
       const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
       findings.push({

@@ -54,6 +54,40 @@ describe('check-staged needles', () => {
     );
   });
 
+  it('the index finds exactly the secrets a plain search finds', () => {
+    const bytes = fc.uint8Array({ minLength: 0, maxLength: 24 }).map((b) => b.map((x) => x % 4));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.uint8Array({ minLength: 8, maxLength: 12 }).map((b) => b.map((x) => x % 4)),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.array(fc.oneof(bytes, fc.nat(5)), { maxLength: 6 }),
+        (values, parts) => {
+          const secrets = values.map((v, i) => ({
+            name: `S${i}`,
+            vault: 'v',
+            needles: [Buffer.from(v)],
+          }));
+          // Haystacks made of random bytes and whole values, over a four-letter alphabet, so that
+          // near misses and overlaps are common.
+          const haystack = Buffer.concat(
+            parts.map((p) =>
+              typeof p === 'number' ? Buffer.from(values[p] ?? []) : Buffer.from(p),
+            ),
+          );
+          const plain = secrets
+            .filter((s) => s.needles.some((n) => haystack.includes(n)))
+            .map((s) => s.name);
+          expect(secretsFoundIn(haystack, secrets)).toEqual(plain);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('a value without needles is looked for nowhere', () => {
     fc.assert(
       fc.property(
