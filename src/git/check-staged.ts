@@ -52,8 +52,8 @@ export interface Finding {
 
 /**
  * Whether `bytes` are a plain key file (spec/format.md §6.2): a PEM key file that decodes to a
- * 32-byte key, or exactly 32 bytes that are not printable text (a random key is, one time in
- * 10^14; a 32-byte line of text is not a key). A file of a registered key file format (a
+ * 32-byte key, or exactly 32 bytes that are not printable text (UTF-8 without control
+ * characters: a random key is that about one time in 10^12; a 32-byte line of text is no key). A file of a registered key file format (a
  * wrapped key file) is never a plain key file.
  */
 export function isPlainKeyFile(bytes: Uint8Array): boolean {
@@ -69,9 +69,10 @@ export function isPlainKeyFile(bytes: Uint8Array): boolean {
   }
 }
 
-/** ASCII letters, digits, punctuation, space, tab and line ends only. */
+/** UTF-8 text without control characters other than tab and line ends. */
 function isPrintableText(bytes: Uint8Array): boolean {
-  return bytes.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d);
+  const text = decodeUtf8(bytes);
+  return text !== null && !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/.test(text);
 }
 
 /**

@@ -320,6 +320,8 @@ describe('the pieces', () => {
     expect(isPlainKeyFile(Buffer.from(`comment\r\n  ${encodeKeyFile(key)}`))).toBe(true);
     expect(isPlainKeyFile(key)).toBe(true);
     expect(isPlainKeyFile(Buffer.from('a line of text that is 32 bytes\n'))).toBe(false);
+    expect(isPlainKeyFile(Buffer.from('naïve café, déjà vu: 32 byt\n'))).toBe(false);
+    expect(isPlainKeyFile(Buffer.from('a line of text that is 32 byte\x1b\n'))).toBe(true);
     expect(isPlainKeyFile(key.subarray(0, 31))).toBe(false);
     expect(
       isPlainKeyFile(Buffer.from('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n')),
