@@ -58,6 +58,13 @@ export function valueFromEdited(text: string, name: string, label: string): Uint
   return Uint8Array.from(decodeBase64(b64));
 }
 
+/**
+ * The first line of the dotenv text: what editing it does. It also keeps the text of an empty
+ * vault from being empty, so that an empty file always means something went wrong.
+ */
+export const DOTENV_HEADER =
+  "# ssclient edit: NAME='value' per line; a line removed removes its secret; base64:… is bytes\n";
+
 /** A name the dotenv reader reads back (import-formats.ts, `parseDotenv`). */
 const DOTENV_NAME = /^[A-Za-z_][A-Za-z0-9_.\-:/]*$/;
 
@@ -82,12 +89,12 @@ export async function formatEditable(
           `${bad.length === 1 ? 'the name' : 'the names'} ${bad.join(', ')} cannot be written in a dotenv file: edit with --format json or --format yaml`,
         );
       }
-      return shown
+      return `${DOTENV_HEADER}${shown
         .map(({ name, value }) => {
           const quoted = dotenvQuote(value);
           return `${name}=${typeof quoted === 'string' ? quoted : shellQuote(value)}\n`;
         })
-        .join('');
+        .join('')}`;
     }
     case 'json': {
       const node: JsonNode = {
