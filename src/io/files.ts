@@ -243,6 +243,19 @@ export async function removePrivateTempDir(dir: string): Promise<void> {
 }
 
 /**
+ * {@link removePrivateTempDir} at once, synchronously: for a signal handler that must not wait
+ * (`ssclient edit` told to stop while the editor still has the file open).
+ */
+export function removePrivateTempDirNow(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    return; // removed on exit by the hook at the latest (removeInFlight)
+  }
+  untrackTemp(dir);
+}
+
+/**
  * Writes `data` to a new file at `path` with mode 0600, refusing to replace anything there (for
  * files inside a directory of {@link makePrivateTempDir}).
  * @throws SecureStoreError ERR_IO

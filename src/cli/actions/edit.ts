@@ -5,8 +5,8 @@
  * The file lives in a directory of its own (0700; the file 0600) on a memory file system where
  * there is one (/dev/shm), else in TMPDIR; SSCLIENT_EDIT_DIR names another place. It is removed
  * however the command ends, also on SIGINT, SIGTERM or SIGHUP (io/files.ts makePrivateTempDir):
- * while the editor runs those signals are passed on to it (workflow/child-process.ts), and the
- * directory goes once it has ended.
+ * while the editor runs, such a signal removes it at once and is passed on to the editor
+ * (workflow/child-process.ts); ssclient ends (128 + n) when the editor has.
  *
  * If the vault changed on disk while the editor was open (its bytes under the lock differ from
  * the bytes read at the start), the edit is merged by name: it is written onto the vault as it
@@ -23,10 +23,16 @@ import {
   makePrivateTempDir,
   readFileCapped,
   removePrivateTempDir,
+  removePrivateTempDirNow,
   writePrivateFile,
 } from '../../io/files.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
-import { childEnvironment, runChild, signalExitCode } from '../../workflow/child-process.js';
+import {
+  childEnvironment,
+  FORWARDED_SIGNALS,
+  runChild,
+  signalExitCode,
+} from '../../workflow/child-process.js';
 import {
   applyEdit,
   describeEdit,
@@ -86,7 +92,7 @@ export async function editAction(ctx: Context, opts: EditOptions): Promise<void>
       const file = join(dir, `${fileStem(store)}.${EDIT_EXTENSIONS[format]}`);
       await writePrivateFile(file, written);
       for (;;) {
-        await runEditor(ctx, file, store);
+        await runEditor(ctx, dir, file, store);
         const bytes = await readFileCapped(file, MAX_VAULT_BYTES, {
           code: 'ERR_IMPORT',
           what: 'the edited secrets',
@@ -194,7 +200,7 @@ async function writeEdit(
  * so that an editor with arguments (`code -w`) works. Returns when it exits 0.
  * @throws CliError when it cannot be found (exit 2), exits non-zero (1) or is killed (128 + n).
  */
-async function runEditor(ctx: Context, file: string, store: string): Promise<void> {
+async function runEditor(ctx: Context, dir: string, file: string, store: string): Promise<void> {
   const env = ctx.io.env;
   const editor =
     env.VISUAL !== undefined && env.VISUAL.trim() !== ''
@@ -202,14 +208,38 @@ async function runEditor(ctx: Context, file: string, store: string): Promise<voi
       : env.EDITOR !== undefined && env.EDITOR.trim() !== ''
         ? env.EDITOR
         : DEFAULT_EDITOR;
-  // The editor gets the environment without SSCLIENT_PASSWORD, as `run`'s programs do.
-  const outcome = await runChild(
-    '/bin/sh',
-    ['-c', `${editor} "$@"`, editor, file],
-    childEnvironment(env, [], false).env,
-    ctx.io.cwd,
-  );
+  // SIGINT, SIGTERM or SIGHUP sent to us while the editor runs: runChild passes it on to the
+  // editor, and the plaintext goes at once, whether or not the editor ends (a shell script
+  // waiting on a child does not; vim takes SIGINT for an interrupt). We end when it does.
+  const received: NodeJS.Signals[] = [];
+  const handlers = FORWARDED_SIGNALS.map((signal) => {
+    const handler = (): void => {
+      received.push(signal);
+      removePrivateTempDirNow(dir);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  let outcome;
+  try {
+    // The editor gets the environment without SSCLIENT_PASSWORD, as `run`'s programs do.
+    outcome = await runChild(
+      '/bin/sh',
+      ['-c', `${editor} "$@"`, editor, file],
+      childEnvironment(env, [], false).env,
+      ctx.io.cwd,
+    );
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
   const nothing = `nothing was written to ${store}`;
+  const signal = received[0];
+  if (signal !== undefined) {
+    throw new CliError(
+      signalExitCode(signal),
+      `ssclient got ${signal} while the editor was open: the temporary file was removed and ${nothing}`,
+    );
+  }
   if (outcome.kind === 'exit') {
     if (outcome.code === 0) return;
     if (outcome.code === NOT_FOUND) {
