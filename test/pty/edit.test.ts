@@ -54,6 +54,13 @@ function ex(s: PtySession, command: string): void {
   s.keys('Enter');
 }
 
+/** Appends a line in vi's normal mode (vim-tiny has no `:put =`, which needs +eval). */
+function appendLine(s: PtySession, text: string): void {
+  s.keys('Escape');
+  s.type(`Go${text}`);
+  s.keys('Escape');
+}
+
 function blobs(): Map<string, unknown> {
   return parseVault(readFileSync(join(dir, 'secrets.json')), 'v').secrets as Map<string, unknown>;
 }
@@ -90,7 +97,7 @@ describe('ssclient edit with vi at a terminal', () => {
     const s = start();
     await s.waitFor("keep='k'");
     ex(s, "%s/^a=.*/a='2'/");
-    ex(s, "$put ='not a line'");
+    appendLine(s, 'not a line');
     ex(s, 'wq');
     await s.waitFor('Re-open the editor? (Y/n)');
     expect(s.screen()).toContain('error: the edited dotenv file line 5: expected = after not\n');
@@ -108,7 +115,7 @@ describe('ssclient edit with vi at a terminal', () => {
     const bytes = readFileSync(join(dir, 'secrets.json'));
     const s = start();
     await s.waitFor("keep='k'");
-    ex(s, "$put ='not a line'");
+    appendLine(s, 'not a line');
     ex(s, 'wq');
     await s.waitFor('Re-open the editor? (Y/n)');
     s.type('n');
