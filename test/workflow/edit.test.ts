@@ -261,6 +261,21 @@ describe('ssclient edit with EDITOR scripts', () => {
     expectTempGone();
   });
 
+  it('a name no dotenv line holds: refused before any file is made; json edits it', async () => {
+    await makeVault(dir, [['a b', 'x']]);
+    const marker = join(dir, 'ran');
+    let r = edit(script('ed.sh', `touch ${marker}`));
+    expect(r.stderr).toBe(
+      'error: the name "a b" cannot be written in a dotenv file: edit with --format json or --format yaml\n',
+    );
+    expect(r.code).toBe(1);
+    expect(existsSync(marker)).toBe(false);
+    expectTempGone();
+    r = edit(script('ed.sh', `sed -i 's/"a b": "x"/"a b": "y"/' "$1"`), ['--format', 'json']);
+    expect(r.stderr).toBe('Edited secrets.json: 1 changed, 0 added, 0 removed\n');
+    expect(await values()).toEqual({ 'a b': hex('y') });
+  });
+
   it('a sealed vault stays sealed, one generation on', async () => {
     const sealed = await SecretsManager.create(KeySource.fromKey(KEY_BYTES), { seal: true });
     sealed.set('a', '1');
