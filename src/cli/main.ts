@@ -7,6 +7,7 @@ import { registerAccess } from './commands/access.js';
 import { registerConfig } from './commands/config.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
+import { registerEdit } from './commands/edit.js';
 import { registerExportKey } from './commands/export-key.js';
 import { registerGet } from './commands/get.js';
 import { registerGit } from './commands/git.js';
@@ -275,6 +276,7 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
     registerVerify,
     registerConfig,
     registerImport,
+    registerEdit,
     registerKms,
     registerAccess,
     registerGit,
