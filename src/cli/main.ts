@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerAccess } from './commands/access.js';
 import { registerConfig } from './commands/config.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
 import { registerEdit } from './commands/edit.js';
@@ -283,6 +284,7 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
     registerHistory,
     registerRekey,
     registerSeal,
+    registerCompletion,
   ]) {
     register(program, ctx, bind);
   }

@@ -10,6 +10,7 @@ import { type ExportFormat, formatExport } from '../../workflow/export-formats.j
 import { selectNames } from '../../workflow/glob.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { startProgress } from '../progress.js';
 import { formatJson, formatText, formatValue, noSecretNamed, toSecretValue } from '../output.js';
 
 export interface NameOptions {
@@ -38,6 +39,8 @@ export async function getAction(
 ): Promise<void> {
   const store = ctx.storePath(opts);
   const vault = await open();
+  // After open(): a password prompt must not share its line.
+  const progress = startProgress(ctx.io, `reading ${store}`);
   let out: Uint8Array | string;
   let secrets: NamedBytes[] = [];
   try {
@@ -56,7 +59,9 @@ export async function getAction(
     } else {
       names = selectOnly(vault, opts.only, store);
     }
+    progress.phase(`decrypting ${names.length} secrets`);
     secrets = decryptSelected(vault, names, opts.only.length === 0 && name === undefined);
+    progress.phase('formatting');
     if (exact && !exportFormat) {
       const bytes = secrets[0]!.bytes;
       // With --output (a file, or "-" for stdout) one value is its exact bytes; without, it
@@ -75,6 +80,7 @@ export async function getAction(
     }
   } finally {
     vault.close();
+    progress.end();
   }
   if (opts.output === undefined || opts.output === '-') {
     // Not zeroed: a stream may still hold the bytes after write() returns.

@@ -18,6 +18,7 @@ import {
 } from '../../workflow/import-formats.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
+import { type Progress, SILENT_PROGRESS, startProgress } from '../progress.js';
 
 export interface ImportOptions extends GlobalOptions {
   format?: string;
@@ -46,14 +47,19 @@ export async function importAction(ctx: Context, file: string, opts: ImportOptio
   const store = ctx.storePath(opts);
   await ctx.requireStore(store);
   const bytes = await readInput(ctx, file);
+  // After reading: text typed into stdin on a terminal must not share a line with it.
+  const parsing = startProgress(ctx.io, `reading ${label}`);
   let secrets;
+  let skipped: string[] = [];
   try {
     const parsed = await parseImport(format, bytes, label);
-    for (const what of parsed.skipped) ctx.note(`note: skipped ${what}`);
+    skipped = parsed.skipped;
     secrets = withPrefix(parsed.secrets, opts.prefix ?? '');
   } finally {
     bytes.fill(0);
+    parsing.end();
   }
+  for (const what of skipped) ctx.note(`note: skipped ${what}`);
   const rule: ExistingRule = opts.overwrite ? 'overwrite' : opts.skipExisting ? 'skip' : 'refuse';
   try {
     if (opts.dryRun) {
@@ -74,17 +80,34 @@ export async function importAction(ctx: Context, file: string, opts: ImportOptio
       ctx.note(`${summary(plan)} (dry run: nothing was written to ${store})`);
       return;
     }
-    const plan = await ctx.update(
-      opts,
-      (vault) => {
-        const plan = planImport(vault, secrets, rule);
-        const refusal = rule === 'refuse' ? refusalOf(plan, store) : null;
-        if (refusal !== null) throw new CliError(EXIT.REFUSED, refusal);
-        applyImport(vault, secrets, plan);
-        return plan;
-      },
-      { stdinTaken },
-    );
+    // Started once the key is in hand (a password prompt must not share its line).
+    let progress: Progress = SILENT_PROGRESS;
+    let plan;
+    try {
+      plan = await ctx.update(
+        opts,
+        (vault) => {
+          progress = startProgress(ctx.io, `importing into ${store}`);
+          const plan = planImport(vault, secrets, rule);
+          const refusal = rule === 'refuse' ? refusalOf(plan, store) : null;
+          if (refusal !== null) throw new CliError(EXIT.REFUSED, refusal);
+          progress.phase(`importing into ${store}`, plan.added.length + plan.changed.length);
+          let done = 0;
+          const counted = {
+            set: (name: string, bytes: Uint8Array) => {
+              vault.set(name, bytes);
+              progress.tick(++done);
+            },
+          };
+          applyImport(counted, secrets, plan);
+          progress.phase(`writing ${store}`);
+          return plan;
+        },
+        { stdinTaken },
+      );
+    } finally {
+      progress.end();
+    }
     ctx.note(`Imported into ${store}: ${summary(plan)}`);
   } finally {
     for (const s of secrets) s.bytes.fill(0);

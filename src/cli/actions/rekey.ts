@@ -18,6 +18,7 @@ import type { Context, GlobalOptions } from '../context.js';
 import { usage } from '../exit-codes.js';
 import { ignoreKeyFile } from '../gitignore.js';
 import { NEW_PASSWORD_ENV } from '../option-values.js';
+import { startProgress } from '../progress.js';
 import { parseContextPairs } from './kms.js';
 
 export interface RekeyOptions extends GlobalOptions {
@@ -96,7 +97,14 @@ export async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> 
   }
 
   const pendingDisplay = `${display}.new`;
+  // Started once every key and password is in hand (a prompt must not share its line).
+  const progress = startProgress(ctx.io, `re-encrypting ${store}`);
   const onStep = (step: RekeyStep): void => {
+    progress.aside(() => note(step));
+    const next = { 'key-written': `writing ${store}`, 'vault-written': `verifying ${store}` };
+    if (step.step in next) progress.phase(next[step.step as keyof typeof next]);
+  };
+  const note = (step: RekeyStep): void => {
     switch (step.step) {
       case 'key-written':
         ctx.note(
@@ -116,12 +124,18 @@ export async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> 
         break;
     }
   };
+  const waiting = ctx.lockOptions(store);
+  const { onWait } = waiting;
+  const lock =
+    onWait === undefined
+      ? waiting
+      : {
+          ...waiting,
+          onWait: (holder: Parameters<typeof onWait>[0]) => progress.aside(() => onWait(holder)),
+        };
   let result;
   try {
-    result = await rekeyVault(vaultPath, oldSource, target, {
-      onStep,
-      lock: ctx.lockOptions(store),
-    });
+    result = await rekeyVault(vaultPath, oldSource, target, { onStep, lock });
   } catch (err) {
     if (isSecureStoreError(err, 'ERR_WRONG_KEY') && target.kind === 'password') {
       throw new SecureStoreError(
@@ -132,6 +146,7 @@ export async function runRekey(ctx: Context, opts: RekeyOptions): Promise<void> 
     }
     throw err;
   } finally {
+    progress.end();
     oldSource.dispose();
   }
   if (result.resumed) {

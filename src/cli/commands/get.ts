@@ -2,9 +2,10 @@
  * `get NAME`, `get --all` (spec/cli.md §2), with the export formats, wildcards and `--output`
  * of docs/workflow.md and `--rev` of docs/git.md. The body is actions/get.ts.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { WorkflowGetOptions } from '../actions/get-export.js';
 import type { Context } from '../context.js';
+import { completeValues } from '../completion-hints.js';
 import { GET_FORMATS } from '../option-values.js';
 import { collect, nameOptions, type Register } from './register.js';
 
@@ -14,7 +15,12 @@ export function registerGet(program: Command, ctx: Context, bind: Register): voi
     .argument('[name]', 'the secret name')
     .description('print a secret, or all of them with --all')
     .option('-a, --all', 'print every secret')
-    .option('--format <format>', `with --all: ${GET_FORMATS.join(', ')}`, 'json')
+    .addOption(
+      completeValues(
+        new Option('--format <format>', `with --all: ${GET_FORMATS.join(', ')}`).default('json'),
+        GET_FORMATS,
+      ),
+    )
     .option('--rev <rev>', 'read the vault as it was at this git revision (docs/git.md)')
     .option(
       '--only <pattern>',
