@@ -289,13 +289,17 @@ function readGeneration(node: JsonNode, what: () => string, bad: (what: string) 
   return value;
 }
 
+/**
+ * Canonical padded base64 of exactly 32 bytes (SHA256_BYTES): 42 characters, one whose low two
+ * bits are zero, then `=`. The same verdict as isCanonicalBase64 and a decoded length of 32, in
+ * one native match instead of a loop over 44 characters, which costs more in code run once, cold
+ * (a sealed open checks one tag per secret).
+ */
+const MAC_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
 /** What {@link readMac} accepts, as a test (no message to build). */
 function isMac(node: JsonNode): node is { kind: 'string'; value: string } {
-  return (
-    node.kind === 'string' &&
-    isCanonicalBase64(node.value) &&
-    decodedLength(node.value) === SHA256_BYTES
-  );
+  return node.kind === 'string' && MAC_BASE64.test(node.value);
 }
 
 function readMac(node: JsonNode, what: () => string, bad: (what: string) => never): string {
