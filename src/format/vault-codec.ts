@@ -251,13 +251,17 @@ function readSealMember(reader: JsonReader): JsonNode {
   FAST_SEAL_HEAD.lastIndex = start;
   const head = FAST_SEAL_HEAD.exec(text);
   if (head !== null) {
-    const lines: [string, JsonNode][] = [];
+    const names: string[] = [];
+    const generations: string[] = [];
+    const tags: string[] = [];
+    const macs: string[] = [];
     // Names in ascending order are distinct, which is all the reader must know: we write them
     // sorted (spec/format.md §5.2), so the set of names is made only for names out of order.
     let seen: Set<string> | null = null;
     let previous: string | null = null;
-    let generation: [string, { kind: 'number'; raw: string }] | null = null;
-    let mac: [string, { kind: 'string'; value: string }] | null = null;
+    // Every line of one save has the same generation and mac: one string for consecutive lines.
+    let generation = '';
+    let mac = '';
     let pos = FAST_SEAL_HEAD.lastIndex;
     let closed = text.charCodeAt(pos) === 0x7d; // "names": {}
     if (closed) pos++;
@@ -266,25 +270,19 @@ function readSealMember(reader: JsonReader): JsonNode {
       const m = FAST_SEAL_LINE.exec(text);
       if (m === null) break;
       const name = m[1]!;
-      if (seen === null && previous !== null && !(previous < name)) {
-        seen = new Set(lines.map(([n]) => n));
-      }
+      if (seen === null && previous !== null && !(previous < name)) seen = new Set(names);
       if (seen !== null) {
         const before = seen.size;
         seen.add(name);
         if (seen.size === before) break; // a duplicate: the general reader reports it
       }
       previous = name;
-      // Every line of one save has the same generation and mac: those members are shared by
-      // consecutive lines that repeat them (the tree is read, never changed, by its users).
-      if (generation === null || generation[1].raw !== m[2]) {
-        generation = ['generation', { kind: 'number', raw: m[2]! }];
-      }
-      if (mac === null || mac[1].value !== m[4]) mac = ['mac', { kind: 'string', value: m[4]! }];
-      lines.push([
-        name,
-        { kind: 'object', entries: [generation, ['tag', { kind: 'string', value: m[3]! }], mac] },
-      ]);
+      if (m[2] !== generation) generation = m[2]!;
+      if (m[4] !== mac) mac = m[4]!;
+      names.push(name);
+      generations.push(generation);
+      tags.push(m[3]!);
+      macs.push(mac);
       pos = FAST_SEAL_LINE.lastIndex;
       closed = m[5] === '}';
     }
@@ -298,7 +296,7 @@ function readSealMember(reader: JsonReader): JsonNode {
             ['format', { kind: 'number', raw: head[1]! }],
             ['generation', { kind: 'number', raw: head[2]! }],
             ['mac', { kind: 'string', value: head[3]! }],
-            ['names', { kind: 'object', entries: lines }],
+            ['names', sealNamesNode({ names, generations, tags, macs })],
           ],
         };
       }
@@ -306,6 +304,66 @@ function readSealMember(reader: JsonReader): JsonNode {
   }
   reader.pos = start;
   return reader.parseValue(1);
+}
+
+/**
+ * The lines of a seal's `names` object as {@link readSealMember} read them, in file order: line i
+ * is `names[i]: { "generation": generations[i], "tag": "tags[i]", "mac": "macs[i]" }`, the
+ * generation as its digits (spec/seal.md §3). Consecutive equal generations and macs are one
+ * string.
+ */
+export interface SealLinesText {
+  readonly names: readonly string[];
+  readonly generations: readonly string[];
+  readonly tags: readonly string[];
+  readonly macs: readonly string[];
+}
+
+const SEAL_LINES = new WeakMap<JsonNode, SealLinesText>();
+
+/**
+ * The lines of a seal's `names` node as the reader's fast path read them, or null for a node it
+ * did not make: the reader of seals checks them from these arrays, without the tree.
+ */
+export function sealLinesText(node: JsonNode): SealLinesText | null {
+  return SEAL_LINES.get(node) ?? null;
+}
+
+/**
+ * A `names` node whose entries (the same tree the general reader builds) are made only when
+ * something asks for them: opening a sealed vault reads its lines from {@link sealLinesText},
+ * and a tree of a few objects per line was most of what the open allocated for its seal.
+ */
+function sealNamesNode(lines: SealLinesText): JsonNode {
+  let entries: [string, JsonNode][] | null = null;
+  const node = {
+    kind: 'object' as const,
+    get entries(): [string, JsonNode][] {
+      entries ??= treeOfSealLines(lines);
+      return entries;
+    },
+  };
+  SEAL_LINES.set(node, lines);
+  return node;
+}
+
+function treeOfSealLines({ names, generations, tags, macs }: SealLinesText): [string, JsonNode][] {
+  const out: [string, JsonNode][] = [];
+  // Consecutive lines that repeat a generation or mac share that member (the tree is read,
+  // never changed, by its users).
+  let generation: [string, JsonNode] | null = null;
+  let mac: [string, JsonNode] | null = null;
+  for (let i = 0; i < names.length; i++) {
+    if (generation === null || generations[i] !== generations[i - 1]) {
+      generation = ['generation', { kind: 'number', raw: generations[i]! }];
+    }
+    if (mac === null || macs[i] !== macs[i - 1]) mac = ['mac', { kind: 'string', value: macs[i]! }];
+    out.push([
+      names[i]!,
+      { kind: 'object', entries: [generation, ['tag', { kind: 'string', value: tags[i]! }], mac] },
+    ]);
+  }
+  return out;
 }
 
 /** Validates a parsed JSON tree as a vault. */
