@@ -140,6 +140,9 @@ function parseArgs(argv) {
     cliHuge: quick ? 2000 : 100_000,
     /** Secrets in the password vault. */
     passwordSize: 3,
+    /** Lines of the dotenv file imported, and how many `set`s are timed to estimate as many. */
+    importLines: quick ? 200 : 10_000,
+    importSets: quick ? 5 : 50,
     memRuns: quick ? 1 : 3,
     json:
       valueOf('--json') ??
@@ -247,11 +250,13 @@ async function bench(cfg) {
     const mem = memoryTable(cfg, vaults, keyFile, probe);
     const cli = cliTable(cfg, vaults, keyFile, probe, dir, prev, passwordVault);
     const cliMem = cliMemoryTable(cfg, vaults, keyFile, probe, dir, prev);
+    const importRow = await importTable(cfg, SecretsManager, KeySource, dir);
     json.library = lib;
     json.perSecret = each;
     json.memory = mem;
     json.cli = cli;
     json.cliMemory = cliMem;
+    json.import = importRow;
     json.goals = goalsTable(cfg, each, cli, cliMem, vaults, prev !== null);
     json.loadAtEnd = printMachine(cfg, 'at end');
     writeFileSync(cfg.json, `${JSON.stringify(json, null, 2)}\n`);
@@ -755,6 +760,111 @@ function cliTable(cfg, vaults, keyFile, probe, dir, prev, passwordVault) {
       'run the earlier version of ours (--previous).',
   );
   return results;
+}
+
+/**
+ * Issue 15's row: `ssclient -p PASSWORD import FILE` of a dotenv file of `cfg.importLines` lines
+ * (one process, one key derivation, one locked write) against as many `set` processes, each of
+ * which derives the key again. The sets are not all spawned: `cfg.importSets` of them run, one
+ * after another, on a copy of a password vault that already holds half as many secrets as the
+ * file has lines (the mean size of the vault while the sets add them, a set costing more as the
+ * vault grows), and their mean time is multiplied by the number of lines. The import goes into
+ * a copy of the 3-secret password vault. Both as real processes, median over the rounds.
+ */
+async function importTable(cfg, SecretsManager, KeySource, dir) {
+  const lines = cfg.importLines;
+  const importName = (i) => `IMPORTED_${String(i).padStart(6, '0')}`;
+  const dotenv = join(dir, `import-${lines}.env`);
+  writeFileSync(
+    dotenv,
+    Array.from({ length: lines }, (_, i) => `${importName(i)}=${secretValue(i)}\n`).join(''),
+  );
+  // The vault the sets go into: half the lines already there, under the password.
+  const half = Math.floor(lines / 2);
+  const setBase = join(dir, `import-set-base-${half}.json`);
+  const vault = await SecretsManager.create(KeySource.fromPassword(PASSWORD));
+  for (let i = 0; i < half; i++) vault.set(importName(i), secretValue(i));
+  await vault.saveAs(setBase);
+  vault.close();
+  const importBase = join(dir, `vault-password-${cfg.passwordSize}.json`);
+
+  const run = runner(dir, cliEnv());
+  const node = (args) => run(process.execPath, args)();
+  const rounds = cfg.quick ? 1 : 3;
+  const imports = [];
+  const sets = [];
+  for (let r = 0; r < rounds; r++) {
+    const target = join(dir, `import-target-${r}.json`);
+    copyFileSync(importBase, target);
+    imports.push(node([BIN, '-s', target, '-p', PASSWORD, 'import', dotenv]));
+    const check = await SecretsManager.fromFile(target, KeySource.fromPassword(PASSWORD));
+    const imported = check.size - cfg.passwordSize;
+    const sample = check.get(importName(lines - 1));
+    check.close();
+    if (imported !== lines || sample !== secretValue(lines - 1)) {
+      throw new Error(`bench: import wrote ${imported} secrets, expected ${lines}`);
+    }
+    const setTarget = join(dir, `import-set-${r}.json`);
+    copyFileSync(setBase, setTarget);
+    const batch = [];
+    for (let i = 0; i < cfg.importSets; i++) {
+      const name = importName(half + i);
+      batch.push(node([BIN, '-s', setTarget, '-p', PASSWORD, 'set', name, secretValue(half + i)]));
+    }
+    sets.push({
+      ms: mean(batch.map((x) => x.ms)),
+      cpu: batch[0].cpu === null ? null : mean(batch.map((x) => x.cpu)),
+    });
+  }
+  const importMs = median(imports.map((x) => x.ms));
+  const importCpu = imports[0].cpu === null ? null : median(imports.map((x) => x.cpu));
+  const setMs = median(sets.map((x) => x.ms));
+  const setCpu = sets[0].cpu === null ? null : median(sets.map((x) => x.cpu));
+  const result = {
+    lines,
+    importMs,
+    importCpu,
+    setsTimed: cfg.importSets,
+    setVaultSize: half,
+    setMs,
+    setCpu,
+    setsMsEstimated: setMs * lines,
+    ratio: (setMs * lines) / importMs,
+    cpuRatio: importCpu === null || setCpu === null ? null : (setCpu * lines) / importCpu,
+    rounds,
+  };
+  const cpuCell = (x) => (x === null ? '—' : fmtMs(x));
+  printTable(
+    `CLI: import of a ${fmtInt(lines)}-line dotenv file vs ${fmtInt(lines)} \`set\` processes, under a password (issue 15)`,
+    ['command', 'processes', 'ms', 'CPU ms', 'sets ÷ import', 'CPU sets ÷ import', 'rounds'],
+    [
+      [
+        `ssclient -p PASSWORD import FILE (${fmtInt(lines)} lines)`,
+        '1',
+        fmtMs(importMs),
+        cpuCell(importCpu),
+        '—',
+        '—',
+        rounds,
+      ],
+      [
+        `ssclient -p PASSWORD set NAME VALUE, × ${fmtInt(lines)} (scaled from ${cfg.importSets})`,
+        fmtInt(lines),
+        fmtMs(result.setsMsEstimated),
+        cpuCell(setCpu === null ? null : setCpu * lines),
+        fmtRatio(result.ratio, 0),
+        result.cpuRatio === null ? '—' : fmtRatio(result.cpuRatio, 0),
+        rounds,
+      ],
+    ],
+    `Not ${fmtInt(lines)} set processes: ${cfg.importSets} of them run one after another on a ` +
+      `vault already holding ${fmtInt(half)} secrets (the mean size while they would add ` +
+      `${fmtInt(lines)}), and their mean time is multiplied by ${fmtInt(lines)}. Each set ` +
+      'derives the key from the password again (PBKDF2, 256 000 rounds); the import derives it ' +
+      'once and writes once, under the lock. Median over the rounds (each round: one import into ' +
+      'a fresh copy of the 3-secret password vault, and one batch of sets).',
+  );
+  return result;
 }
 
 /**

@@ -27,3 +27,27 @@ export function hmacSha256(key: Uint8Array | CryptoKey, data: Uint8Array): Uint8
   const digest = createHmac('sha256', key).update(data).digest();
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
+
+/** An HMAC-SHA256 computed over data given in pieces (see {@link startHmacSha256}). */
+export interface HmacSha256 {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+/**
+ * HMAC-SHA256 under `key` over the concatenation of the pieces given to `update`: the same MAC
+ * as {@link hmacSha256} over them joined, for inputs built piece by piece (the seal's vault MAC),
+ * so that no piece outlives its turn (docs/benchmarks.md).
+ */
+export function startHmacSha256(key: Uint8Array | CryptoKey): HmacSha256 {
+  const mac = createHmac('sha256', key);
+  return {
+    update: (data) => {
+      mac.update(data);
+    },
+    digest: () => {
+      const digest = mac.digest();
+      return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+    },
+  };
+}

@@ -88,6 +88,8 @@ export function parseVaultText(text: string, source: string): VaultDocument {
         if (key === 'secrets' && reader.peek() === 0x7b) {
           secrets = readSecrets(reader, bad);
           entries.push([key, { kind: 'object', entries: [] }]);
+        } else if (key === 'seal' && reader.peek() === 0x7b) {
+          entries.push([key, readSealMember(reader)]);
         } else {
           reader.skipWhitespace();
           entries.push([key, reader.parseValue(1)]);
@@ -201,6 +203,167 @@ function readSecrets(reader: JsonReader, bad: (what: string) => never): Map<stri
     if (c === 0x7d) return secrets;
     if (c !== 0x2c) reader.error('expected "," or "}"', reader.pos - 1);
   }
+}
+
+/** Whitespace, as JSON has it. */
+const WS = '[ \\t\\n\\r]*';
+/** A JSON string without escapes or control characters: the general reader's fast case. */
+const PLAIN_STRING = '"([^"\\\\\\x00-\\x1f]*)"';
+/** A JSON number in its plain form (what the general reader keeps as `raw`). */
+const PLAIN_NUMBER = '(0|[1-9][0-9]{0,15})';
+
+/**
+ * The head of the seal member (spec/seal.md §3) in the layout we write, up to the `{` of its
+ * `names`: `{ "format": N, "generation": N, "mac": "…", "names": {`.
+ */
+const FAST_SEAL_HEAD = new RegExp(
+  `\\{${WS}"format"${WS}:${WS}${PLAIN_NUMBER}${WS},${WS}"generation"${WS}:${WS}${PLAIN_NUMBER}${WS},` +
+    `${WS}"mac"${WS}:${WS}${PLAIN_STRING}${WS},${WS}"names"${WS}:${WS}\\{${WS}`,
+  'y',
+);
+
+/**
+ * One line of the seal's `names` (spec/seal.md §3) in the layout we write:
+ * `"NAME": { "generation": N, "tag": "…", "mac": "…" }` then `,` or `}`.
+ */
+const FAST_SEAL_LINE = new RegExp(
+  `${PLAIN_STRING}${WS}:${WS}\\{${WS}"generation"${WS}:${WS}${PLAIN_NUMBER}${WS},${WS}"tag"${WS}:` +
+    `${WS}${PLAIN_STRING}${WS},${WS}"mac"${WS}:${WS}${PLAIN_STRING}${WS}\\}${WS}([,}])${WS}`,
+  'y',
+);
+
+/** The end of the seal member after its `names`: `}`. */
+const FAST_SEAL_END = new RegExp(`${WS}\\}`, 'y');
+
+/**
+ * Reads the value of the top-level `seal` member (spec/seal.md §3) into the same tree the
+ * general reader builds, with one regular-expression match per line instead of a walk of every
+ * character: in a sealed vault the seal is the second largest part, after `secrets`, and the
+ * general reader made a sealed 10 000-secret vault open several times slower than an unsealed
+ * one (docs/benchmarks.md). The member is parsed as plain JSON here; what a seal must hold is
+ * checked by the reader of seals. Anything not in the usual layout (escapes, other member order
+ * or number forms, a name given twice, an error) is read again, from the start of the member,
+ * by the general reader, which then gives exactly its usual tree or error.
+ */
+function readSealMember(reader: JsonReader): JsonNode {
+  const start = reader.pos;
+  const text = reader.text;
+  FAST_SEAL_HEAD.lastIndex = start;
+  const head = FAST_SEAL_HEAD.exec(text);
+  if (head !== null) {
+    const names: string[] = [];
+    const generations: string[] = [];
+    const tags: string[] = [];
+    const macs: string[] = [];
+    // Names in ascending order are distinct, which is all the reader must know: we write them
+    // sorted (spec/format.md §5.2), so the set of names is made only for names out of order.
+    let seen: Set<string> | null = null;
+    let previous: string | null = null;
+    // Every line of one save has the same generation and mac: one string for consecutive lines.
+    let generation = '';
+    let mac = '';
+    let pos = FAST_SEAL_HEAD.lastIndex;
+    let closed = text.charCodeAt(pos) === 0x7d; // "names": {}
+    if (closed) pos++;
+    while (!closed) {
+      FAST_SEAL_LINE.lastIndex = pos;
+      const m = FAST_SEAL_LINE.exec(text);
+      if (m === null) break;
+      const name = m[1]!;
+      if (seen === null && previous !== null && !(previous < name)) seen = new Set(names);
+      if (seen !== null) {
+        const before = seen.size;
+        seen.add(name);
+        if (seen.size === before) break; // a duplicate: the general reader reports it
+      }
+      previous = name;
+      if (m[2] !== generation) generation = m[2]!;
+      if (m[4] !== mac) mac = m[4]!;
+      names.push(name);
+      generations.push(generation);
+      tags.push(m[3]!);
+      macs.push(mac);
+      pos = FAST_SEAL_LINE.lastIndex;
+      closed = m[5] === '}';
+    }
+    if (closed) {
+      FAST_SEAL_END.lastIndex = pos;
+      if (FAST_SEAL_END.test(text)) {
+        reader.pos = FAST_SEAL_END.lastIndex;
+        return {
+          kind: 'object',
+          entries: [
+            ['format', { kind: 'number', raw: head[1]! }],
+            ['generation', { kind: 'number', raw: head[2]! }],
+            ['mac', { kind: 'string', value: head[3]! }],
+            ['names', sealNamesNode({ names, generations, tags, macs })],
+          ],
+        };
+      }
+    }
+  }
+  reader.pos = start;
+  return reader.parseValue(1);
+}
+
+/**
+ * The lines of a seal's `names` object as {@link readSealMember} read them, in file order: line i
+ * is `names[i]: { "generation": generations[i], "tag": "tags[i]", "mac": "macs[i]" }`, the
+ * generation as its digits (spec/seal.md §3). Consecutive equal generations and macs are one
+ * string.
+ */
+export interface SealLinesText {
+  readonly names: readonly string[];
+  readonly generations: readonly string[];
+  readonly tags: readonly string[];
+  readonly macs: readonly string[];
+}
+
+const SEAL_LINES = new WeakMap<JsonNode, SealLinesText>();
+
+/**
+ * The lines of a seal's `names` node as the reader's fast path read them, or null for a node it
+ * did not make: the reader of seals checks them from these arrays, without the tree.
+ */
+export function sealLinesText(node: JsonNode): SealLinesText | null {
+  return SEAL_LINES.get(node) ?? null;
+}
+
+/**
+ * A `names` node whose entries (the same tree the general reader builds) are made only when
+ * something asks for them: opening a sealed vault reads its lines from {@link sealLinesText},
+ * and a tree of a few objects per line was most of what the open allocated for its seal.
+ */
+function sealNamesNode(lines: SealLinesText): JsonNode {
+  let entries: [string, JsonNode][] | null = null;
+  const node = {
+    kind: 'object' as const,
+    get entries(): [string, JsonNode][] {
+      entries ??= treeOfSealLines(lines);
+      return entries;
+    },
+  };
+  SEAL_LINES.set(node, lines);
+  return node;
+}
+
+function treeOfSealLines({ names, generations, tags, macs }: SealLinesText): [string, JsonNode][] {
+  const out: [string, JsonNode][] = [];
+  // Consecutive lines that repeat a generation or mac share that member (the tree is read,
+  // never changed, by its users).
+  let generation: [string, JsonNode] | null = null;
+  let mac: [string, JsonNode] | null = null;
+  for (let i = 0; i < names.length; i++) {
+    if (generation === null || generations[i] !== generations[i - 1]) {
+      generation = ['generation', { kind: 'number', raw: generations[i]! }];
+    }
+    if (mac === null || macs[i] !== macs[i - 1]) mac = ['mac', { kind: 'string', value: macs[i]! }];
+    out.push([
+      names[i]!,
+      { kind: 'object', entries: [generation, ['tag', { kind: 'string', value: tags[i]! }], mac] },
+    ]);
+  }
+  return out;
 }
 
 /** Validates a parsed JSON tree as a vault. */

@@ -93,7 +93,7 @@ describe('npm run bench --quick', () => {
     expect(stdout).toMatch(/load average at start \(1, 5, 15 min\): [\d.]+ [\d.]+ [\d.]+\n/);
     expect(stdout).toMatch(/load average at end \(1, 5, 15 min\): [\d.]+ [\d.]+ [\d.]+\n/);
     expect(stdout).toContain(`previous version of ours: ${ROOT} (built in ${ROOT})`);
-    expect([...all.keys()]).toHaveLength(6);
+    expect([...all.keys()]).toHaveLength(7);
   });
 
   it('library table: open + get and decrypt all on four sizes, set + save, each with ours, peer and ratio', () => {
@@ -230,6 +230,43 @@ describe('npm run bench --quick', () => {
     expect(mem.rows.map((r) => r[0])).toEqual(['ours', 'previous']);
     for (const row of mem.rows)
       for (const cell of row.slice(1)) expect(cell).toMatch(/^-?\d+(\.\d+)?$/);
+  });
+
+  it('import table (issue 15): one import of the dotenv file against as many set processes, scaled', () => {
+    const imp = table(all, 'CLI: import of a 200-line dotenv file vs 200 `set` processes');
+    expect(imp.headers).toEqual([
+      'command',
+      'processes',
+      'ms',
+      'CPU ms',
+      'sets ÷ import',
+      'CPU sets ÷ import',
+      'rounds',
+    ]);
+    expect(imp.rows.map((r) => `${r[0]} ${r[1]}`)).toEqual([
+      'ssclient -p PASSWORD import FILE (200 lines) 1',
+      'ssclient -p PASSWORD set NAME VALUE, × 200 (scaled from 5) 200',
+    ]);
+    const cpu = process.platform === 'linux' ? NUMBER : /^(-?\d+(\.\d+)?|—)$/;
+    const [one, sets] = imp.rows as [string[], string[]];
+    expect(one[2]).toMatch(NUMBER);
+    expect(one[3]).toMatch(cpu);
+    expect([one[4], one[5], one[6]]).toEqual(['—', '—', '1']);
+    expect(sets[2]).toMatch(NUMBER);
+    expect(sets[3]).toMatch(cpu);
+    expect(sets[4]).toMatch(NUMBER);
+    expect(sets[5]).toMatch(cpu);
+    expect(sets[6]).toBe('1');
+    expect(stdout).toContain('Not 200 set processes: 5 of them run one after another on a vault');
+    expect(json.import).toMatchObject({
+      lines: 200,
+      setsTimed: 5,
+      setVaultSize: 100,
+      rounds: 1,
+      importMs: expect.any(Number),
+      setMs: expect.any(Number),
+      ratio: expect.any(Number),
+    });
   });
 
   it('goals table: each goal as a ratio with a verdict and the previous version beside it', () => {
