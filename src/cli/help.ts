@@ -21,6 +21,12 @@ Environment:
   SSCLIENT_REGION, SSCLIENT_PROFILE, SSCLIENT_KMS_ENDPOINT
                           KMS settings (else the AWS SDK's own AWS_REGION,
                           AWS_PROFILE, AWS_ENDPOINT_URL_KMS)
+  SSCLIENT_KMS_MAX_ATTEMPTS, SSCLIENT_KMS_RETRY_MAX_DELAY_MS,
+  SSCLIENT_KMS_TIMEOUT_MS KMS retries and time-outs (kms.md)
+  SSCLIENT_AGE_IDENTITY   an age identity file for age-wrapped keys
+  SSCLIENT_REQUIRE_SEAL   1: refuse a vault without a valid seal
+  VISUAL, EDITOR          the editor of "ssclient edit" (else vi)
+  NO_COLOR                no colour and no progress line
   A .ssclient.json found upward from the working directory gives defaults;
   "ssclient config" shows every setting and where it comes from.
 

@@ -3,6 +3,8 @@
  * and where the documentation is; `help git install` is install's help; `run PROGRAM -x`
  * suggests `run -- PROGRAM -x`. In-process and as a real process.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, runProcess } from '../helpers/cli.js';
@@ -22,6 +24,12 @@ Environment:
   SSCLIENT_REGION, SSCLIENT_PROFILE, SSCLIENT_KMS_ENDPOINT
                           KMS settings (else the AWS SDK's own AWS_REGION,
                           AWS_PROFILE, AWS_ENDPOINT_URL_KMS)
+  SSCLIENT_KMS_MAX_ATTEMPTS, SSCLIENT_KMS_RETRY_MAX_DELAY_MS,
+  SSCLIENT_KMS_TIMEOUT_MS KMS retries and time-outs (kms.md)
+  SSCLIENT_AGE_IDENTITY   an age identity file for age-wrapped keys
+  SSCLIENT_REQUIRE_SEAL   1: refuse a vault without a valid seal
+  VISUAL, EDITOR          the editor of "ssclient edit" (else vi)
+  NO_COLOR                no colour and no progress line
   A .ssclient.json found upward from the working directory gives defaults;
   "ssclient config" shows every setting and where it comes from.
 
@@ -80,5 +88,24 @@ Documentation: ${DOCS}/cli.md (every command, option and exit code);
     expect((await runCli(['list', '--nope'], { cwd })).stderr).toBe(
       'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)\n',
     );
+  });
+
+  it('every SSCLIENT_ variable the code reads is in docs/cli.md and all but test-only ones in --help', () => {
+    const src = fileURLToPath(new URL('../../src', import.meta.url));
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    const used = new Set(
+      files.flatMap(
+        (f) => readFileSync(join(src, f), 'utf8').match(/SSCLIENT_[A-Z_]+[A-Z]/g) ?? [],
+      ),
+    );
+    expect(used.size).toBeGreaterThan(10);
+    const docs = readFileSync(join(DOCS, 'cli.md'), 'utf8');
+    const help = runProcess(['--help'], { cwd }).stdout;
+    for (const name of used) {
+      expect(docs, name).toContain(`\`${name}\``);
+      if (name !== 'SSCLIENT_EDIT_DIR') expect(help, name).toContain(name);
+    }
   });
 });
