@@ -16,8 +16,12 @@ import { tempDir } from '../helpers/vaults.js';
 const TRACE = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.url));
 const DIST = pathToFileURL(fileURLToPath(new URL('../../dist/', import.meta.url))).href;
 
-/** The modules of dist/ that only the git, rekey, KMS and access (age) commands need. */
-const HEAVY = /^(cli\/actions\/(git|history|rekey|kms|access)\.js|git\/|rekey\/|kms\/|age\/)/;
+/**
+ * The modules of dist/ that only the git, rekey, KMS, access (age), edit, completion and import
+ * commands need.
+ */
+const HEAVY =
+  /^(cli\/actions\/(git|history|rekey|kms|access|edit|completion|import)\.js|workflow\/(edit|import)\.js|git\/|rekey\/|kms\/|age\/)/;
 /** The two libraries that only KMS and age wrappings need (spec/kms-key-file.md §10). */
 const LIBRARIES = /\/node_modules\/(age-encryption|@aws-sdk\/client-kms)\//;
 
@@ -40,12 +44,16 @@ describe('which modules a command loads', () => {
   afterAll(() => cleanup());
 
   /** Runs ssclient with `argv`; its exit code, output, and the dist/ modules it loaded. */
-  const traced = (argv: string[], input = '') => {
+  const traced = (argv: string[], input = '', env: Record<string, string> = {}) => {
     const trace = join(dir, `trace-${++runs}.txt`);
     const result = runProcess(argv, {
       cwd: dir,
       input,
-      env: { NODE_OPTIONS: `--import ${pathToFileURL(TRACE).href}`, TRACE_LOADS_FILE: trace },
+      env: {
+        ...env,
+        NODE_OPTIONS: `--import ${pathToFileURL(TRACE).href}`,
+        TRACE_LOADS_FILE: trace,
+      },
     });
     const urls = readFileSync(trace, 'utf8').split('\n');
     const loaded = new Set(
@@ -93,6 +101,15 @@ describe('which modules a command loads', () => {
     expect(kms.loaded).toEqual(
       expect.arrayContaining(['cli/actions/kms.js', 'kms/wrapped-key-file.js']),
     );
+    // An editor that changes nothing: edit writes nothing and exits 0.
+    const edit = traced(['-k', 'secrets.key', 'edit'], '', { VISUAL: 'true' });
+    expect(edit.code).toBe(0);
+    expect(edit.loaded).toEqual(
+      expect.arrayContaining(['cli/actions/edit.js', 'workflow/edit.js']),
+    );
+    const completion = traced(['completion', 'bash']);
+    expect(completion.code).toBe(0);
+    expect(completion.loaded).toEqual(expect.arrayContaining(['cli/actions/completion.js']));
     const access = traced(['access', 'list']);
     expect(access.code).not.toBe(0); // there is no wrapped key file
     expect(access.loaded).toEqual(expect.arrayContaining(['cli/actions/access.js']));
