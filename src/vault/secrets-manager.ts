@@ -53,6 +53,7 @@ import {
   sealGeneration,
   type SealKeys,
   setSeal,
+  sortSealLines,
 } from './seal.js';
 
 /** Options for opening a vault. */
@@ -67,8 +68,9 @@ export interface OpenOptions {
 /** Options for {@link SecretsManager.create}. */
 export interface CreateOptions {
   /**
-   * Seal the new vault (spec/seal.md §6.2). Default false: the library writes the reference's
-   * layout unless asked; `ssclient create` always seals.
+   * Seal the new vault (spec/seal.md §6.2). Default true: a vault created by us is sealed, as
+   * `ssclient create` makes it. `false` writes exactly the reference's bytes (no `seal` member),
+   * for a vault that the reference `ssclient` will write too, or for byte-exact comparisons.
    */
   readonly seal?: boolean;
 }
@@ -263,7 +265,12 @@ export class SecretsManager {
     });
   }
 
-  /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
+  /**
+   * Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). An object
+   * does not keep the file's order of names (`JSON.parse` puts integer-like names first), so
+   * the names are taken in the order every writer of the format writes them, UTF-8 byte order
+   * (spec/format.md §5.2), before a seal, which covers that order, is checked (spec/seal.md §4.3).
+   */
   static async fromObject(
     obj: unknown,
     auth: AuthOptions,
@@ -271,11 +278,20 @@ export class SecretsManager {
   ): Promise<SecretsManager> {
     return withAuth(auth, async (source, owned) => {
       const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
+      if (!scanOrder(doc.secrets.keys()).sorted) {
+        const entries = [...doc.secrets].sort((a, b) => compareCodePoints(a[0], b[0]));
+        doc.secrets.clear();
+        for (const [name, blob] of entries) doc.secrets.set(name, blob);
+      }
+      sortSealLines(doc);
       return SecretsManager.#open(doc, source, owned, null, 'the vault', options, false);
     });
   }
 
-  /** A new, empty vault with a fresh iv and sentinel. Write it with `saveAs(path)`. */
+  /**
+   * A new, empty vault with a fresh iv and sentinel, sealed (spec/seal.md §6.2) unless
+   * `{ seal: false }`. Write it with `saveAs(path)`.
+   */
   static async create(auth: AuthOptions, options: CreateOptions = {}): Promise<SecretsManager> {
     return withAuth(auth, (source, owned) => SecretsManager.#create(source, owned, options));
   }
@@ -285,6 +301,9 @@ export class SecretsManager {
     owned: boolean,
     options: CreateOptions,
   ): Promise<SecretsManager> {
+    if (options.seal !== undefined && typeof options.seal !== 'boolean') {
+      fail('ERR_ARGUMENT', 'seal: expected true or false');
+    }
     const iv = randomBytes(IV_BYTES);
     const key = await source.keyFor(iv);
     checkKeyLength(key);
@@ -296,7 +315,7 @@ export class SecretsManager {
     const manager = new SecretsManager(doc, key, keys, null, true);
     manager.#dirty = true;
     if (owned) manager.#own(source);
-    if (options.seal === true) {
+    if (options.seal !== false) {
       manager.#sealKeys = deriveSealKeys(key);
       manager.#sealMode = 'all';
     }
