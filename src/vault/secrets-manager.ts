@@ -31,6 +31,7 @@ import { readFileCapped, sizeOfExisting, writeFileAtomic } from '../io/files.js'
 import { type LockOptions, withLock } from '../io/lock.js';
 import { type AuthOptions, resolveOwnedAuth } from '../keys/auth-options.js';
 import type { KeySource } from '../keys/key-source.js';
+import { pendingKeyPath } from '../keys/pending-key.js';
 import {
   checkKeyLength,
   keyForDocument,
@@ -325,7 +326,9 @@ export class SecretsManager {
   /**
    * Opens the vault at `path` under its lock, runs `fn`, and saves if `fn` changed anything:
    * concurrent `update`s of one vault, from any process, are serialised and none is lost.
-   * Returns what `fn` returns.
+   * Returns what `fn` returns. Before letting go of the lock it removes what writers killed
+   * mid-write left beside the vault and, given `{ keyFile }`, beside the key file and a rekey's
+   * pending key `<keyFile>.new` (spec/format.md §8.1; `options.alsoClean` names more files).
    */
   static async update<T>(
     path: string,
@@ -334,6 +337,7 @@ export class SecretsManager {
     options: LockOptions & OpenOptions = {},
   ): Promise<T> {
     const { source, owned } = resolveOwnedAuth(auth);
+    const keyFile = keyFileOf(auth);
     try {
       return await withLock(
         path,
@@ -347,7 +351,12 @@ export class SecretsManager {
             vault.close();
           }
         },
-        options,
+        keyFile === null
+          ? options
+          : {
+              ...options,
+              alsoClean: [...(options.alsoClean ?? []), keyFile, pendingKeyPath(keyFile)],
+            },
       );
     } finally {
       if (owned) source.dispose();
@@ -644,15 +653,16 @@ export class SecretsManager {
   }
 
   /**
-   * Writes the vault back to the file it came from, atomically and under its lock.
+   * Writes the vault back to the file it came from, atomically and under its lock (`options`:
+   * how long to wait for it, and more files to clean up beside, as for {@link update}).
    * @throws SecureStoreError ERR_CONFLICT when the file changed on disk since it was read.
    */
-  async save(): Promise<void> {
+  async save(options: LockOptions = {}): Promise<void> {
     this.#assertOpen();
     const file = this.#file;
     if (file === null)
       fail('ERR_ARGUMENT', 'this vault was not opened from a file; use saveAs(path)');
-    await withLock(file.path, () => this.#saveUnlocked(file.path, true));
+    await withLock(file.path, () => this.#saveUnlocked(file.path, true), options);
   }
 
   /** Writes the vault to `path` (replacing any file there), atomically and under its lock. */
@@ -877,6 +887,13 @@ export class SecretsManager {
   #name(): string {
     return this.#file?.path ?? 'the vault';
   }
+}
+
+/** The key file path of `{ keyFile }` auth options, or null for any other key. */
+function keyFileOf(auth: AuthOptions): string | null {
+  if (typeof auth !== 'object' || auth === null || !('keyFile' in auth)) return null;
+  const { keyFile } = auth as { keyFile?: unknown };
+  return typeof keyFile === 'string' && keyFile !== '' ? keyFile : null;
 }
 
 function checkName(name: string): void {
