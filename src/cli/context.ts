@@ -55,6 +55,8 @@ export class Context {
   #project: ProjectConfig | null | undefined;
   /** Where the last key source came from, for wrong-key messages ({@link explainKeyError}). */
   #keyOrigin: string | null = null;
+  /** True when the last key source came from a key file (a "wrong password or key" is a key). */
+  #keyIsFile = false;
 
   constructor(readonly io: CliIo) {}
 
@@ -259,6 +261,7 @@ export class Context {
       throw usage('give only one of -p/--password, --password-file and -k/--key');
     }
     const choice = this.keyChoice(opts);
+    this.#keyIsFile = choice?.kind === 'file';
     if (choice?.kind === 'file') {
       this.#keyOrigin =
         choice.from === 'flag'
@@ -330,7 +333,13 @@ export class Context {
    */
   async explainKeyError(err: unknown, opts: GlobalOptions = {}): Promise<unknown> {
     if (!isSecureStoreError(err, 'ERR_WRONG_KEY') || this.#keyOrigin === null) return err;
-    const what = /^wrong password/.test(err.message) ? 'password' : 'key';
+    const what = /^wrong password or key /.test(err.message)
+      ? this.#keyIsFile
+        ? 'key'
+        : 'password'
+      : /^wrong password/.test(err.message)
+        ? 'password'
+        : 'key';
     let wrapped = '';
     if (this.#keyOrigin.startsWith('the prompt')) {
       const beside = await this.wrappedKeyBeside(opts);

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { registerAccess } from './commands/access.js';
+import { registerAddSentinel } from './commands/add-sentinel.js';
 import { registerConfig } from './commands/config.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
@@ -281,6 +282,7 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
     registerHistory,
     registerRekey,
     registerSeal,
+    registerAddSentinel,
   ]) {
     register(program, ctx, bind);
   }
