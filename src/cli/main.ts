@@ -8,6 +8,7 @@ import { registerAddSentinel } from './commands/add-sentinel.js';
 import { registerConfig } from './commands/config.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
+import { registerEdit } from './commands/edit.js';
 import { registerExportKey } from './commands/export-key.js';
 import { registerGet } from './commands/get.js';
 import { registerGit } from './commands/git.js';
@@ -276,6 +277,7 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
     registerVerify,
     registerConfig,
     registerImport,
+    registerEdit,
     registerKms,
     registerAccess,
     registerGit,

@@ -13,8 +13,11 @@ export interface OutputStream {
 export interface Prompter {
   /** A masked prompt (password, secret value). */
   secret(message: string): Promise<string>;
-  /** A `[y/n]` question; true for yes. */
-  confirm(message: string): Promise<boolean>;
+  /**
+   * A `[y/n]` question; true for yes. With a `default`, a `(Y/n)` or `(y/N)` question that Enter
+   * answers (`edit`'s "Re-open the editor?").
+   */
+  confirm(message: string, options?: { readonly default?: boolean }): Promise<boolean>;
 }
 
 export interface CliIo {
@@ -98,7 +101,14 @@ export function terminalPrompter(): Prompter {
         { input: process.stdin, output: process.stderr, clearPromptOnDone: false },
       );
     },
-    async confirm(message) {
+    async confirm(message, options) {
+      if (options?.default !== undefined) {
+        const { confirm } = await import('@inquirer/prompts');
+        return confirm(
+          { message, default: options.default, theme: { prefix: '' } },
+          { input: process.stdin, output: process.stderr, clearPromptOnDone: false },
+        );
+      }
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
       try {

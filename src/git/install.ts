@@ -4,10 +4,16 @@
  * repository's own git config. Both steps are idempotent, and undone by {@link uninstallDrivers}.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../errors.js';
-import { appendLines, readTextOrEmpty, removeFile, writeFileAtomic } from '../io/files.js';
+import {
+  appendLines,
+  readTextOrEmpty,
+  removeFile,
+  renameDurable,
+  writeFileAtomic,
+} from '../io/files.js';
 import { gitOutput, type RepoPath, runGit } from './run-git.js';
 
 /** The driver name used in `.gitattributes` and in git config. */
@@ -130,4 +136,108 @@ export async function defaultDriverCommand(pathEnv: string | undefined): Promise
     how: 'absolute',
     other,
   };
+}
+
+/** The line that marks a pre-commit hook as ours (docs/git.md "Pre-commit guard"). */
+export const HOOK_MARKER =
+  '# ssclient pre-commit guard: installed by "ssclient git install --pre-commit"';
+
+/** The name an existing pre-commit hook is kept under, and run from ours first. */
+export const CHAINED_HOOK = 'pre-commit.local';
+
+/**
+ * Our pre-commit hook: the hook that was there before (kept as {@link CHAINED_HOOK}) runs first,
+ * with the same arguments, and its failure stops the commit as before; then check-staged.
+ */
+export function preCommitHook(command: string): string {
+  return [
+    '#!/bin/sh',
+    HOOK_MARKER,
+    '# (remove with "ssclient git uninstall --pre-commit"; skip once with git commit --no-verify)',
+    // ${0%/*}, not dirname: the hook may run with a PATH that holds little more than git.
+    `chained="\${0%/*}/${CHAINED_HOOK}"`,
+    'if [ -x "$chained" ]; then',
+    '  "$chained" "$@" || exit $?',
+    'fi',
+    `exec ${command} git check-staged`,
+    '',
+  ].join('\n');
+}
+
+/** What `install --pre-commit` or `uninstall --pre-commit` did. */
+export interface HookReport {
+  /** The hook's path, from the top of the work tree when inside it. */
+  readonly hook: string;
+  readonly outcome: 'installed' | 'updated' | 'removed' | 'absent' | 'not-ours';
+  /** Whether an existing hook was kept as pre-commit.local (install) or put back (uninstall). */
+  readonly chained: boolean;
+}
+
+/** The hooks directory git runs hooks from (core.hooksPath honoured), absolute. */
+export async function hooksDirectory(top: string): Promise<string> {
+  const out = await gitOutput(['rev-parse', '--git-path', 'hooks'], { cwd: top });
+  return resolve(top, out.toString('utf8').replace(/\n$/, ''));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Installs the pre-commit hook (docs/git.md "Pre-commit guard"). A hook of ours is rewritten (the
+ * command may have changed); another hook is kept as pre-commit.local and run first. Refused when
+ * both another hook and a pre-commit.local exist (which to keep is the user's call).
+ * @throws SecureStoreError ERR_GIT
+ */
+export async function installPreCommitHook(top: string, command: string): Promise<HookReport> {
+  const dir = await hooksDirectory(top);
+  await fs.mkdir(dir, { recursive: true });
+  const hook = join(dir, 'pre-commit');
+  const shown = displayFrom(top, hook);
+  const current = (await exists(hook)) ? await readTextOrEmpty(hook) : null;
+  let outcome: HookReport['outcome'] = 'installed';
+  if (current !== null && current.includes(HOOK_MARKER)) {
+    outcome = 'updated';
+  } else if (current !== null) {
+    const chained = join(dir, CHAINED_HOOK);
+    if (await exists(chained)) {
+      fail(
+        'ERR_GIT',
+        `cannot install the pre-commit hook: ${shown} is another hook and ${displayFrom(top, chained)} exists too; merge them into ${CHAINED_HOOK} and remove ${shown}, then run this again`,
+      );
+    }
+    await renameDurable(hook, chained);
+  }
+  await writeFileAtomic(hook, preCommitHook(command), { mode: 0o755, forceMode: true });
+  const chained = await exists(join(dir, CHAINED_HOOK));
+  return { hook: shown, outcome, chained };
+}
+
+/**
+ * Removes our pre-commit hook and puts back the hook it ran first, if any. Another program's hook
+ * is left alone.
+ */
+export async function uninstallPreCommitHook(top: string): Promise<HookReport> {
+  const dir = await hooksDirectory(top);
+  const hook = join(dir, 'pre-commit');
+  const shown = displayFrom(top, hook);
+  if (!(await exists(hook))) return { hook: shown, outcome: 'absent', chained: false };
+  if (!(await readTextOrEmpty(hook)).includes(HOOK_MARKER)) {
+    return { hook: shown, outcome: 'not-ours', chained: false };
+  }
+  const chained = join(dir, CHAINED_HOOK);
+  if (await exists(chained)) {
+    await renameDurable(chained, hook);
+    return { hook: shown, outcome: 'removed', chained: true };
+  }
+  await removeFile(hook);
+  return { hook: shown, outcome: 'removed', chained: false };
+}
+
+function displayFrom(top: string, path: string): string {
+  const rel = relative(top, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split(sep).join('/');
 }

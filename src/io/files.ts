@@ -208,6 +208,71 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Makes a private directory (mode 0700) inside `parent` for plaintext that must not outlive this
+ * process (`ssclient edit`'s copy of the secrets), named `<prefix><12 hex digits>`. It is removed
+ * as the temporary directory of a write in progress is: by {@link removePrivateTempDir}, and when
+ * the process is ended by SIGINT, SIGTERM or SIGHUP (unless the program handles that signal
+ * itself) or exits. It is tracked before it exists, so that no signal finds it made but unknown.
+ * @throws SecureStoreError ERR_NOT_FOUND (no `parent`), ERR_IO
+ */
+export async function makePrivateTempDir(parent: string, prefix: string): Promise<string> {
+  const dir = join(parent, `${prefix}${Buffer.from(randomBytes(6)).toString('hex')}`);
+  trackTemp(dir);
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+    // mkdir applies the umask, which can only take bits away; chmod makes it exactly 0700.
+    await fs.chmod(dir, 0o700);
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+    untrackTemp(dir);
+    throw ioError(err, 'create', dir);
+  }
+  return dir;
+}
+
+/** Removes a directory made by {@link makePrivateTempDir} and everything in it. */
+export async function removePrivateTempDir(dir: string): Promise<void> {
+  try {
+    await fs.rm(dir, { recursive: true, force: true });
+  } catch {
+    // removed on exit by the hook at the latest (removeInFlight)
+    return;
+  }
+  untrackTemp(dir);
+}
+
+/**
+ * {@link removePrivateTempDir} at once, synchronously: for a signal handler that must not wait
+ * (`ssclient edit` told to stop while the editor still has the file open).
+ */
+export function removePrivateTempDirNow(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    return; // removed on exit by the hook at the latest (removeInFlight)
+  }
+  untrackTemp(dir);
+}
+
+/**
+ * Writes `data` to a new file at `path` with mode 0600, refusing to replace anything there (for
+ * files inside a directory of {@link makePrivateTempDir}).
+ * @throws SecureStoreError ERR_IO
+ */
+export async function writePrivateFile(path: string, data: string | Uint8Array): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    await handle.chmod(0o600);
+    await handle.writeFile(data);
+  } catch (err) {
+    throw ioError(err, 'write', path);
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
 /** The temporary directories of writes in progress in this process. */
 const inFlight = new Set<string>();
 const CLEANUP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -50,14 +50,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const encoder = new TextEncoder();
 
 /**
- * Parses `bytes` (the contents of `label`) as `format`.
+ * Parses `bytes` (the contents of `label`) as `format`. With `verbatim` (`ssclient edit`, which
+ * reads back what it wrote from the vault itself) every entry is kept as written: no dotenvx
+ * public key is skipped and no value is refused for looking encrypted by sops or dotenvx.
  * @throws SecureStoreError ERR_IMPORT naming the file, the line or secret, and what is wrong.
  */
 export async function parseImport(
   format: ImportFormat,
   bytes: Uint8Array,
   label: string,
+  options: { readonly verbatim?: boolean } = {},
 ): Promise<ParsedImport> {
+  const verbatim = options.verbatim === true;
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -81,7 +85,7 @@ export async function parseImport(
       entries = await parseCsvImport(text, label);
       break;
   }
-  if (format === 'dotenv' || format === 'shell') {
+  if (!verbatim && (format === 'dotenv' || format === 'shell')) {
     entries = entries.filter(([name]) => {
       if (!name.startsWith('DOTENV_PUBLIC_KEY')) return true;
       skipped.push(`${name} (dotenvx's public key, not a secret)`);
@@ -92,7 +96,7 @@ export async function parseImport(
   for (const [name, value] of entries) {
     if (seen.has(name)) fail('ERR_IMPORT', `${label} sets ${JSON.stringify(name)} more than once`);
     seen.add(name);
-    if (typeof value === 'string') refuseEncrypted(name, value, label);
+    if (!verbatim && typeof value === 'string') refuseEncrypted(name, value, label);
   }
   return {
     secrets: entries.map(([name, value]) => ({

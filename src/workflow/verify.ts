@@ -62,15 +62,38 @@ export async function verifyVault(
   source: KeySource | null,
   options: { requireSeal?: boolean } = {},
 ): Promise<VerifyResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileCapped(path, MAX_VAULT_BYTES, {
+      code: 'ERR_VAULT_FORMAT',
+      what: 'a vault',
+    });
+  } catch (err) {
+    if (err instanceof SecureStoreError && err.code === 'ERR_NOT_FOUND') {
+      fail('ERR_NOT_FOUND', `${display} does not exist`, err);
+    }
+    if (err instanceof SecureStoreError) return { problems: [err.message], notes: [], secrets: 0 };
+    throw err;
+  }
+  return verifyVaultBytes(bytes, display, source, options);
+}
+
+/**
+ * {@link verifyVault} of a vault's bytes (read from git's index by `git check-staged`, say).
+ */
+export async function verifyVaultBytes(
+  bytes: Uint8Array,
+  display: string,
+  source: KeySource | null,
+  options: { requireSeal?: boolean } = {},
+): Promise<VerifyResult> {
   const problems: string[] = [];
   const notes: string[] = [];
   let doc: VaultDocument;
   try {
-    doc = await readVaultDocument(path, display);
+    doc = parseVault(bytes, display);
   } catch (err) {
-    if (err instanceof SecureStoreError && err.code !== 'ERR_NOT_FOUND') {
-      return { problems: [err.message], notes, secrets: 0 };
-    }
+    if (err instanceof SecureStoreError) return { problems: [err.message], notes, secrets: 0 };
     throw err;
   }
   if (doc.sentinel === null) {

@@ -11,6 +11,7 @@ import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { makeRepo } from '../helpers/git-repo.js';
 import { FIXTURES, tempDir } from '../helpers/vaults.js';
 
 const HOSTILE = join(FIXTURES, 'hostile');
@@ -91,4 +92,34 @@ describe('merge-driver and diff-text on hostile vaults', () => {
       expect(readFileSync(path).equals(before)).toBe(true);
     },
   );
+});
+
+/**
+ * `git check-staged` (docs/git.md "Pre-commit guard") with each hostile vault staged as the store:
+ * git's index is what it reads, so whatever is staged must give one problem line naming the file,
+ * exit 1, no stack trace, and leave the index and the work tree as they were.
+ */
+describe('check-staged on hostile vaults', () => {
+  it('refuses each one staged as the store, in one line naming it', async () => {
+    const repo = makeRepo();
+    try {
+      for (const c of vaults) {
+        copyFileSync(join(HOSTILE, c.file), join(repo.dir, 'secrets.json'));
+        repo.git(['add', 'secrets.json']);
+        const index = repo.git(['ls-files', '-s', 'secrets.json']).stdout;
+        const result = await runCli(['git', 'check-staged'], { cwd: repo.dir });
+        expect(result.code, `${c.file}: ${result.stderr}`).toBe(1);
+        expect(result.stdout, c.file).toMatch(/^secrets\.json[: ][^\n]+\n$/);
+        expect(result.stderr).toBe(
+          'error: a staged file must not be committed as it is (git restore --staged FILE unstages one; git commit --no-verify skips this check)\n',
+        );
+        expect(repo.git(['ls-files', '-s', 'secrets.json']).stdout).toBe(index);
+        expect(
+          readFileSync(join(repo.dir, 'secrets.json')).equals(readFileSync(join(HOSTILE, c.file))),
+        ).toBe(true);
+      }
+    } finally {
+      repo.cleanup();
+    }
+  });
 });

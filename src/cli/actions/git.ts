@@ -1,6 +1,6 @@
 /**
- * The bodies of `git install|uninstall|merge-driver|diff-text` (docs/git.md) and the `--rev`
- * reading of `get`, loaded only when one of them runs.
+ * The bodies of `git install|uninstall|merge-driver|diff-text|check-staged` (docs/git.md) and the
+ * `--rev` reading of `get`, loaded only when one of them runs.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -13,7 +13,14 @@ import {
 } from '../../format/vault-codec.js';
 import { vaultDiffText } from '../../git/diff-text.js';
 import { displayName } from '../../git/fingerprint.js';
-import { defaultDriverCommand, installDrivers, uninstallDrivers } from '../../git/install.js';
+import { checkStaged } from '../../git/check-staged.js';
+import {
+  defaultDriverCommand,
+  installDrivers,
+  installPreCommitHook,
+  uninstallDrivers,
+  uninstallPreCommitHook,
+} from '../../git/install.js';
 import { checkSameKey, describeConflict, mergeVaults } from '../../git/merge.js';
 import {
   anySealed,
@@ -27,14 +34,22 @@ import type { KeySource } from '../../keys/key-source.js';
 import { vaultAndSealKeysFor } from '../../vault/opener.js';
 import { VersionDecryptor } from '../../git/reveal.js';
 import { readAtRevision } from '../../git/revisions.js';
-import { locateInRepo } from '../../git/run-git.js';
+import { gitOutput, locateInRepo } from '../../git/run-git.js';
 import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import type { Context, GlobalOptions } from '../context.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT, QuietExit } from '../exit-codes.js';
+import { escapeForTerminal, nameForTerminal } from '../output.js';
 
 export interface InstallOptions extends GlobalOptions {
   command?: string;
+  /** Install (or uninstall) the pre-commit hook that runs `git check-staged`, not the drivers. */
+  preCommit?: boolean;
+}
+
+/** `git check-staged`: `--all` checks every file in the index, not only the staged changes. */
+export interface CheckStagedOptions extends GlobalOptions {
+  all?: boolean;
 }
 
 /** `diff-text` and `history`: `--reveal` shows values. */
@@ -44,19 +59,10 @@ export interface RevealOptions extends GlobalOptions {
 
 /** `git install`: the drivers in .gitattributes and .git/config; a warning if git cannot run them. */
 export async function installAction(ctx: Context, opts: InstallOptions): Promise<void> {
+  if (opts.preCommit === true) return installHook(ctx, opts);
   const store = ctx.path(ctx.storePath(opts));
   const where = await locateInRepo(store);
-  let command = opts.command;
-  if (command === undefined) {
-    // Not plain "ssclient" unless that is this program: npx installs are on no PATH (issue 15).
-    const found = await defaultDriverCommand(ctx.io.env.PATH);
-    command = found.command;
-    if (found.how === 'absolute') {
-      ctx.note(
-        `note: ${found.other === null ? 'ssclient is not on PATH' : `the ssclient on PATH (${found.other}) is another program`}, so git will run this one by absolute path: ${command} (install again after moving it or changing Node, or give --command)`,
-      );
-    }
-  }
+  const command = await driverCommand(ctx, opts);
   const report = await installDrivers(where, command);
   const program = opts.command === undefined ? null : await findProgram(ctx, command);
   if (program !== null) {
@@ -71,8 +77,109 @@ export async function installAction(ctx: Context, opts: InstallOptions): Promise
   );
 }
 
+/**
+ * How git should start ssclient: `--command`, else the command that works from where this
+ * ssclient is installed (git/install.ts), said in a note when that is not plain `ssclient`.
+ */
+async function driverCommand(ctx: Context, opts: InstallOptions): Promise<string> {
+  let command = opts.command;
+  if (command === undefined) {
+    // Not plain "ssclient" unless that is this program: npx installs are on no PATH (issue 15).
+    const found = await defaultDriverCommand(ctx.io.env.PATH);
+    command = found.command;
+    if (found.how === 'absolute') {
+      ctx.note(
+        `note: ${found.other === null ? 'ssclient is not on PATH' : `the ssclient on PATH (${found.other}) is another program`}, so git will run this one by absolute path: ${command} (install again after moving it or changing Node, or give --command)`,
+      );
+    }
+  }
+  return command;
+}
+
+/** The top of the work tree the command runs in (real path). */
+async function workTreeTop(ctx: Context): Promise<string> {
+  const out = await gitOutput(['rev-parse', '--show-toplevel'], { cwd: ctx.io.cwd }).catch(() => {
+    throw new CliError(EXIT.FAILURE, `${ctx.io.cwd} is not inside a git work tree`);
+  });
+  return fs.realpath(out.toString('utf8').replace(/\n$/, ''));
+}
+
+/** `git install --pre-commit`: the hook that runs `git check-staged` before each commit. */
+async function installHook(ctx: Context, opts: InstallOptions): Promise<void> {
+  const top = await workTreeTop(ctx);
+  const command = await driverCommand(ctx, opts);
+  const program = opts.command === undefined ? null : await findProgram(ctx, command);
+  if (program !== null) {
+    ctx.note(
+      `warning: the hook runs "${command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
+    );
+  }
+  const report = await installPreCommitHook(top, command);
+  const chained = report.chained
+    ? ` It runs the existing hook first, kept as ${report.hook}.local.`
+    : '';
+  ctx.note(
+    `${report.outcome === 'updated' ? 'Updated' : 'Installed'} the pre-commit hook ${report.hook}: each commit runs "ssclient git check-staged" (git commit --no-verify skips it).${chained}`,
+  );
+}
+
+/** `git uninstall --pre-commit`: removes our hook, putting back the one it ran first. */
+async function uninstallHook(ctx: Context): Promise<void> {
+  const report = await uninstallPreCommitHook(await workTreeTop(ctx));
+  switch (report.outcome) {
+    case 'absent':
+      ctx.note(`There is no pre-commit hook (${report.hook}): nothing to remove.`);
+      return;
+    case 'not-ours':
+      ctx.note(`${report.hook} is not the ssclient hook: left as it is.`);
+      return;
+    default:
+      ctx.note(
+        report.chained
+          ? `Removed the ssclient pre-commit hook; the hook it ran first is ${report.hook} again.`
+          : `Removed the ssclient pre-commit hook ${report.hook}.`,
+      );
+  }
+}
+
+/**
+ * `git check-staged` (docs/git.md "Pre-commit guard"): one line per problem on stdout, each
+ * naming its file, then exit 1; silent with exit 0 when the commit may go ahead. The key is used
+ * only when it can be had without a prompt.
+ */
+export async function checkStagedAction(ctx: Context, opts: CheckStagedOptions): Promise<void> {
+  const top = await workTreeTop(ctx);
+  const storeFile = ctx.path(ctx.storePath(opts));
+  const where = await locateInRepo(storeFile).catch(() => null);
+  const store = where !== null && where.top === top ? where.path : null;
+  const source = await keyWithoutPrompt(ctx, opts);
+  let findings;
+  try {
+    // A key that does not open the store is ERR_WRONG_KEY, which main explains (where it came from).
+    findings = await checkStaged({
+      top,
+      store,
+      storeFile: store === null ? null : storeFile,
+      source,
+      requireSeal: ctx.requireSeal(opts),
+      all: opts.all === true,
+      show: nameForTerminal,
+    });
+  } finally {
+    source?.dispose();
+  }
+  if (findings.length === 0) return;
+  ctx.io.stdout.write(findings.map((f) => `${escapeForTerminal(f.message)}\n`).join(''));
+  const files = new Set(findings.map((f) => f.path)).size;
+  ctx.note(
+    `error: ${files === 1 ? 'a staged file' : `${files} staged files`} must not be committed as ${files === 1 ? 'it is' : 'they are'} (git restore --staged FILE unstages one; git commit --no-verify skips this check)`,
+  );
+  throw new QuietExit(EXIT.FAILURE);
+}
+
 /** `git uninstall`: takes back what `git install` added for the vault. */
-export async function uninstallAction(ctx: Context, opts: GlobalOptions): Promise<void> {
+export async function uninstallAction(ctx: Context, opts: InstallOptions): Promise<void> {
+  if (opts.preCommit === true) return uninstallHook(ctx);
   const store = ctx.path(ctx.storePath(opts));
   const where = await locateInRepo(store);
   const report = await uninstallDrivers(where);

@@ -1,9 +1,9 @@
 /**
- * `git install|uninstall|merge-driver|diff-text` (docs/git.md). This file registers them; their
+ * `git install|uninstall|merge-driver|diff-text|check-staged` (docs/git.md). This file registers them; their
  * bodies are in actions/git.ts, loaded when one runs.
  */
 import type { Command } from 'commander';
-import type { InstallOptions, RevealOptions } from '../actions/git.js';
+import type { CheckStagedOptions, InstallOptions, RevealOptions } from '../actions/git.js';
 import type { Context, GlobalOptions } from '../context.js';
 import type { Register } from './register.js';
 
@@ -18,6 +18,10 @@ export function registerGit(program: Command, ctx: Context, bind: Register): voi
     .command('install')
     .description('set up the merge and diff drivers for the vault (.gitattributes, git config)')
     .option(
+      '--pre-commit',
+      'instead, install the pre-commit hook that runs "git check-staged" (an existing hook is kept and run first)',
+    )
+    .option(
       '--command <command>',
       'how git should run ssclient (default: "ssclient" when that is this program on PATH, else node and this ssclient by absolute path)',
     );
@@ -27,9 +31,20 @@ export function registerGit(program: Command, ctx: Context, bind: Register): voi
 
   const uninstall = git
     .command('uninstall')
-    .description('remove what "git install" added for the vault');
+    .description('remove what "git install" added for the vault')
+    .option('--pre-commit', 'instead, remove the pre-commit hook (putting back the one it ran)');
   bind(uninstall, async (_o: unknown, cmd: Command) => {
-    await (await actions()).uninstallAction(ctx, cmd.optsWithGlobals<GlobalOptions>());
+    await (await actions()).uninstallAction(ctx, cmd.optsWithGlobals<InstallOptions>());
+  });
+
+  const checkStaged = git
+    .command('check-staged')
+    .option('--all', 'check every file in the index, not only the staged changes')
+    .description(
+      'refuse staged plain key files, plaintext exports of secrets and vaults that fail verify (exit 1; the pre-commit hook)',
+    );
+  bind(checkStaged, async (_o: unknown, cmd: Command) => {
+    await (await actions()).checkStagedAction(ctx, cmd.optsWithGlobals<CheckStagedOptions>());
   });
 
   const merge = git
