@@ -1,7 +1,7 @@
 /**
  * spec/format.md §8.1 beside the KEY file (issue 14 item 13): a rekey killed while it wrote the
  * new key leaves `.NAME.key.new.<pid>.<hex>.tmp` holding a 99-byte key. Every locked write
- * (here `set`, through the fast path and through main, and `seal`; in the library `update` with
+ * (here `set`, through the fast path and through main, `delete`, `edit` and `seal`; in the library `update` with
  * `{ keyFile }`) removes what a dead process left beside the key file and beside `<key>.new`,
  * as it already did beside the vault; a live process's temporary files, names that are not our
  * pattern, and a directory whose marker names another host are kept.
@@ -115,6 +115,25 @@ describe('a locked write removes abandoned temporary files beside the key file',
     });
     expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expectCleaned(s);
+  });
+
+  it('`edit`, as a real process', async () => {
+    const s = await scene();
+    const editor = join(s.dir, 'ed.sh');
+    writeFileSync(editor, `#!/bin/sh\nsed -i "s/^OLD=.*/OLD='edited'/" "$1"\n`, { mode: 0o755 });
+    const editDir = join(s.dir, 'shm');
+    mkdirSync(editDir);
+    const result = runProcess(['-k', 'k.key', 'edit'], {
+      cwd: s.dir,
+      env: { EDITOR: editor, SSCLIENT_EDIT_DIR: editDir },
+    });
+    expect(result).toMatchObject({
+      code: 0,
+      stderr: 'Edited secrets.json: 1 changed, 0 added, 0 removed\n',
+    });
+    expectCleaned(s);
+    const got = runProcess(['-k', 'k.key', 'get', 'OLD'], { cwd: s.dir });
+    expect(got).toMatchObject({ code: 0, stdout: 'edited\n' });
   });
 
   it('`seal`, as a real process', async () => {
