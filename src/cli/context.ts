@@ -8,6 +8,7 @@ import { isSecureStoreError, SecureStoreError } from '../errors.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { LockOptions } from '../io/lock.js';
 import { KeySource } from '../auth.js';
+import { pendingKeyPath } from '../keys/pending-key.js';
 import type { WrappedKeyOptions } from '../kms/options.js';
 import { SecretsManager } from '../vault/secrets-manager.js';
 import {
@@ -54,6 +55,8 @@ export class Context {
   #project: ProjectConfig | null | undefined;
   /** Where the last key source came from, for wrong-key messages ({@link explainKeyError}). */
   #keyOrigin: string | null = null;
+  /** True when the last key source came from a key file (a "wrong password or key" is a key). */
+  #keyIsFile = false;
 
   constructor(readonly io: CliIo) {}
 
@@ -118,6 +121,18 @@ export class Context {
   #keyFileUsed: { key: string; store: string; kms: WrappedKeyOptions } | undefined;
 
   /**
+   * The key file of the last key source made from a key file, and a rekey's pending key beside
+   * it (`<key>.new`): a locked write removes what killed writers left beside them too, such as
+   * an interrupted rekey's key (spec/format.md §8.1). Empty when no key file is used.
+   */
+  keyFilesBeside(): string[] {
+    const used = this.#keyFileUsed;
+    if (used === undefined) return [];
+    const key = this.path(used.key);
+    return [key, pendingKeyPath(key)];
+  }
+
+  /**
    * `err` with more to say, where this Context knows more: a key file that does not open the
    * vault while `<key>.new` does is what an interrupted rekey leaves (docs/git.md "Rekey"), and
    * running the same rekey again finishes it. Anything else is returned as it is.
@@ -125,7 +140,6 @@ export class Context {
   async explain(err: unknown): Promise<unknown> {
     const used = this.#keyFileUsed;
     if (!isSecureStoreError(err, 'ERR_WRONG_KEY') || used === undefined) return err;
-    const { pendingKeyPath } = await import('../rekey/rekey.js');
     const pending = pendingKeyPath(used.key);
     const source = KeySource.fromFile(this.path(pending), { kms: used.kms });
     try {
@@ -247,6 +261,7 @@ export class Context {
       throw usage('give only one of -p/--password, --password-file and -k/--key');
     }
     const choice = this.keyChoice(opts);
+    this.#keyIsFile = choice?.kind === 'file';
     if (choice?.kind === 'file') {
       this.#keyOrigin =
         choice.from === 'flag'
@@ -318,7 +333,13 @@ export class Context {
    */
   async explainKeyError(err: unknown, opts: GlobalOptions = {}): Promise<unknown> {
     if (!isSecureStoreError(err, 'ERR_WRONG_KEY') || this.#keyOrigin === null) return err;
-    const what = /^wrong password/.test(err.message) ? 'password' : 'key';
+    const what = /^wrong password or key /.test(err.message)
+      ? this.#keyIsFile
+        ? 'key'
+        : 'password'
+      : /^wrong password/.test(err.message)
+        ? 'password'
+        : 'key';
     let wrapped = '';
     if (this.#keyOrigin.startsWith('the prompt')) {
       const beside = await this.wrappedKeyBeside(opts);
@@ -443,9 +464,10 @@ export class Context {
     const store = this.storePath(opts);
     await this.requireStore(store);
     const source = await this.keySource(opts, { stdinTaken: extra.stdinTaken === true });
+    const lock = { ...this.lockOptions(store, extra.lock), alsoClean: this.keyFilesBeside() };
     if (extra.beforeLock === undefined) {
       return SecretsManager.update(this.path(store), source, fn, {
-        ...this.lockOptions(store, extra.lock),
+        ...lock,
         requireSeal: this.requireSeal(opts),
       });
     }
@@ -467,7 +489,7 @@ export class Context {
     try {
       await extra.beforeLock();
       return await SecretsManager.update(this.path(store), checked, fn, {
-        ...this.lockOptions(store, extra.lock),
+        ...lock,
         requireSeal: this.requireSeal(opts),
       });
     } finally {

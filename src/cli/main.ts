@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { registerAccess } from './commands/access.js';
+import { registerAddSentinel } from './commands/add-sentinel.js';
 import { registerConfig } from './commands/config.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerCreate } from './commands/create.js';
@@ -285,6 +286,7 @@ function buildProgram(ctx: Context, args: readonly string[]): Command {
     registerRekey,
     registerSeal,
     registerCompletion,
+    registerAddSentinel,
   ]) {
     register(program, ctx, bind);
   }

@@ -45,9 +45,14 @@ const CLI_WORDS: readonly (readonly [library: string, cli: string])[] = [
   ["the error's cause has the details", 'run with --debug for details'],
 ];
 
+/** Library methods a message names, and the command that does the same (spec/format.md §4.2). */
+const CLI_COMMANDS: readonly (readonly [library: string, cli: string])[] = [
+  ['(SecretsManager#addSentinel)', 'with `ssclient add-sentinel`'],
+];
+
 function inCliWords(err: SecureStoreError): string {
-  if (!err.code.startsWith('ERR_KMS')) return err.message;
   let message = err.message;
-  for (const [library, cli] of CLI_WORDS) message = message.split(library).join(cli);
+  const words = err.code.startsWith('ERR_KMS') ? [...CLI_WORDS, ...CLI_COMMANDS] : CLI_COMMANDS;
+  for (const [library, cli] of words) message = message.split(library).join(cli);
   return message;
 }

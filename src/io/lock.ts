@@ -39,6 +39,12 @@ export interface LockOptions {
    * CLI says on a terminal who holds it.
    */
   readonly onWait?: (holder: LockHolder | null) => void;
+  /**
+   * More files whose abandoned temporary files the holder removes before letting go, as it does
+   * beside `path` (spec/format.md §8.1): the key file that opens the vault and a rekey's pending
+   * key beside it, where an interrupted rekey leaves key material.
+   */
+  readonly alsoClean?: readonly string[];
 }
 
 interface Holder {
@@ -67,7 +73,9 @@ export async function withLock<T>(
   } finally {
     refresher.stop();
     // `path`, not the target resolved above: `fn` may have created the file it names.
-    for (const p of [path, ...alsoClean]) await removeAbandonedTempFiles(p);
+    for (const p of [path, ...alsoClean, ...(options.alsoClean ?? [])]) {
+      await removeAbandonedTempFiles(p);
+    }
     await release(lockPath, token);
   }
 }

@@ -51,8 +51,10 @@ import {
   setSeal,
 } from '../vault/seal.js';
 
-/** The suffix of the new key file while a rekey is in progress. */
-export const PENDING_SUFFIX = '.new';
+// The new key file's name while a rekey is in progress, in a leaf that every locked write can
+// import to clean up beside the key file (spec/format.md §8.1).
+import { pendingKeyPath } from '../keys/pending-key.js';
+export { PENDING_SUFFIX, pendingKeyPath } from '../keys/pending-key.js';
 
 /** What the vault is re-keyed to. */
 export type RekeyTarget =
@@ -87,11 +89,6 @@ export interface RekeyResult {
   readonly secrets: number;
   /** True when this run only finished an earlier, interrupted rekey. */
   readonly resumed: boolean;
-}
-
-/** The file that holds the new key while a rekey to `path` is in progress. */
-export function pendingKeyPath(path: string): string {
-  return `${path}${PENDING_SUFFIX}`;
 }
 
 /**

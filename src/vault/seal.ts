@@ -9,6 +9,7 @@ import { constantTimeEqual, type CryptoKey, importKey, zeroize } from '../crypto
 import { fail } from '../errors.js';
 import { decodeBase64, decodedLength, encodeBase64, isCanonicalBase64 } from '../format/base64.js';
 import type { JsonNode } from '../format/json.js';
+import { compareCodePoints } from '../format/text.js';
 import { sealLinesText, type VaultDocument } from '../format/vault-codec.js';
 
 /** The vault's top-level member that holds the seal (spec/seal.md §3). */
@@ -168,6 +169,22 @@ const MAC_BATCH = 64;
 function sealNode(doc: VaultDocument): JsonNode | undefined {
   for (const [key, value] of doc.extras) if (key === SEAL_FIELD) return value;
   return undefined;
+}
+
+/**
+ * Puts the seal's lines in UTF-8 byte order of their names, the order in which every sealed
+ * vault is written (spec/format.md §5.2): for a document made from a parsed object, whose
+ * `JSON.parse` moved integer-like names first. Changes nothing else; a malformed seal is left
+ * for {@link readSeal} to refuse.
+ */
+export function sortSealLines(doc: VaultDocument): void {
+  const node = sealNode(doc);
+  if (node?.kind !== 'object') return;
+  for (const [key, names] of node.entries) {
+    if (key === 'names' && names.kind === 'object') {
+      names.entries.sort((a, b) => compareCodePoints(a[0], b[0]));
+    }
+  }
 }
 
 /** True when the document has a seal member (well-formed or not). */

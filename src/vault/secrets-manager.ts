@@ -31,6 +31,7 @@ import { readFileCapped, sizeOfExisting, writeFileAtomic } from '../io/files.js'
 import { type LockOptions, withLock } from '../io/lock.js';
 import { type AuthOptions, resolveOwnedAuth } from '../keys/auth-options.js';
 import type { KeySource } from '../keys/key-source.js';
+import { pendingKeyPath } from '../keys/pending-key.js';
 import {
   checkKeyLength,
   keyForDocument,
@@ -53,6 +54,7 @@ import {
   sealGeneration,
   type SealKeys,
   setSeal,
+  sortSealLines,
 } from './seal.js';
 
 /** Options for opening a vault. */
@@ -67,8 +69,9 @@ export interface OpenOptions {
 /** Options for {@link SecretsManager.create}. */
 export interface CreateOptions {
   /**
-   * Seal the new vault (spec/seal.md §6.2). Default false: the library writes the reference's
-   * layout unless asked; `ssclient create` always seals.
+   * Seal the new vault (spec/seal.md §6.2). Default true: a vault created by us is sealed, as
+   * `ssclient create` makes it. `false` writes exactly the reference's bytes (no `seal` member),
+   * for a vault that the reference `ssclient` will write too, or for byte-exact comparisons.
    */
   readonly seal?: boolean;
 }
@@ -263,7 +266,12 @@ export class SecretsManager {
     });
   }
 
-  /** Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). */
+  /**
+   * Opens a vault from an already-parsed JSON object (as `JSON.parse` returns it). An object
+   * does not keep the file's order of names (`JSON.parse` puts integer-like names first), so
+   * the names are taken in the order every writer of the format writes them, UTF-8 byte order
+   * (spec/format.md §5.2), before a seal, which covers that order, is checked (spec/seal.md §4.3).
+   */
   static async fromObject(
     obj: unknown,
     auth: AuthOptions,
@@ -271,11 +279,20 @@ export class SecretsManager {
   ): Promise<SecretsManager> {
     return withAuth(auth, async (source, owned) => {
       const doc = documentFromNode(nodeFromValue(obj, 'the vault object'), 'the vault');
+      if (!scanOrder(doc.secrets.keys()).sorted) {
+        const entries = [...doc.secrets].sort((a, b) => compareCodePoints(a[0], b[0]));
+        doc.secrets.clear();
+        for (const [name, blob] of entries) doc.secrets.set(name, blob);
+      }
+      sortSealLines(doc);
       return SecretsManager.#open(doc, source, owned, null, 'the vault', options, false);
     });
   }
 
-  /** A new, empty vault with a fresh iv and sentinel. Write it with `saveAs(path)`. */
+  /**
+   * A new, empty vault with a fresh iv and sentinel, sealed (spec/seal.md §6.2) unless
+   * `{ seal: false }`. Write it with `saveAs(path)`.
+   */
   static async create(auth: AuthOptions, options: CreateOptions = {}): Promise<SecretsManager> {
     return withAuth(auth, (source, owned) => SecretsManager.#create(source, owned, options));
   }
@@ -285,6 +302,9 @@ export class SecretsManager {
     owned: boolean,
     options: CreateOptions,
   ): Promise<SecretsManager> {
+    if (options.seal !== undefined && typeof options.seal !== 'boolean') {
+      fail('ERR_ARGUMENT', 'seal: expected true or false');
+    }
     const iv = randomBytes(IV_BYTES);
     const key = await source.keyFor(iv);
     checkKeyLength(key);
@@ -296,7 +316,7 @@ export class SecretsManager {
     const manager = new SecretsManager(doc, key, keys, null, true);
     manager.#dirty = true;
     if (owned) manager.#own(source);
-    if (options.seal === true) {
+    if (options.seal !== false) {
       manager.#sealKeys = deriveSealKeys(key);
       manager.#sealMode = 'all';
     }
@@ -306,7 +326,9 @@ export class SecretsManager {
   /**
    * Opens the vault at `path` under its lock, runs `fn`, and saves if `fn` changed anything:
    * concurrent `update`s of one vault, from any process, are serialised and none is lost.
-   * Returns what `fn` returns.
+   * Returns what `fn` returns. Before letting go of the lock it removes what writers killed
+   * mid-write left beside the vault and, given `{ keyFile }`, beside the key file and a rekey's
+   * pending key `<keyFile>.new` (spec/format.md §8.1; `options.alsoClean` names more files).
    */
   static async update<T>(
     path: string,
@@ -315,6 +337,7 @@ export class SecretsManager {
     options: LockOptions & OpenOptions = {},
   ): Promise<T> {
     const { source, owned } = resolveOwnedAuth(auth);
+    const keyFile = keyFileOf(auth);
     try {
       return await withLock(
         path,
@@ -328,7 +351,12 @@ export class SecretsManager {
             vault.close();
           }
         },
-        options,
+        keyFile === null
+          ? options
+          : {
+              ...options,
+              alsoClean: [...(options.alsoClean ?? []), keyFile, pendingKeyPath(keyFile)],
+            },
       );
     } finally {
       if (owned) source.dispose();
@@ -625,15 +653,16 @@ export class SecretsManager {
   }
 
   /**
-   * Writes the vault back to the file it came from, atomically and under its lock.
+   * Writes the vault back to the file it came from, atomically and under its lock (`options`:
+   * how long to wait for it, and more files to clean up beside, as for {@link update}).
    * @throws SecureStoreError ERR_CONFLICT when the file changed on disk since it was read.
    */
-  async save(): Promise<void> {
+  async save(options: LockOptions = {}): Promise<void> {
     this.#assertOpen();
     const file = this.#file;
     if (file === null)
       fail('ERR_ARGUMENT', 'this vault was not opened from a file; use saveAs(path)');
-    await withLock(file.path, () => this.#saveUnlocked(file.path, true));
+    await withLock(file.path, () => this.#saveUnlocked(file.path, true), options);
   }
 
   /** Writes the vault to `path` (replacing any file there), atomically and under its lock. */
@@ -858,6 +887,13 @@ export class SecretsManager {
   #name(): string {
     return this.#file?.path ?? 'the vault';
   }
+}
+
+/** The key file path of `{ keyFile }` auth options, or null for any other key. */
+function keyFileOf(auth: AuthOptions): string | null {
+  if (typeof auth !== 'object' || auth === null || !('keyFile' in auth)) return null;
+  const { keyFile } = auth as { keyFile?: unknown };
+  return typeof keyFile === 'string' && keyFile !== '' ? keyFile : null;
 }
 
 function checkName(name: string): void {

@@ -135,7 +135,7 @@ describe('the fast path does exactly what main does', () => {
     const t = tempDir();
     dir = t.dir;
     cleanup = t.cleanup;
-    const vault = await SecretsManager.create(KeySource.fromKey(KEY));
+    const vault = await SecretsManager.create(KeySource.fromKey(KEY), { seal: false });
     vault.set('plain', 'hello world');
     vault.set('multi', 'line one\nline two\r\n');
     vault.set('empty', '');

@@ -112,7 +112,7 @@ describe('set and delete leave everything else byte-identical', () => {
   });
 
   it('a new, empty vault is exactly 256 bytes in the reference layout', async () => {
-    const vault = await SecretsManager.create(fixed());
+    const vault = await SecretsManager.create(fixed(), { seal: false });
     const text = vault.toJSON();
     expect(Buffer.byteLength(text)).toBe(256);
     expect(text).toMatch(
@@ -166,7 +166,7 @@ describe('names are written in UTF-8 byte order', () => {
   });
 
   it('a vault whose file is out of order is put in order by the next write', async () => {
-    const vault = await SecretsManager.create(fixed());
+    const vault = await SecretsManager.create(fixed(), { seal: false });
     vault.set('a', '1');
     vault.set('b', '2');
     const sorted = vault.toJSON();
@@ -253,7 +253,7 @@ describe('unknown top-level fields (spec/format.md §5.5: kept, unlike the refer
   });
 
   it('written before "secrets" in the input, they are kept and moved after it', async () => {
-    const vault = await SecretsManager.create(fixed());
+    const vault = await SecretsManager.create(fixed(), { seal: false });
     const base = vault.toJSON();
     vault.close();
     const early = base.replace('{\n  "version": 3,', '{\n  "note": "hi",\n  "version": 3,');
@@ -276,7 +276,7 @@ describe('layout details', () => {
   });
 
   it('the saved file has no trailing newline and no BOM', async () => {
-    const vault = await SecretsManager.create(fixed());
+    const vault = await SecretsManager.create(fixed(), { seal: false });
     const path = tempPath();
     await vault.saveAs(path);
     vault.close();

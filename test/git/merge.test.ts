@@ -237,7 +237,8 @@ describe('merging real vaults (model-based)', () => {
 
   it('the merged document opens with the key, is canonical, and holds the model merge', async () => {
     const key = KeySource.generate();
-    const seed = await SecretsManager.create(key);
+    // mergeVaults merges the reference's layout; sealing merges is seal-merge.ts (spec/seal.md §9.3).
+    const seed = await SecretsManager.create(key, { seal: false });
     seed.set('a', 'base-a');
     seed.set('b', 'base-b');
     const baseJson = seed.toJSON();

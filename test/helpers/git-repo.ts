@@ -100,9 +100,13 @@ export function makeRepo(): Repo {
   };
 }
 
-/** Creates `secrets.json` under a new key file `secrets.key` (in-process: setup, not the test). */
+/**
+ * Creates `secrets.json` under a new key file `secrets.key` (in-process: setup, not the test),
+ * without a seal, as the reference writes it (the tests that use it expect unsealed history and
+ * merges; the sealed ones seal explicitly).
+ */
 export async function createVault(repo: Repo, secrets: Record<string, string>): Promise<void> {
-  const vault = await SecretsManager.create(KeySource.generate());
+  const vault = await SecretsManager.create(KeySource.generate(), { seal: false });
   for (const [name, value] of Object.entries(secrets)) vault.set(name, value);
   await vault.saveAs(join(repo.dir, 'secrets.json'));
   await vault.exportKey(join(repo.dir, 'secrets.key'));

@@ -90,14 +90,18 @@ export const KEY_ONLY = { 'secrets.json': '03-key-only.json', 'k.key': '03-key-o
 /** The key of {@link makeVault}'s `k.key`. */
 export const KEY_BYTES = Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 0xff);
 
-/** Writes `k.key` (0600, {@link KEY_BYTES}) and `store` holding `secrets` into `dir`. */
+/**
+ * Writes `k.key` (0600, {@link KEY_BYTES}) and `store` holding `secrets` into `dir`. The vault
+ * has no seal: it is byte for byte what the reference would write (the tests that use it damage
+ * or compare those bytes); `ssclient create` and the library's default make sealed vaults.
+ */
 export async function makeVault(
   dir: string,
   secrets: Iterable<[string, string | Uint8Array]>,
   store = 'secrets.json',
 ): Promise<void> {
   writeFileSync(join(dir, 'k.key'), encodeKeyFile(KEY_BYTES), { mode: 0o600 });
-  const vault = await SecretsManager.create(KeySource.fromKey(KEY_BYTES));
+  const vault = await SecretsManager.create(KeySource.fromKey(KEY_BYTES), { seal: false });
   for (const [name, value] of secrets) vault.set(name, value);
   await vault.saveAs(join(dir, store));
   vault.close();

@@ -62,6 +62,9 @@ async function ourVault(auth: AuthOptions): Promise<{ path: string; vault: Secre
   expect(vault.keys()).toContain('__proto__');
   const path = tempPath('ours.json');
   await vault.saveAs(path);
+  // Created sealed by default (spec/seal.md §6.2): these are the vaults the library makes.
+  expect(vault.sealed).toBe(true);
+  expect(readFileSync(path, 'utf8')).toContain('\n  "seal": {\n');
   return { path, vault };
 }
 

@@ -17,7 +17,7 @@ const key = (): KeySource => KeySource.fromKey(KEY);
 let valid: Buffer;
 
 beforeAll(async () => {
-  const vault = await SecretsManager.create(key());
+  const vault = await SecretsManager.create(key(), { seal: false });
   vault.set('alpha', 'one');
   vault.set('é😀', 'two');
   vault.set('10', Uint8Array.from([0, 255]));

@@ -51,7 +51,7 @@ function fingerprint(path: string): { bytes: Buffer; mtimeMs: number } {
 
 /** A vault with secrets under KEY_A, saved without its sentinel (as older writers leave them). */
 async function sentinelLessVault(dir: string, secrets: Record<string, string>): Promise<string> {
-  const vault = await SecretsManager.create(keyA());
+  const vault = await SecretsManager.create(keyA(), { seal: false });
   for (const [name, value] of Object.entries(secrets)) vault.set(name, value);
   const text = vault.toJSON().replace(/ {2}"sentinel": \{[^}]*\},\n/, '');
   vault.close();
@@ -401,7 +401,7 @@ describe('save() and conflicts (spec/format.md §8)', () => {
   });
 
   it('reads a valid vault whose top-level fields are in another order, and writes them in canonical order', async () => {
-    const vault = await SecretsManager.create(keyA());
+    const vault = await SecretsManager.create(keyA(), { seal: false });
     vault.set('a', '1');
     const canonical = vault.toJSON();
     vault.close();

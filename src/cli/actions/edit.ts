@@ -188,7 +188,12 @@ async function writeEdit(
         applyEdit(vault, edit.edited, edit.plan);
         return merged;
       },
-      { ...ctx.lockOptions(store), requireSeal: ctx.requireSeal(opts) },
+      {
+        ...ctx.lockOptions(store),
+        // What killed writers left beside the key file goes too (spec/format.md §8.1).
+        alsoClean: ctx.keyFilesBeside(),
+        requireSeal: ctx.requireSeal(opts),
+      },
     );
   } finally {
     source.dispose();

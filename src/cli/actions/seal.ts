@@ -56,7 +56,7 @@ export async function sealAction(ctx: Context, opts: SealOptions): Promise<void>
     }
     if (!vault.sealed) vault.seal({ generation: (await committedGeneration(path)) + 1 });
     // save() re-reads the file under its lock and refuses if it changed since it was opened.
-    await vault.save();
+    await vault.save({ alsoClean: ctx.keyFilesBeside() });
     ctx.io.stdout.write(`${store}: sealed (generation ${vault.generation})\n`);
   } finally {
     vault.close();
