@@ -25,8 +25,9 @@ import { ageKeygen, writeText } from '../helpers/age.js';
 import { BIN, runProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/vaults.js';
 import { kmsTarget } from '../helpers/kms.js';
+import { rounds } from '../helpers/rounds.js';
 
-const RUNS = 32;
+const RUNS = rounds(32);
 const target = kmsTarget();
 const kms = { endpoint: target.endpoint, region: target.region };
 const tmp = tempDir('access-crash-');

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
 import { mapLimit, spawnCommand, spawnProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/vaults.js';
+import { rounds } from '../helpers/rounds.js';
 
 const SAVE_LOOP = fileURLToPath(new URL('./save-loop.mjs', import.meta.url));
 const UPDATE_WORKER = fileURLToPath(new URL('./update-worker.mjs', import.meta.url));
@@ -105,7 +106,7 @@ function runAndKill(
 describe('crash safety', () => {
   it('200 SIGKILLs at random moments: the vault always opens with the old or the new content', async () => {
     const LANES = 2;
-    const KILLS_PER_LANE = 100;
+    const KILLS_PER_LANE = rounds(100);
     const lanes = await mapLimit(
       Array.from({ length: LANES }, (_, i) => i),
       LANES,

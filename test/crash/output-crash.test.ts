@@ -26,12 +26,13 @@ import { KeySource, SecretsManager } from '../../src/index.js';
 import { BIN } from '../helpers/cli.js';
 import { tempDir } from '../helpers/vaults.js';
 import { mapLimit } from '../helpers/cli.js';
+import { rounds } from '../helpers/rounds.js';
 
 const SECRETS = 10_000;
 const MARK = 'PLAINTEXT-MARK-';
 const OLD = 'OLD_EXPORT=1\n';
 const SIGNALS = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const PER_SIGNAL = 50;
+const PER_SIGNAL = rounds(50);
 const LANES = 2;
 
 const tmp = tempDir('ssclient-output-crash-');

@@ -14,6 +14,7 @@ import { assertEveryCommandLine } from '../helpers/command-line.js';
 import { kmsTarget } from '../helpers/kms.js';
 import { spawnProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/vaults.js';
+import { rounds } from '../helpers/rounds.js';
 
 const target = kmsTarget();
 const SECRET = 'hunter2-kms-fuzz';
@@ -108,7 +109,7 @@ describe('any KMS command line (fast-check, real processes)', () => {
       run: (argv, cwd) => spawnProcess(argv, { cwd, env: env(), timeoutMs: 60_000 }),
       documented: DOCUMENTED,
       secret: SECRET,
-      numRuns: 60,
+      numRuns: rounds(60),
       examples: EXAMPLES,
     });
   }, 300_000);
