@@ -207,14 +207,17 @@ describe.runIf(process.platform === 'linux')('readFileCapped: pipes', () => {
   it('reads a pipe whose writer writes after a while, to its end, under the cap', async () => {
     const fifo = join(freshDir(), 'fifo');
     execFileSync('mkfifo', [fifo]);
-    // The writer waits in open() until we open the pipe, then writes in two parts, later.
+    // The writer holds the pipe open (read-write, so its open() does not wait for a reader) and
+    // says so before we read, then writes in two parts, later. Without waiting for it, a
+    // loaded machine could start the read before the writer exists: the refusal tested above.
     const writer = spawn('bash', [
       '-c',
-      'exec 3>"$1"; sleep 0.3; printf abc >&3; sleep 0.2; printf def >&3',
+      'exec 3<>"$1"; echo ready; sleep 0.3; printf abc >&3; sleep 0.2; printf def >&3',
       '-',
       fifo,
     ]);
     const exited = new Promise((res) => writer.on('exit', res));
+    await new Promise((res) => writer.stdout.once('data', res));
     const bytes = await readFileCapped(fifo, 4096, CAP);
     expect(bytes.toString()).toBe('abcdef');
     await exited;
