@@ -1,18 +1,27 @@
 /**
  * The tests `npm run mutate` runs against each mutant (stryker.config.mjs): the unit, vector and
  * property tests of src/crypto, src/format and src/vault. No KMS server, no CLI processes.
+ * `fast-check` is aliased to test/helpers/fast-check-mutate.ts, which caps every property's
+ * runs (test/README.md, "Mutation testing", says why and what it costs).
  */
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    alias: [
+      {
+        find: /^fast-check$/,
+        replacement: fileURLToPath(new URL('./test/helpers/fast-check-mutate.ts', import.meta.url)),
+      },
+    ],
+  },
   test: {
     include: [
-      'test/unit/**/*.test.ts',
-      'test/vectors/**/*.test.ts',
-      'test/property/**/*.test.ts',
       'test/crypto/**/*.test.ts',
       'test/format/**/*.test.ts',
       'test/vault/**/*.test.ts',
+      'test/vectors/**/*.test.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
