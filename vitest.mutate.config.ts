@@ -2,7 +2,8 @@
  * The tests `npm run mutate` runs against each mutant (stryker.config.mjs): the unit, vector and
  * property tests of src/crypto, src/format and src/vault. No KMS server, no CLI processes.
  * `fast-check` is aliased to test/helpers/fast-check-mutate.ts, which caps every property's
- * runs (test/README.md, "Mutation testing", says why and what it costs).
+ * runs, and a setup file answers a PBKDF2 derivation made before from a cache on disk
+ * (test/README.md, "Mutation testing", says why and what it costs).
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -23,6 +24,7 @@ export default defineConfig({
       'test/vault/**/*.test.ts',
       'test/vectors/**/*.test.ts',
     ],
+    setupFiles: ['test/helpers/pbkdf2-cache-mutate.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
