@@ -25,6 +25,10 @@ export default defineConfig({
       'test/vectors/**/*.test.ts',
     ],
     setupFiles: ['test/helpers/pbkdf2-cache-mutate.ts'],
+    // Each test file loads the vault code once per worker, not once per file: Stryker reruns a
+    // mutant's covering files, and re-importing the code for each of them was half of a run.
+    // The mutant switch is read at run time, so it needs no fresh module.
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
