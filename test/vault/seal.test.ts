@@ -10,13 +10,17 @@ import {
   computeTag,
   computeVaultMac,
   deriveSealKeys,
+  hasSeal,
   namesFailingTags,
   readSeal,
   resealHead,
   sealFailureMessage,
+  sealAll,
   sealGeneration,
+  sealToNode,
   setSeal,
 } from '../../src/vault/seal.js';
+import type { JsonNode } from '../../src/format/json.js';
 import {
   cloneDoc,
   lineOf,
@@ -366,5 +370,93 @@ describe('sealed writes (spec/seal.md §6.1)', () => {
     const blob = encryptBlob(other.keys, new TextEncoder().encode('evil'));
     putSecret(doc, 'a', blob, lineOf(sealedWrite(key, v1, [{ set: 'a', value: 'x' }]), 'a'));
     expect(codeOf(() => assertSeal(key.seal, doc, 'v', false))).toBe('ERR_SEAL');
+  });
+});
+
+// What the mutation run (npm run mutate, test/README.md) found no test reaching: the seal member
+// found, replaced in place and removed; the reader's message for each malformed line; and the
+// internal errors of a seal that lacks a secret's line.
+describe('hasSeal and setSeal: the seal member found, replaced in place, removed (spec/seal.md §3)', () => {
+  const other = (name: string): [string, JsonNode] => [name, { kind: 'string', value: name }];
+  const keysOf = (doc: VaultDocument): string[] => doc.extras.map(([k]) => k);
+
+  it('removes the seal wherever it is, and nothing else; adds one last or in place', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [['a', '1']]);
+    expect(hasSeal(doc)).toBe(true);
+    const seal = readSeal(doc, 'v.json')!;
+    doc.extras.push(other('after'));
+    expect(keysOf(doc)).toEqual(['seal', 'after']);
+    setSeal(doc, null);
+    expect(keysOf(doc)).toEqual(['after']);
+    expect(hasSeal(doc)).toBe(false);
+    expect(readSeal(doc, 'v.json')).toBeNull();
+    setSeal(doc, null);
+    expect(keysOf(doc)).toEqual(['after']);
+    setSeal(doc, seal);
+    expect(keysOf(doc)).toEqual(['after', 'seal']);
+    doc.extras.push(other('last'));
+    setSeal(doc, sealAll(key.seal, doc, 2));
+    expect(keysOf(doc)).toEqual(['after', 'seal', 'last']);
+    expect(readSeal(doc, 'v.json')!.generation).toBe(2);
+    setSeal(doc, null);
+    expect(keysOf(doc)).toEqual(['after', 'last']);
+  });
+});
+
+describe('readSeal: the message for each malformed line (spec/seal.md §5)', () => {
+  const malformed = (what: string): string =>
+    `v.json: the seal is malformed (${what}); the vault was changed without its key`;
+  const num = (raw: string): JsonNode => ({ kind: 'number', raw });
+  const str = (value: string): JsonNode => ({ kind: 'string', value });
+
+  function withLines(edit: (lines: [string, JsonNode][]) => void): string {
+    const doc = sealedVault(newKey(), [['a', '1']]);
+    const raw = rawSeal(doc);
+    edit(raw.lines);
+    putRawSeal(doc, raw);
+    return messageOf(() => readSeal(doc, 'v.json'));
+  }
+  const lineEntries = (lines: [string, JsonNode][]): [string, JsonNode][] => {
+    const line = lines[0]![1];
+    if (line.kind !== 'object') throw new Error('not a line');
+    return line.entries;
+  };
+
+  it('names the member and the line', () => {
+    const doc = sealedVault(newKey(), [['a', '1']]);
+    const seal = doc.extras.find(([k]) => k === 'seal')![1];
+    if (seal.kind !== 'object') throw new Error('not a seal');
+    const names = seal.entries.findIndex(([k]) => k === 'names');
+    seal.entries[names] = ['names', str('a')];
+    expect(messageOf(() => readSeal(doc, 'v.json'))).toBe(malformed('"names" is not an object'));
+    expect(withLines((lines) => lineEntries(lines).push(['mac', str('x')]))).toBe(
+      malformed('the line of "a" has a member twice'),
+    );
+    expect(withLines((lines) => (lineEntries(lines)[0] = ['generation', num('0')]))).toBe(
+      malformed('the line of "a" has a generation that is not a positive whole number'),
+    );
+    expect(withLines((lines) => (lineEntries(lines)[1] = ['tag', str('AAAA')]))).toBe(
+      malformed('the line of "a" "tag" is not 32 bytes of canonical base64'),
+    );
+    expect(withLines((lines) => (lineEntries(lines)[2] = ['mac', num('1')]))).toBe(
+      malformed('the line of "a" "mac" is not a string'),
+    );
+    expect(withLines((lines) => lines.push(structuredClone(lines[0]!)))).toBe(
+      malformed('the line of "a" appears twice'),
+    );
+  });
+});
+
+describe('a seal without the line of a secret is an internal error (spec/seal.md §4.3)', () => {
+  it('computeVaultMac and sealToNode name the secret', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [['a', '1']]);
+    const seal = readSeal(doc, 'v.json')!;
+    const empty = { ...seal, lines: new Map() };
+    expect(messageOf(() => computeVaultMac(key.seal, doc, new Map(), 1, 1))).toBe(
+      'internal: no seal line for "a"',
+    );
+    expect(messageOf(() => sealToNode(empty, doc))).toBe('internal: no seal line for "a"');
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * The key-length rule of the one opener (spec/format.md §1): a key source that gives anything but
+ * 32 bytes is refused with a message naming what it gave, and what it gave is zeroed.
+ */
+import { describe, expect, it } from 'vitest';
+import { SecureStoreError } from '../../src/errors.js';
+import type { KeySource } from '../../src/keys/key-source.js';
+import { decryptBlob, encryptBlob, splitKey } from '../../src/vault/blob-cipher.js';
+import { checkKeyLength, keyForDocument, vaultKeysFor } from '../../src/vault/opener.js';
+
+const IV = Buffer.alloc(16, 9).toString('base64');
+
+/** A key source that gives `key` itself (not a copy), so a test sees what the caller did to it. */
+function sourceGiving(key: Uint8Array): KeySource & { ivs: Uint8Array[] } {
+  const ivs: Uint8Array[] = [];
+  return {
+    type: 'key',
+    description: 'a test key',
+    ivs,
+    keyFor: (vaultIv) => {
+      ivs.push(Uint8Array.from(vaultIv));
+      return Promise.resolve(key);
+    },
+    dispose: () => undefined,
+    [Symbol.dispose]: () => undefined,
+  };
+}
+
+function errorOf(fn: () => unknown): SecureStoreError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SecureStoreError) return e;
+    throw e;
+  }
+  throw new Error('no error');
+}
+
+describe('opener: a key source must give 32 bytes (spec/format.md §1)', () => {
+  it('checkKeyLength names the length it was given, or undefined for a non-key', () => {
+    expect(() => checkKeyLength(new Uint8Array(32))).not.toThrow();
+    for (const n of [0, 16, 31, 33, 64]) {
+      const e = errorOf(() => checkKeyLength(new Uint8Array(n)));
+      expect([e.code, e.message]).toEqual([
+        'ERR_ARGUMENT',
+        `key source returned ${n} bytes; a vault key is 32 bytes`,
+      ]);
+    }
+    const e = errorOf(() => checkKeyLength(undefined as unknown as Uint8Array));
+    expect([e.code, e.message]).toEqual([
+      'ERR_ARGUMENT',
+      'key source returned undefined bytes; a vault key is 32 bytes',
+    ]);
+  });
+
+  it('keyForDocument asks for the vault iv, and zeroes a key of the wrong length', async () => {
+    const short = new Uint8Array(31).fill(5);
+    const source = sourceGiving(short);
+    await expect(keyForDocument({ iv: IV }, source)).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT',
+      message: 'key source returned 31 bytes; a vault key is 32 bytes',
+    });
+    expect([...short]).toEqual(Array<number>(31).fill(0));
+    expect(source.ivs).toEqual([new Uint8Array(16).fill(9)]);
+  });
+
+  it('vaultKeysFor gives the halves of the key, and zeroes the key bytes', async () => {
+    const key = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+    const blob = encryptBlob(splitKey(Uint8Array.from(key)), new TextEncoder().encode('value'));
+    const keys = await vaultKeysFor({ iv: IV }, sourceGiving(key));
+    expect([...key]).toEqual(Array<number>(32).fill(0));
+    expect(Buffer.from(decryptBlob(keys, blob)!).toString()).toBe('value');
+  });
+});
