@@ -24,6 +24,11 @@ export default defineConfig({
       'test/vault/**/*.test.ts',
       'test/vectors/**/*.test.ts',
     ],
+    // MUTATE_SKIP_CLI_VECTORS=1 leaves out the CLI's output vectors (test/README.md says when).
+    exclude:
+      process.env.MUTATE_SKIP_CLI_VECTORS === '1'
+        ? ['**/node_modules/**', 'test/vectors/cli-output.test.ts']
+        : ['**/node_modules/**'],
     setupFiles: ['test/helpers/pbkdf2-cache-mutate.ts'],
     // Each test file loads the vault code once per worker, not once per file: Stryker reruns a
     // mutant's covering files, and re-importing the code for each of them was half of a run.
