@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { SecureStoreError } from '../../src/errors.js';
 import type { KeySource } from '../../src/keys/key-source.js';
 import { decryptBlob, encryptBlob, splitKey } from '../../src/vault/blob-cipher.js';
-import { checkKeyLength, keyForDocument, vaultKeysFor } from '../../src/vault/opener.js';
+import {
+  checkKeyLength,
+  keyForDocument,
+  vaultAndSealKeysFor,
+  vaultKeysFor,
+} from '../../src/vault/opener.js';
+import { computeTag, deriveSealKeys } from '../../src/vault/seal.js';
 
 const IV = Buffer.alloc(16, 9).toString('base64');
 
@@ -70,5 +76,19 @@ describe('opener: a key source must give 32 bytes (spec/format.md §1)', () => {
     const keys = await vaultKeysFor({ iv: IV }, sourceGiving(key));
     expect([...key]).toEqual(Array<number>(32).fill(0));
     expect(Buffer.from(decryptBlob(keys, blob)!).toString()).toBe('value');
+  });
+
+  it('vaultAndSealKeysFor gives the halves and the seal keys, and zeroes the key bytes', async () => {
+    const key = Uint8Array.from({ length: 32 }, (_, i) => 100 + i);
+    const expected = deriveSealKeys(Uint8Array.from(key));
+    const blob = encryptBlob(splitKey(Uint8Array.from(key)), new TextEncoder().encode('v'));
+    const { keys, seal } = await vaultAndSealKeysFor({ iv: IV }, sourceGiving(key));
+    expect([...key]).toEqual(Array<number>(32).fill(0));
+    expect(Buffer.from(decryptBlob(keys, blob)!).toString()).toBe('v');
+    // The seal keys are OpenSSL keys: compared by what they compute.
+    expect(computeTag(seal, IV, 'n', blob)).toBe(computeTag(expected, IV, 'n', blob));
+    expect(computeTag(seal, IV, 'n', blob)).not.toBe(
+      computeTag(deriveSealKeys(new Uint8Array(32)), IV, 'n', blob),
+    );
   });
 });

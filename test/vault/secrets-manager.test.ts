@@ -583,3 +583,44 @@ describe('reading values', () => {
     vault.close();
   });
 });
+
+// What the mutation run (npm run mutate, test/README.md) found no test reaching in the vault
+// run's tests: the path and vaultIv accessors, two argument checks' messages, and addSentinel
+// on a vault that already has a sentinel.
+describe('SecretsManager accessors and argument checks', () => {
+  it('path is null until the vault is saved, then its file; vaultIv is the file iv', async () => {
+    const vault = await SecretsManager.create(keyA());
+    expect(vault.path).toBeNull();
+    const path = join(freshDir(), 'v.json');
+    await vault.saveAs(path);
+    expect(vault.path).toBe(path);
+    const iv = (JSON.parse(readFileSync(path, 'utf8')) as { iv: string }).iv;
+    expect(iv).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(vault.vaultIv).toBe(iv);
+    const reopened = await SecretsManager.fromFile(path, keyA());
+    expect([reopened.path, reopened.vaultIv]).toEqual([path, iv]);
+    vault.close();
+    reopened.close();
+  });
+
+  it('a name that is not a string and an empty export path are refused by name', async () => {
+    const vault = await SecretsManager.create(keyA());
+    expect(() => vault.get(1 as unknown as string)).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT', message: 'name: expected a string' }),
+    );
+    await expect(vault.exportKey('')).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT',
+      message: 'path: expected a file path',
+    });
+    vault.close();
+  });
+
+  it('addSentinel on a vault that has a sentinel changes nothing and returns false', async () => {
+    const vault = await SecretsManager.create(keyA());
+    vault.set('a', '1');
+    const before = vault.toJSON();
+    expect(vault.addSentinel()).toBe(false);
+    expect(vault.toJSON()).toBe(before);
+    vault.close();
+  });
+});
