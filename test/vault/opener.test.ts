@@ -9,6 +9,10 @@ import { decryptBlob, encryptBlob, splitKey } from '../../src/vault/blob-cipher.
 import {
   checkKeyLength,
   keyForDocument,
+  keyOpens,
+  secretsProveKeyForWriting,
+  unprovenWriteMessage,
+  wrongKeyMessage,
   vaultAndSealKeysFor,
   vaultKeysFor,
 } from '../../src/vault/opener.js';
@@ -89,6 +93,43 @@ describe('opener: a key source must give 32 bytes (spec/format.md §1)', () => {
     expect(computeTag(seal, IV, 'n', blob)).toBe(computeTag(expected, IV, 'n', blob));
     expect(computeTag(seal, IV, 'n', blob)).not.toBe(
       computeTag(deriveSealKeys(new Uint8Array(32)), IV, 'n', blob),
+    );
+  });
+});
+
+describe('opener: verdicts and messages the mutation run found untested', () => {
+  const KEY = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
+
+  it('a vault with a sentinel is opened by its sentinel alone (spec/format.md §4.1)', () => {
+    const keys = splitKey(KEY);
+    const sentinel = encryptBlob(keys, new Uint8Array(32));
+    expect(keyOpens({ sentinel, secrets: new Map() }, keys)).toBe(true);
+    expect(keyOpens({ sentinel, secrets: new Map() }, splitKey(new Uint8Array(32)))).toBe(false);
+    expect(keyOpens({ sentinel: null, secrets: new Map() }, keys)).toBeUndefined();
+  });
+
+  it('no proving secret proves a key for writing, not even a password (spec/format.md §4.2)', () => {
+    expect(secretsProveKeyForWriting({ type: 'password' }, 0)).toBe(false);
+    expect(secretsProveKeyForWriting({ type: 'password' }, 1)).toBe(true);
+    expect(secretsProveKeyForWriting({ type: 'key' }, 0)).toBe(false);
+    expect(secretsProveKeyForWriting({ type: 'key' }, 15)).toBe(false);
+    expect(secretsProveKeyForWriting({ type: 'key' }, 16)).toBe(true);
+  });
+
+  it('the messages of an unproven write and of a wrong key', () => {
+    const tail =
+      ', and the sentinel a write adds would lock the right key out (spec/format.md §4.2); nothing was changed. Check that the values read right, then add a sentinel (SecretsManager#addSentinel)';
+    expect(unprovenWriteMessage('v.json', 1)).toBe(
+      `v.json has no sentinel and only 1 secret to prove the key, too few for a write: a key file damaged in its first half would pass it${tail}`,
+    );
+    expect(unprovenWriteMessage('v.json', 2)).toBe(
+      `v.json has no sentinel and only 2 secrets to prove the key, too few for a write: a key file damaged in its first half would pass them${tail}`,
+    );
+    expect(wrongKeyMessage({ type: 'password', description: 'the password' }, 'v.json')).toBe(
+      'wrong password for v.json (the password does not open it)',
+    );
+    expect(wrongKeyMessage({ type: 'key', description: 'key file k.key' }, 'v.json')).toBe(
+      'wrong key for v.json (key file k.key does not open it)',
     );
   });
 });

@@ -448,6 +448,50 @@ describe('readSeal: the message for each malformed line (spec/seal.md §5)', () 
   });
 });
 
+describe('netstring lengths of names are UTF-8 byte counts (spec/seal.md §4.1)', () => {
+  it('for 1-, 2-, 3- and 4-byte characters at each edge', () => {
+    const keys = deriveSealKeys(KEY_BYTES);
+    const tagKey = Buffer.from(
+      hkdfSync('sha256', KEY_BYTES, Buffer.alloc(0), 'securestore-kms seal v1 tag', 32),
+    );
+    const ns = (s: string): string => `${Buffer.byteLength(s)}:${s},`;
+    const iv = 'VVVVVVVVVVVVVVVVVVVVVQ==';
+    const blob = {
+      iv: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      hmac: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      payload: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    };
+    const names = ['\u007f', '\u0080', '\u07ff', '\u0800', '€é', '€a', '\ud7ff', '\ue000é'];
+    names.push('\uffffé', '\ud800\udc00é', '\udbff\udfffé', 'a😀é€');
+    for (const name of names) {
+      const expected = createHmac('sha256', tagKey)
+        .update(ns('tag') + ns(iv) + ns(name) + ns(blob.iv) + ns(blob.hmac) + ns(blob.payload))
+        .digest('base64');
+      expect([name, computeTag(keys, iv, name, blob)]).toEqual([name, expected]);
+    }
+  });
+});
+
+describe('readSeal: a seal of a newer format, and a line that is not an object', () => {
+  it('shows at most 20 characters of the format, and names the line', () => {
+    const doc = sealedVault(newKey(), [['a', '1']]);
+    const raw = rawSeal(doc);
+    const at = raw.head.findIndex(([k]) => k === 'format');
+    raw.head[at] = ['format', { kind: 'number', raw: '123456789012345678901234' }];
+    putRawSeal(doc, raw);
+    expect(messageOf(() => readSeal(doc, 'v.json'))).toBe(
+      'v.json has a seal of format 12345678901234567890, made by a newer version of this tool; upgrade to check it',
+    );
+    const other = sealedVault(newKey(), [['a', '1']]);
+    const lines = rawSeal(other);
+    lines.lines[0] = ['a', { kind: 'number', raw: '1' }];
+    putRawSeal(other, lines);
+    expect(messageOf(() => readSeal(other, 'v.json'))).toBe(
+      'v.json: the seal is malformed (the line of "a" is not an object); the vault was changed without its key',
+    );
+  });
+});
+
 describe('a seal without the line of a secret is an internal error (spec/seal.md §4.3)', () => {
   it('computeVaultMac and sealToNode name the secret', () => {
     const key = newKey();
