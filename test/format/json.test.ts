@@ -222,3 +222,12 @@ describe('duplicate names in an object of more than 16 members', () => {
     expect(() => parseJson(early)).toThrow(/^duplicate name "k3" at line 1, column \d+$/);
   });
 });
+
+describe('string errors after an escape (the slow path of the string reader)', () => {
+  it('give the same reasons and places as before one', () => {
+    expect(() => parseJson('"a\\nb')).toThrow(new JsonSyntaxError('unterminated string', 1, 1));
+    expect(() => parseJson('"\\n\u0001"')).toThrow(
+      new JsonSyntaxError('unescaped control character in a string', 1, 4),
+    );
+  });
+});

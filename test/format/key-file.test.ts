@@ -267,3 +267,18 @@ describe('exportKey', () => {
     b.close();
   });
 });
+
+// What the mutation run (npm run mutate, test/README.md) found no test of the run reaching.
+describe('decodeKeyFile: a PEM key that is not 32 bytes', () => {
+  it('is refused with its length', () => {
+    for (const n of [16, 31, 33, 48]) {
+      const pem = `-----BEGIN PRIVATE KEY-----\n${Buffer.alloc(n, 1).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+      expect(() => decodeKeyFile(Buffer.from(pem), 'k.key')).toThrow(
+        expect.objectContaining({
+          code: 'ERR_KEY_FILE',
+          message: `k.key holds a ${n}-byte key; SecureStore keys are 32 bytes`,
+        }),
+      );
+    }
+  });
+});

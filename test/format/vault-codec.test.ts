@@ -428,6 +428,42 @@ describe('the vault reader names what is wrong (spec/format.md §7)', () => {
     });
   });
 
+  it('names a missing field, a wrong length and an empty document', () => {
+    const secret = (blob: string): string =>
+      text(`{"version":3,"iv":"${IV}","secrets":{"a":${blob}}}`);
+    expect(text('{}')).toBe(format(': "version" is missing'));
+    expect(text('{ }')).toBe(format(': "version" is missing'));
+    expect(text('{"version":3,"version":3}')).toBe(
+      json('duplicate name "version" at line 1, column 14'),
+    );
+    expect(secret(`{"iv":"${IV}"}`)).toBe(format(': secret "a" is missing "hmac"'));
+    expect(secret(`{"iv":"${IV}","hmac":"${HMAC}"}`)).toBe(
+      format(': secret "a" is missing "payload"'),
+    );
+    for (const [payload, n] of [
+      ['', 0],
+      ['AAAA', 3],
+      [Buffer.alloc(17).toString('base64'), 17],
+    ] as const) {
+      expect(secret(`{"iv":"${IV}","hmac":"${HMAC}","payload":"${payload}"}`)).toBe(
+        format(`: secret "a" payload is ${n} bytes, not a whole number of 16-byte blocks`),
+      );
+    }
+    expect(secret(`{"iv":"AAAA","hmac":"${HMAC}","payload":"${IV}"}`)).toBe(
+      format(': secret "a" iv is 3 bytes, expected 16'),
+    );
+    expect(secret(`{"iv":"${IV}","hmac":"${IV}","payload":"${IV}"}`)).toBe(
+      format(': secret "a" hmac is 16 bytes, expected 20'),
+    );
+    expect(secret(`{"iv":"AB==","hmac":"${HMAC}","payload":"${IV}"}`)).toBe(
+      format(': secret "a" iv is not canonical padded base64'),
+    );
+    const sentinel = (s: string): string => text(withIv(`,"sentinel":${s},"secrets":{}`));
+    expect(sentinel(`{"iv":"${IV}"}`)).toBe(format(': "sentinel" is missing "hmac"'));
+    expect(sentinel('false')).toBe(format(': "sentinel" is not an object'));
+    expect(parseVaultText(withIv(',"sentinel":null,"secrets":{}'), 'v.json').sentinel).toBeNull();
+  });
+
   it('applies the same rules to a tree (SecretsManager.fromObject)', () => {
     const tree = (value: unknown): string =>
       problem(() => documentFromNode(nodeFromValue(value, 'the vault object'), 'the vault'));
