@@ -504,3 +504,22 @@ describe('a seal without the line of a secret is an internal error (spec/seal.md
     expect(messageOf(() => sealToNode(empty, doc))).toBe('internal: no seal line for "a"');
   });
 });
+
+describe('resealHead: a new line where the old one is missing (spec/seal.md §7.2)', () => {
+  it('keeps the lines that bind their blobs and writes the missing one at the new generation', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const seal = readSeal(doc, 'v.json')!;
+    const lines = new Map(seal.lines);
+    lines.delete('b');
+    const next = resealHead(key.seal, doc, lines, 5);
+    expect(next.lines.get('a')).toEqual(seal.lines.get('a'));
+    expect(next.lines.get('b')!.generation).toBe(5);
+    expect(next.lines.get('b')!.tag).toBe(computeTag(key.seal, doc.iv, 'b', doc.secrets.get('b')!));
+    setSeal(doc, next);
+    expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!).ok).toBe(true);
+  });
+});
