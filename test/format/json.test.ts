@@ -231,3 +231,13 @@ describe('string errors after an escape (the slow path of the string reader)', (
     );
   });
 });
+
+describe('the place of a syntax error on a newline', () => {
+  it('is the newline itself, on its own line', () => {
+    expect(() => parseJson('"a\nb"')).toThrow(
+      new JsonSyntaxError('unescaped control character in a string', 1, 3),
+    );
+    expect(() => parseJson('{\n"a"\n1}')).toThrow(new JsonSyntaxError('expected ":"', 3, 1));
+    expect(new JsonSyntaxError('x', 1, 1).name).toBe('JsonSyntaxError');
+  });
+});

@@ -523,3 +523,28 @@ describe('resealHead: a new line where the old one is missing (spec/seal.md §7.
     expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!).ok).toBe(true);
   });
 });
+
+describe('readSeal: a line of three members that are not generation, tag and mac', () => {
+  it('names the member missing or unknown', () => {
+    const message = (keys: string[]): string => {
+      const doc = sealedVault(newKey(), [['a', '1']]);
+      const raw = rawSeal(doc);
+      const line = raw.lines[0]![1];
+      if (line.kind !== 'object') throw new Error('not a line');
+      const value = new Map(line.entries);
+      raw.lines[0] = [
+        'a',
+        { kind: 'object', entries: keys.map((k) => [k, value.get(k) ?? value.get('mac')!]) },
+      ];
+      putRawSeal(doc, raw);
+      return messageOf(() => readSeal(doc, 'v.json'));
+    };
+    const malformed = (what: string): string =>
+      `v.json: the seal is malformed (the line of "a" ${what}); the vault was changed without its key`;
+    expect(message(['generation', 'generation', 'mac'])).toBe(malformed('has no "tag"'));
+    expect(message(['tag', 'tag', 'mac'])).toBe(malformed('has no "generation"'));
+    expect(message(['generation', 'tag', 'tag'])).toBe(malformed('has no "mac"'));
+    expect(message(['generation', 'tag', 'x'])).toBe(malformed('has an unknown member "x"'));
+    expect(message(['generation', 'tag', 'mac'])).toBe('');
+  });
+});
