@@ -241,3 +241,11 @@ describe('the place of a syntax error on a newline', () => {
     expect(new JsonSyntaxError('x', 1, 1).name).toBe('JsonSyntaxError');
   });
 });
+
+describe('nesting depth', () => {
+  it('is refused past 64 levels below the top', () => {
+    const nested = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    expect(() => parseJson(nested(65))).not.toThrow();
+    expect(() => parseJson(nested(66))).toThrow(/^nesting is too deep at line 1, column 66$/);
+  });
+});

@@ -548,3 +548,48 @@ describe('readSeal: a line of three members that are not generation, tag and mac
     expect(message(['generation', 'tag', 'mac'])).toBe('');
   });
 });
+
+describe('checkSeal: only the newest generation carries the vault MAC (spec/seal.md §5.1)', () => {
+  const mac = (byte: number): JsonNode => ({
+    kind: 'string',
+    value: Buffer.alloc(32, byte).toString('base64'),
+  });
+  const gen = (n: number): JsonNode => ({ kind: 'number', raw: String(n) });
+  const setMember = (entries: [string, JsonNode][], key: string, value: JsonNode): void => {
+    entries[entries.findIndex(([k]) => k === key)] = [key, value];
+  };
+  const lineEntries = (node: JsonNode): [string, JsonNode][] => {
+    if (node.kind !== 'object') throw new Error('not a line');
+    return node.entries;
+  };
+
+  it('an older head or an older line is not a carrier: one wrong carrier is a mismatch', () => {
+    const key = newKey();
+    // A line newer than the head: the head's MAC is not a carrier.
+    const doc = sealedVault(key, [['a', '1']]);
+    const raw = rawSeal(doc);
+    setMember(lineEntries(raw.lines[0]![1]), 'generation', gen(2));
+    setMember(lineEntries(raw.lines[0]![1]), 'mac', mac(1));
+    putRawSeal(doc, raw);
+    expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!)).toEqual({
+      ok: false,
+      generation: 2,
+      reason: 'mismatch',
+    });
+    // A head newer than the lines: the lines' MACs are not carriers.
+    const two = sealedVault(key, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const raw2 = rawSeal(two);
+    setMember(raw2.head, 'generation', gen(2));
+    setMember(lineEntries(raw2.lines[0]![1]), 'mac', mac(2));
+    setMember(lineEntries(raw2.lines[1]![1]), 'mac', mac(3));
+    putRawSeal(two, raw2);
+    expect(checkSeal(key.seal, two, readSeal(two, 'v.json')!)).toEqual({
+      ok: false,
+      generation: 2,
+      reason: 'mismatch',
+    });
+  });
+});
