@@ -247,5 +247,8 @@ describe('nesting depth', () => {
     const nested = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
     expect(() => parseJson(nested(65))).not.toThrow();
     expect(() => parseJson(nested(66))).toThrow(/^nesting is too deep at line 1, column 66$/);
+    const objects = (n: number): string => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+    expect(() => parseJson(objects(64))).not.toThrow();
+    expect(() => parseJson(objects(65))).toThrow(/^nesting is too deep at line 1, column 326$/);
   });
 });

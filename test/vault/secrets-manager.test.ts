@@ -15,6 +15,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -621,6 +622,30 @@ describe('SecretsManager accessors and argument checks', () => {
     const before = vault.toJSON();
     expect(vault.addSentinel()).toBe(false);
     expect(vault.toJSON()).toBe(before);
+    vault.close();
+  });
+});
+
+describe('SecretsManager: an oversized file and a binary value read as text', () => {
+  it('a file over 256 MiB is refused as a vault before it is read (a sparse file)', async () => {
+    const path = join(freshDir(), 'big.json');
+    writeFileSync(path, '');
+    truncateSync(path, 256 * 1024 * 1024 + 1);
+    await expect(SecretsManager.fromFile(path, keyA())).rejects.toMatchObject({
+      code: 'ERR_VAULT_FORMAT',
+      message: `${path} is too large to be a vault (268435457 bytes; the limit is 268435456)`,
+    });
+  });
+
+  it('get of a value that is not UTF-8 says to read it as bytes', async () => {
+    const vault = await SecretsManager.create(keyA());
+    vault.set('b', Uint8Array.from([0xff]));
+    expect(() => vault.get('b')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_NOT_UTF8',
+        message: 'secret "b" is binary, not UTF-8 text; read it as bytes',
+      }),
+    );
     vault.close();
   });
 });
