@@ -252,3 +252,12 @@ describe('nesting depth', () => {
     expect(() => parseJson(objects(65))).toThrow(/^nesting is too deep at line 1, column 326$/);
   });
 });
+
+describe('an object member not followed by "," or "}"', () => {
+  it('is a syntax error at that place', () => {
+    expect(() => parseJson('{"a":1 "b":2}')).toThrow(
+      new JsonSyntaxError('expected "," or "}"', 1, 8),
+    );
+    expect(() => parseJson('[{"a":1]')).toThrow(new JsonSyntaxError('expected "," or "}"', 1, 8));
+  });
+});
