@@ -699,3 +699,21 @@ describe('SecretsManager.fromJSON and fromObject', () => {
     });
   });
 });
+
+describe('SecretsManager.update and a writer that ignores the lock', () => {
+  it('refuses to save over a file changed while the callback ran, and leaves it', async () => {
+    const path = join(freshDir(), 'v.json');
+    const vault = await SecretsManager.create(keyA());
+    vault.set('a', '1');
+    await vault.saveAs(path);
+    vault.close();
+    const changed = `${readFileSync(path, 'utf8')} `;
+    await expect(
+      SecretsManager.update(path, keyA(), (v) => {
+        v.set('b', '2');
+        writeFileSync(path, changed);
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    expect(readFileSync(path, 'utf8')).toBe(changed);
+  });
+});
