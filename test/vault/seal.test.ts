@@ -521,6 +521,13 @@ describe('resealHead: a new line where the old one is missing (spec/seal.md §7.
     expect(next.lines.get('b')!.tag).toBe(computeTag(key.seal, doc.iv, 'b', doc.secrets.get('b')!));
     setSeal(doc, next);
     expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!).ok).toBe(true);
+    // A line whose tag does not bind its blob is written anew too.
+    const wrong = new Map(seal.lines);
+    wrong.set('a', { ...seal.lines.get('a')!, tag: seal.lines.get('b')!.tag });
+    const again = resealHead(key.seal, doc, wrong, 6);
+    expect(again.lines.get('a')!.generation).toBe(6);
+    expect(again.lines.get('a')!.tag).toBe(seal.lines.get('a')!.tag);
+    expect(again.lines.get('b')).toEqual(seal.lines.get('b'));
   });
 });
 
