@@ -717,3 +717,25 @@ describe('SecretsManager.update and a writer that ignores the lock', () => {
     expect(readFileSync(path, 'utf8')).toBe(changed);
   });
 });
+
+describe('SecretsManager argument messages', () => {
+  it('name the argument and what was expected', async () => {
+    const vault = await SecretsManager.create(keyA());
+    const refused = (f: () => unknown, message: string): void => {
+      expect(f).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT', message }));
+    };
+    refused(() => vault.set('n', 'a\ud800'), 'value of "n": the string is not well-formed Unicode');
+    refused(
+      () => vault.set('n', 5 as unknown as string),
+      'value of "n": expected a string or a Uint8Array',
+    );
+    for (const generation of [0, 1.5, Number.MAX_SAFE_INTEGER + 1]) {
+      refused(() => vault.seal({ generation }), 'generation: expected a positive whole number');
+    }
+    await expect(vault.save()).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT',
+      message: 'this vault was not opened from a file; use saveAs(path)',
+    });
+    vault.close();
+  });
+});
