@@ -191,6 +191,10 @@ describe('nodeFromValue and valueFromNode', () => {
     for (let i = 0; i < 64; i++) deep = [deep];
     expect(problem(deep)).toBe('no error');
     expect(problem([deep])).toBe('ERR_VAULT_FORMAT the vault object is nested too deeply');
+    let objects: unknown = 1;
+    for (let i = 0; i < 64; i++) objects = { a: objects };
+    expect(problem(objects)).toBe('no error');
+    expect(problem({ a: objects })).toBe('ERR_VAULT_FORMAT the vault object is nested too deeply');
     expect(problem({ a: Number.NaN })).toBe(
       'ERR_VAULT_FORMAT the vault object holds a non-finite number',
     );
