@@ -10,7 +10,7 @@ export default tseslint.config(
       'fixtures/**',
       'coverage/**',
       'reports/**',
-      '.stryker-tmp/**',
+      '.stryker-tmp*/**',
     ],
   },
   js.configs.recommended,

@@ -116,3 +116,15 @@ describe('hasCanonicalPadding (the vault reader’s check after its pattern)', (
     expect(hasCanonicalPadding(text)).toBe(expected);
   });
 });
+
+// What the mutation run (npm run mutate, test/README.md) showed: the alphabet check must reach the
+// character just before a single "=", since the padding check after it reads a character above
+// U+007F as the value 0.
+describe('isCanonicalBase64: the character before one "="', () => {
+  it('is checked against the alphabet', () => {
+    for (const text of ['AAé=', 'AA\u0100=', 'AA\u007f=', 'AA*=', 'AAé\u0000']) {
+      expect([text, isCanonicalBase64(text)]).toEqual([text, false]);
+    }
+    expect(isCanonicalBase64('AAE=')).toBe(true);
+  });
+});

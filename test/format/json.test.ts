@@ -6,7 +6,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type JsonNode, JsonSyntaxError, parseJson, writeJson } from '../../src/format/json.js';
+import {
+  type JsonNode,
+  JsonSyntaxError,
+  nodeFromValue,
+  parseJson,
+  valueFromNode,
+  writeJson,
+} from '../../src/format/json.js';
+import { SecureStoreError } from '../../src/errors.js';
 
 const entries = (node: JsonNode): [string, JsonNode][] => {
   if (node.kind !== 'object') throw new Error(`not an object: ${node.kind}`);
@@ -125,5 +133,135 @@ describe('writeJson', () => {
     expect(writeJson(parseJson('{"a":[1,{}],"b":[]}'), '  ')).toBe(
       '{\n    "a": [\n      1,\n      {}\n    ],\n    "b": []\n  }',
     );
+  });
+});
+
+// What the mutation run (npm run mutate, test/README.md) found no test of the run reaching: the
+// one converter between plain values and trees, and duplicate names in a large object.
+describe('nodeFromValue and valueFromNode', () => {
+  const problem = (value: unknown): string => {
+    try {
+      nodeFromValue(value, 'the vault object');
+    } catch (e) {
+      if (e instanceof SecureStoreError) return `${e.code} ${e.message}`;
+      throw e;
+    }
+    return 'no error';
+  };
+
+  it('convert each kind of value, and back with the numbers the caller makes', () => {
+    const value = { a: [1, true, null, 's', { b: 2.5, c: false }], ['__proto__']: -0.5e-7 };
+    const node = nodeFromValue(value, 'w');
+    expect(node).toEqual({
+      kind: 'object',
+      entries: [
+        [
+          'a',
+          {
+            kind: 'array',
+            items: [
+              { kind: 'number', raw: '1' },
+              { kind: 'literal', value: true },
+              { kind: 'literal', value: null },
+              { kind: 'string', value: 's' },
+              {
+                kind: 'object',
+                entries: [
+                  ['b', { kind: 'number', raw: '2.5' }],
+                  ['c', { kind: 'literal', value: false }],
+                ],
+              },
+            ],
+          },
+        ],
+        ['__proto__', { kind: 'number', raw: '-5e-8' }],
+      ],
+    });
+    const back = valueFromNode(node, (raw) => `#${raw}`) as Record<string, unknown>;
+    expect(back.a).toEqual(['#1', true, null, 's', { b: '#2.5', c: false }]);
+    expect(Object.getOwnPropertyNames(back)).toEqual(['a', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toBe('#-5e-8');
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(valueFromNode(parseJson('"x"'), Number)).toBe('x');
+    expect(valueFromNode(parseJson('[]'), Number)).toEqual([]);
+  });
+
+  it('refuses what JSON cannot hold, and nesting past 64 levels', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 64; i++) deep = [deep];
+    expect(problem(deep)).toBe('no error');
+    expect(problem([deep])).toBe('ERR_VAULT_FORMAT the vault object is nested too deeply');
+    let objects: unknown = 1;
+    for (let i = 0; i < 64; i++) objects = { a: objects };
+    expect(problem(objects)).toBe('no error');
+    expect(problem({ a: objects })).toBe('ERR_VAULT_FORMAT the vault object is nested too deeply');
+    expect(problem({ a: Number.NaN })).toBe(
+      'ERR_VAULT_FORMAT the vault object holds a non-finite number',
+    );
+    expect(problem([Infinity])).toBe('ERR_VAULT_FORMAT the vault object holds a non-finite number');
+    expect(problem({ a: () => 1 })).toBe(
+      'ERR_VAULT_FORMAT the vault object holds a function, which JSON cannot',
+    );
+    expect(problem([undefined])).toBe(
+      'ERR_VAULT_FORMAT the vault object holds a undefined, which JSON cannot',
+    );
+    expect(problem(1n)).toBe('ERR_VAULT_FORMAT the vault object holds a bigint, which JSON cannot');
+  });
+});
+
+describe('duplicate names in an object of more than 16 members', () => {
+  it('are found whether they come before or after the 16th', () => {
+    const members = Array.from({ length: 20 }, (_, i) => `"k${i}":${i}`);
+    expect(() => parseJson(`{${members.join(',')}}`)).not.toThrow();
+    for (const [dup, column] of [
+      ['k0', 1 + members.join(',').length + 2],
+      ['k19', 1 + members.join(',').length + 2],
+    ] as const) {
+      const text = `{${members.join(',')},"${dup}":0}`;
+      expect(() => parseJson(text)).toThrow(
+        new JsonSyntaxError(`duplicate name "${dup}"`, 1, column),
+      );
+    }
+    const early = `{${members.slice(0, 16).join(',')},"k3":0}`;
+    expect(() => parseJson(early)).toThrow(/^duplicate name "k3" at line 1, column \d+$/);
+  });
+});
+
+describe('string errors after an escape (the slow path of the string reader)', () => {
+  it('give the same reasons and places as before one', () => {
+    expect(() => parseJson('"a\\nb')).toThrow(new JsonSyntaxError('unterminated string', 1, 1));
+    expect(() => parseJson('"\\n\u0001"')).toThrow(
+      new JsonSyntaxError('unescaped control character in a string', 1, 4),
+    );
+  });
+});
+
+describe('the place of a syntax error on a newline', () => {
+  it('is the newline itself, on its own line', () => {
+    expect(() => parseJson('"a\nb"')).toThrow(
+      new JsonSyntaxError('unescaped control character in a string', 1, 3),
+    );
+    expect(() => parseJson('{\n"a"\n1}')).toThrow(new JsonSyntaxError('expected ":"', 3, 1));
+    expect(new JsonSyntaxError('x', 1, 1).name).toBe('JsonSyntaxError');
+  });
+});
+
+describe('nesting depth', () => {
+  it('is refused past 64 levels below the top', () => {
+    const nested = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    expect(() => parseJson(nested(65))).not.toThrow();
+    expect(() => parseJson(nested(66))).toThrow(/^nesting is too deep at line 1, column 66$/);
+    const objects = (n: number): string => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+    expect(() => parseJson(objects(64))).not.toThrow();
+    expect(() => parseJson(objects(65))).toThrow(/^nesting is too deep at line 1, column 326$/);
+  });
+});
+
+describe('an object member not followed by "," or "}"', () => {
+  it('is a syntax error at that place', () => {
+    expect(() => parseJson('{"a":1 "b":2}')).toThrow(
+      new JsonSyntaxError('expected "," or "}"', 1, 8),
+    );
+    expect(() => parseJson('[{"a":1]')).toThrow(new JsonSyntaxError('expected "," or "}"', 1, 8));
   });
 });

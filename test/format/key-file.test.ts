@@ -267,3 +267,68 @@ describe('exportKey', () => {
     b.close();
   });
 });
+
+// What the mutation run (npm run mutate, test/README.md) found no test of the run reaching.
+describe('decodeKeyFile: a PEM key that is not 32 bytes', () => {
+  it('is refused with its length', () => {
+    for (const n of [16, 31, 33, 48]) {
+      const pem = `-----BEGIN PRIVATE KEY-----\n${Buffer.alloc(n, 1).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+      expect(() => decodeKeyFile(Buffer.from(pem), 'k.key')).toThrow(
+        expect.objectContaining({
+          code: 'ERR_KEY_FILE',
+          message: `k.key holds a ${n}-byte key; SecureStore keys are 32 bytes`,
+        }),
+      );
+    }
+  });
+});
+
+describe('key files: each refusal by its message (spec/format.md §6.2)', () => {
+  const B = '-----BEGIN PRIVATE KEY-----';
+  const E = '-----END PRIVATE KEY-----';
+  const key = Buffer.alloc(32, 3).toString('base64');
+  const problem = (bytes: Uint8Array): string => {
+    try {
+      return `key ${Buffer.from(decodeKeyFile(bytes, 'k.key')).toString('hex')}`;
+    } catch (e) {
+      if (e instanceof SecureStoreError) return `${e.code} ${e.message}`;
+      throw e;
+    }
+  };
+  const pem = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+  const threes = `key ${'03'.repeat(32)}`;
+
+  it('reads raw 32 bytes as a copy, and PEM from 33 to 4 096 bytes', () => {
+    const raw = new Uint8Array(32).fill(9);
+    const got = decodeKeyFile(raw, 'k.key');
+    raw.fill(0);
+    expect([...got]).toEqual(Array<number>(32).fill(9));
+    expect(problem(pem(`${' '.repeat(4096 - 99)}${B}\n${key}\n${E}\n`))).toBe(threes);
+    expect(problem(pem(`junk\r\n${B}\r\n${key.slice(0, 20)}\r\n${key.slice(20)}\r\n${E}`))).toBe(
+      threes,
+    );
+    const size = (n: number): string =>
+      `ERR_KEY_FILE k.key is not a key file (${n} bytes; a key file is a 99-byte PEM file or 32 raw bytes)`;
+    expect(problem(new Uint8Array(31))).toBe(size(31));
+    expect(problem(new Uint8Array(0))).toBe(size(0));
+    expect(problem(new Uint8Array(4097))).toBe(size(4097));
+  });
+
+  it('names the missing line or the bad base64', () => {
+    const noBegin = `ERR_KEY_FILE k.key is not a key file: no "${B}" line`;
+    const noEnd = `ERR_KEY_FILE k.key is not a key file: no "${E}" line`;
+    expect(problem(new Uint8Array(33))).toBe(noBegin);
+    expect(problem(pem(`x\n${key}\n${E}\n`.padEnd(99, ' ')))).toBe(noBegin);
+    expect(problem(pem(`${B}\n${key}\n`.padEnd(99, ' ')))).toBe(noEnd);
+    expect(problem(pem(`${E}\n${B}\n${key}\n`))).toBe(noEnd);
+    expect(problem(pem(`${B}\n${key.slice(0, -1)}!\n${E}\n`))).toBe(
+      'ERR_KEY_FILE k.key is not a key file: the key is not valid base64',
+    );
+  });
+
+  it('encodeKeyFile refuses a key that is not 32 bytes', () => {
+    expect(() => encodeKeyFile(new Uint8Array(31))).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT', message: 'key: expected 32 bytes, got 31' }),
+    );
+  });
+});

@@ -7,7 +7,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseVault } from '../../src/format/vault-codec.js';
+import {
+  decodeVaultBytes,
+  documentFromNode,
+  MAX_VAULT_BYTES,
+  parseVault,
+  parseVaultText,
+} from '../../src/format/vault-codec.js';
+import { nodeFromValue } from '../../src/format/json.js';
+import { SecureStoreError } from '../../src/errors.js';
 import { type AuthOptions, KeySource, SecretsManager } from '../../src/index.js';
 import { manifests, tempDir, VECTORS } from '../helpers/vaults.js';
 
@@ -284,5 +292,198 @@ describe('layout details', () => {
     expect(bytes[0]).toBe(0x7b);
     expect(bytes.at(-1)).toBe(0x7d);
     expect(statSync(path).size).toBe(256);
+  });
+});
+
+// What the mutation run (npm run mutate, test/README.md) found no test of the run reaching: the
+// reader's exact message for each way a vault file is malformed (spec/format.md §7), through the
+// text reader and through the tree (documentFromNode, as SecretsManager.fromObject uses it).
+describe('the vault reader names what is wrong (spec/format.md §7)', () => {
+  const IV = 'AAAAAAAAAAAAAAAAAAAAAA==';
+  const HMAC = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+  const BLOB = `{"iv":"${IV}","hmac":"${HMAC}","payload":"${IV}"}`;
+  const withIv = (rest: string): string => `{"version":3,"iv":"${IV}"${rest}}`;
+  const problem = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof SecureStoreError) return `${e.code} ${e.message}`;
+      throw e;
+    }
+    return 'no error';
+  };
+  const text = (t: string): string => problem(() => parseVaultText(t, 'v.json'));
+  const format = (what: string): string => `ERR_VAULT_FORMAT v.json${what}`;
+  const json = (what: string): string => format(` is not valid JSON: ${what}`);
+
+  it('refuses bytes that are too many, none, a byte-order mark or not UTF-8', () => {
+    // A stand-in with the length of a file at and over the cap (allocating 256 MiB is not needed
+    // to reach the check, which reads only the length first).
+    const sized = (n: number) => ({ length: n }) as unknown as Uint8Array;
+    expect(problem(() => decodeVaultBytes(sized(MAX_VAULT_BYTES + 1), 'v.json'))).toBe(
+      format(' is larger than the 256 MiB limit'),
+    );
+    expect(problem(() => decodeVaultBytes(sized(MAX_VAULT_BYTES), 'v.json'))).toBe(
+      format(' is not valid UTF-8'),
+    );
+    expect(problem(() => parseVault(new Uint8Array(0), 'v.json'))).toBe(
+      format(' is empty, not a vault'),
+    );
+    const bom = format(' starts with a byte-order mark; vaults are plain UTF-8');
+    expect(problem(() => parseVault(Buffer.from('\ufeff{}'), 'v.json'))).toBe(bom);
+    for (const bytes of [
+      [0x41, 0xbb, 0xbf],
+      [0xef, 0x41, 0xbf],
+      [0xef, 0xbb, 0x41],
+      [0x7b, 0xff, 0x7d],
+    ]) {
+      expect(problem(() => parseVault(Uint8Array.from(bytes), 'v.json'))).toBe(
+        format(' is not valid UTF-8'),
+      );
+    }
+  });
+
+  it('gives the place of each syntax error in the document and in a secret', () => {
+    expect(text('[]')).toBe(format(': the top level is not a JSON object'));
+    expect(text('[')).toBe(json('unexpected end of the document at line 1, column 2'));
+    expect(text('{1:2}')).toBe(json('expected a quoted name at line 1, column 2'));
+    expect(text('{"version":3 "iv":1}')).toBe(json('expected "," or "}" at line 1, column 14'));
+    expect(text('{"version" 3}')).toBe(json('expected ":" at line 1, column 12'));
+    expect(text('{"version')).toBe(json('unterminated string at line 1, column 2'));
+    expect(text('{"ver\u0001sion":3}')).toBe(
+      json('unescaped control character in a string at line 1, column 6'),
+    );
+    const secrets = (body: string): string => text(withIv(`,"secrets":{${body}}`));
+    expect(secrets('a:1')).toBe(json('expected a quoted name at line 1, column 57'));
+    expect(secrets(`"a":${BLOB},"a":${BLOB}`)).toBe(
+      json('duplicate name "a" at line 1, column 170'),
+    );
+    expect(secrets(`"a":${BLOB},"\\u0061":${BLOB}`)).toBe(
+      json('duplicate name "a" at line 1, column 170'),
+    );
+    expect(secrets(`"a":${BLOB} "b":1`)).toBe(json('expected "," or "}" at line 1, column 170'));
+    expect(secrets('"a":{iv:1}')).toBe(json('expected a quoted name at line 1, column 62'));
+    expect(secrets('"a":{"iv" 1}')).toBe(json('expected ":" at line 1, column 67'));
+    expect(secrets(`"a":{"iv":"${IV}" "hmac":"x"}`)).toBe(
+      json('expected "," or "}" at line 1, column 94'),
+    );
+    expect(secrets(`"a":{"iv":"${IV}","iv":"${IV}"}`)).toBe(
+      json('duplicate name "iv" at line 1, column 94'),
+    );
+    expect(secrets(`"a":{"hmac":"${HMAC}","hmac":"${HMAC}"}`)).toBe(
+      json('duplicate name "hmac" at line 1, column 100'),
+    );
+    expect(secrets(`"a":{"payload":"${IV}","payload":"${IV}"}`)).toBe(
+      json('duplicate name "payload" at line 1, column 99'),
+    );
+    expect(secrets('"a\u0001":1')).toBe(
+      json('unescaped control character in a string at line 1, column 59'),
+    );
+  });
+
+  it('names the secret and the field that is wrong', () => {
+    const secrets = (body: string): string => text(withIv(`,"secrets":{${body}}`));
+    expect(secrets(`"\\ud800":${BLOB}`)).toBe(
+      format(': a secret name contains an unpaired surrogate escape'),
+    );
+    expect(secrets('"a":1')).toBe(format(': secret "a" is not an object'));
+    for (const field of ['iv', 'hmac', 'payload']) {
+      expect(secrets(`"a":{"${field}":1}`)).toBe(format(`: secret "a" ${field} is not a string`));
+    }
+    expect(secrets('"a":{"x":1}')).toBe(format(': secret "a" has an unknown field "x"'));
+    expect(secrets('"a":{"x":"1"}')).toBe(format(': secret "a" has an unknown field "x"'));
+    expect(secrets('"a":{}')).toBe(format(': secret "a" is missing "iv"'));
+  });
+
+  it('names a missing or wrong member of the document, and shows a version shortened', () => {
+    const version = (v: string): string =>
+      `ERR_VAULT_VERSION v.json has version ${v}; only SecureStore version 3 (the number 3) is supported`;
+    const withVersion = (v: string): string => text(`{"version":${v},"iv":"${IV}","secrets":{}}`);
+    expect(text(`{"iv":"${IV}","secrets":{}}`)).toBe(format(': "version" is missing'));
+    expect(withVersion('1234567890123456789012345')).toBe(
+      version('12345678901234567890… (25 characters)'),
+    );
+    expect(withVersion('123456789012345678901234')).toBe(version('123456789012345678901234'));
+    expect(withVersion('"3"')).toBe(version('"3" (a string)'));
+    expect(withVersion(`"${'x'.repeat(30)}"`)).toBe(
+      version('"xxxxxxxxxxxxxxxxxxx… (32 characters) (a string)'),
+    );
+    expect(withVersion('true')).toBe(version('true'));
+    expect(withVersion('null')).toBe(version('null'));
+    expect(withVersion('[3]')).toBe(version('an array'));
+    expect(withVersion('{}')).toBe(version('an object'));
+    expect(text('{"version":3,"secrets":{}}')).toBe(format(': "iv" is missing'));
+    expect(text(`{"version":3,"iv":"${IV}"}`)).toBe(format(': "secrets" is missing'));
+    expect(text(`{"version":3,"iv":"${IV}","secrets":[]}`)).toBe(
+      format(': "secrets" is not an object'),
+    );
+    const sentinel = (s: string): string => text(withIv(`,"sentinel":${s},"secrets":{}`));
+    expect(sentinel('1')).toBe(format(': "sentinel" is not an object'));
+    expect(sentinel('{"x":"1"}')).toBe(format(': "sentinel" has an unknown field "x"'));
+    expect(sentinel('{"iv":1}')).toBe(format(': "sentinel" iv is not a string'));
+    expect(parseVaultText(withIv(`,"sentinel":${BLOB},"secrets":{}`), 'v.json').sentinel).toEqual({
+      iv: IV,
+      hmac: HMAC,
+      payload: IV,
+    });
+  });
+
+  it('names a missing field, a wrong length and an empty document', () => {
+    const secret = (blob: string): string =>
+      text(`{"version":3,"iv":"${IV}","secrets":{"a":${blob}}}`);
+    expect(text('{}')).toBe(format(': "version" is missing'));
+    expect(text('{ }')).toBe(format(': "version" is missing'));
+    expect(text('{"version":3,"version":3}')).toBe(
+      json('duplicate name "version" at line 1, column 14'),
+    );
+    expect(secret(`{"iv":"${IV}"}`)).toBe(format(': secret "a" is missing "hmac"'));
+    expect(secret(`{"iv":"${IV}","hmac":"${HMAC}"}`)).toBe(
+      format(': secret "a" is missing "payload"'),
+    );
+    for (const [payload, n] of [
+      ['', 0],
+      ['AAAA', 3],
+      [Buffer.alloc(17).toString('base64'), 17],
+    ] as const) {
+      expect(secret(`{"iv":"${IV}","hmac":"${HMAC}","payload":"${payload}"}`)).toBe(
+        format(`: secret "a" payload is ${n} bytes, not a whole number of 16-byte blocks`),
+      );
+    }
+    expect(secret(`{"iv":"AAAA","hmac":"${HMAC}","payload":"${IV}"}`)).toBe(
+      format(': secret "a" iv is 3 bytes, expected 16'),
+    );
+    expect(secret(`{"iv":"${IV}","hmac":"${IV}","payload":"${IV}"}`)).toBe(
+      format(': secret "a" hmac is 16 bytes, expected 20'),
+    );
+    expect(secret(`{"iv":"AB==","hmac":"${HMAC}","payload":"${IV}"}`)).toBe(
+      format(': secret "a" iv is not canonical padded base64'),
+    );
+    const sentinel = (s: string): string => text(withIv(`,"sentinel":${s},"secrets":{}`));
+    expect(sentinel(`{"iv":"${IV}"}`)).toBe(format(': "sentinel" is missing "hmac"'));
+    expect(sentinel('false')).toBe(format(': "sentinel" is not an object'));
+    expect(parseVaultText(withIv(',"sentinel":null,"secrets":{}'), 'v.json').sentinel).toBeNull();
+  });
+
+  it('applies the same rules to a tree (SecretsManager.fromObject)', () => {
+    const tree = (value: unknown): string =>
+      problem(() => documentFromNode(nodeFromValue(value, 'the vault object'), 'the vault'));
+    const blob = { iv: IV, hmac: HMAC, payload: IV };
+    expect(tree([])).toBe('ERR_VAULT_FORMAT the vault: the top level is not a JSON object');
+    expect(tree({ version: 3, iv: IV, secrets: { '\ud800': blob } })).toBe(
+      'ERR_VAULT_FORMAT the vault: a secret name contains an unpaired surrogate escape',
+    );
+    expect(tree({ version: 3, iv: IV, secrets: { a: 1 } })).toBe(
+      'ERR_VAULT_FORMAT the vault: secret "a" is not an object',
+    );
+    const doc = documentFromNode(
+      nodeFromValue({ version: 3, iv: IV, secrets: { a: blob }, x: 1 }, 'the vault object'),
+      'the vault',
+    );
+    expect([doc.iv, doc.sentinel, [...doc.secrets], doc.extras]).toEqual([
+      IV,
+      null,
+      [['a', blob]],
+      [['x', { kind: 'number', raw: '1' }]],
+    ]);
   });
 });

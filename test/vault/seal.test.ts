@@ -10,13 +10,17 @@ import {
   computeTag,
   computeVaultMac,
   deriveSealKeys,
+  hasSeal,
   namesFailingTags,
   readSeal,
   resealHead,
   sealFailureMessage,
+  sealAll,
   sealGeneration,
+  sealToNode,
   setSeal,
 } from '../../src/vault/seal.js';
+import type { JsonNode } from '../../src/format/json.js';
 import {
   cloneDoc,
   lineOf,
@@ -366,5 +370,233 @@ describe('sealed writes (spec/seal.md §6.1)', () => {
     const blob = encryptBlob(other.keys, new TextEncoder().encode('evil'));
     putSecret(doc, 'a', blob, lineOf(sealedWrite(key, v1, [{ set: 'a', value: 'x' }]), 'a'));
     expect(codeOf(() => assertSeal(key.seal, doc, 'v', false))).toBe('ERR_SEAL');
+  });
+});
+
+// What the mutation run (npm run mutate, test/README.md) found no test reaching: the seal member
+// found, replaced in place and removed; the reader's message for each malformed line; and the
+// internal errors of a seal that lacks a secret's line.
+describe('hasSeal and setSeal: the seal member found, replaced in place, removed (spec/seal.md §3)', () => {
+  const other = (name: string): [string, JsonNode] => [name, { kind: 'string', value: name }];
+  const keysOf = (doc: VaultDocument): string[] => doc.extras.map(([k]) => k);
+
+  it('removes the seal wherever it is, and nothing else; adds one last or in place', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [['a', '1']]);
+    expect(hasSeal(doc)).toBe(true);
+    const seal = readSeal(doc, 'v.json')!;
+    doc.extras.push(other('after'));
+    expect(keysOf(doc)).toEqual(['seal', 'after']);
+    setSeal(doc, null);
+    expect(keysOf(doc)).toEqual(['after']);
+    expect(hasSeal(doc)).toBe(false);
+    expect(readSeal(doc, 'v.json')).toBeNull();
+    setSeal(doc, null);
+    expect(keysOf(doc)).toEqual(['after']);
+    setSeal(doc, seal);
+    expect(keysOf(doc)).toEqual(['after', 'seal']);
+    doc.extras.push(other('last'));
+    setSeal(doc, sealAll(key.seal, doc, 2));
+    expect(keysOf(doc)).toEqual(['after', 'seal', 'last']);
+    expect(readSeal(doc, 'v.json')!.generation).toBe(2);
+    setSeal(doc, null);
+    expect(keysOf(doc)).toEqual(['after', 'last']);
+  });
+});
+
+describe('readSeal: the message for each malformed line (spec/seal.md §5)', () => {
+  const malformed = (what: string): string =>
+    `v.json: the seal is malformed (${what}); the vault was changed without its key`;
+  const num = (raw: string): JsonNode => ({ kind: 'number', raw });
+  const str = (value: string): JsonNode => ({ kind: 'string', value });
+
+  function withLines(edit: (lines: [string, JsonNode][]) => void): string {
+    const doc = sealedVault(newKey(), [['a', '1']]);
+    const raw = rawSeal(doc);
+    edit(raw.lines);
+    putRawSeal(doc, raw);
+    return messageOf(() => readSeal(doc, 'v.json'));
+  }
+  const lineEntries = (lines: [string, JsonNode][]): [string, JsonNode][] => {
+    const line = lines[0]![1];
+    if (line.kind !== 'object') throw new Error('not a line');
+    return line.entries;
+  };
+
+  it('names the member and the line', () => {
+    const doc = sealedVault(newKey(), [['a', '1']]);
+    const seal = doc.extras.find(([k]) => k === 'seal')![1];
+    if (seal.kind !== 'object') throw new Error('not a seal');
+    const names = seal.entries.findIndex(([k]) => k === 'names');
+    seal.entries[names] = ['names', str('a')];
+    expect(messageOf(() => readSeal(doc, 'v.json'))).toBe(malformed('"names" is not an object'));
+    expect(withLines((lines) => lineEntries(lines).push(['mac', str('x')]))).toBe(
+      malformed('the line of "a" has a member twice'),
+    );
+    expect(withLines((lines) => (lineEntries(lines)[0] = ['generation', num('0')]))).toBe(
+      malformed('the line of "a" has a generation that is not a positive whole number'),
+    );
+    expect(withLines((lines) => (lineEntries(lines)[1] = ['tag', str('AAAA')]))).toBe(
+      malformed('the line of "a" "tag" is not 32 bytes of canonical base64'),
+    );
+    expect(withLines((lines) => (lineEntries(lines)[2] = ['mac', num('1')]))).toBe(
+      malformed('the line of "a" "mac" is not a string'),
+    );
+    expect(withLines((lines) => lines.push(structuredClone(lines[0]!)))).toBe(
+      malformed('the line of "a" appears twice'),
+    );
+  });
+});
+
+describe('netstring lengths of names are UTF-8 byte counts (spec/seal.md §4.1)', () => {
+  it('for 1-, 2-, 3- and 4-byte characters at each edge', () => {
+    const keys = deriveSealKeys(KEY_BYTES);
+    const tagKey = Buffer.from(
+      hkdfSync('sha256', KEY_BYTES, Buffer.alloc(0), 'securestore-kms seal v1 tag', 32),
+    );
+    const ns = (s: string): string => `${Buffer.byteLength(s)}:${s},`;
+    const iv = 'VVVVVVVVVVVVVVVVVVVVVQ==';
+    const blob = {
+      iv: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      hmac: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      payload: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    };
+    const names = ['\u007f', '\u0080', '\u07ff', '\u0800', '€é', '€a', '\ud7ff', '\ue000é'];
+    names.push('\uffffé', '\ud800\udc00é', '\udbff\udfffé', 'a😀é€');
+    for (const name of names) {
+      const expected = createHmac('sha256', tagKey)
+        .update(ns('tag') + ns(iv) + ns(name) + ns(blob.iv) + ns(blob.hmac) + ns(blob.payload))
+        .digest('base64');
+      expect([name, computeTag(keys, iv, name, blob)]).toEqual([name, expected]);
+    }
+  });
+});
+
+describe('readSeal: a seal of a newer format, and a line that is not an object', () => {
+  it('shows at most 20 characters of the format, and names the line', () => {
+    const doc = sealedVault(newKey(), [['a', '1']]);
+    const raw = rawSeal(doc);
+    const at = raw.head.findIndex(([k]) => k === 'format');
+    raw.head[at] = ['format', { kind: 'number', raw: '123456789012345678901234' }];
+    putRawSeal(doc, raw);
+    expect(messageOf(() => readSeal(doc, 'v.json'))).toBe(
+      'v.json has a seal of format 12345678901234567890, made by a newer version of this tool; upgrade to check it',
+    );
+    const other = sealedVault(newKey(), [['a', '1']]);
+    const lines = rawSeal(other);
+    lines.lines[0] = ['a', { kind: 'number', raw: '1' }];
+    putRawSeal(other, lines);
+    expect(messageOf(() => readSeal(other, 'v.json'))).toBe(
+      'v.json: the seal is malformed (the line of "a" is not an object); the vault was changed without its key',
+    );
+  });
+});
+
+describe('a seal without the line of a secret is an internal error (spec/seal.md §4.3)', () => {
+  it('computeVaultMac and sealToNode name the secret', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [['a', '1']]);
+    const seal = readSeal(doc, 'v.json')!;
+    const empty = { ...seal, lines: new Map() };
+    expect(messageOf(() => computeVaultMac(key.seal, doc, new Map(), 1, 1))).toBe(
+      'internal: no seal line for "a"',
+    );
+    expect(messageOf(() => sealToNode(empty, doc))).toBe('internal: no seal line for "a"');
+  });
+});
+
+describe('resealHead: a new line where the old one is missing (spec/seal.md §7.2)', () => {
+  it('keeps the lines that bind their blobs and writes the missing one at the new generation', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const seal = readSeal(doc, 'v.json')!;
+    const lines = new Map(seal.lines);
+    lines.delete('b');
+    const next = resealHead(key.seal, doc, lines, 5);
+    expect(next.lines.get('a')).toEqual(seal.lines.get('a'));
+    expect(next.lines.get('b')!.generation).toBe(5);
+    expect(next.lines.get('b')!.tag).toBe(computeTag(key.seal, doc.iv, 'b', doc.secrets.get('b')!));
+    setSeal(doc, next);
+    expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!).ok).toBe(true);
+    // A line whose tag does not bind its blob is written anew too.
+    const wrong = new Map(seal.lines);
+    wrong.set('a', { ...seal.lines.get('a')!, tag: seal.lines.get('b')!.tag });
+    const again = resealHead(key.seal, doc, wrong, 6);
+    expect(again.lines.get('a')!.generation).toBe(6);
+    expect(again.lines.get('a')!.tag).toBe(seal.lines.get('a')!.tag);
+    expect(again.lines.get('b')).toEqual(seal.lines.get('b'));
+  });
+});
+
+describe('readSeal: a line of three members that are not generation, tag and mac', () => {
+  it('names the member missing or unknown', () => {
+    const message = (keys: string[]): string => {
+      const doc = sealedVault(newKey(), [['a', '1']]);
+      const raw = rawSeal(doc);
+      const line = raw.lines[0]![1];
+      if (line.kind !== 'object') throw new Error('not a line');
+      const value = new Map(line.entries);
+      raw.lines[0] = [
+        'a',
+        { kind: 'object', entries: keys.map((k) => [k, value.get(k) ?? value.get('mac')!]) },
+      ];
+      putRawSeal(doc, raw);
+      return messageOf(() => readSeal(doc, 'v.json'));
+    };
+    const malformed = (what: string): string =>
+      `v.json: the seal is malformed (the line of "a" ${what}); the vault was changed without its key`;
+    expect(message(['generation', 'generation', 'mac'])).toBe(malformed('has no "tag"'));
+    expect(message(['tag', 'tag', 'mac'])).toBe(malformed('has no "generation"'));
+    expect(message(['generation', 'tag', 'tag'])).toBe(malformed('has no "mac"'));
+    expect(message(['generation', 'tag', 'x'])).toBe(malformed('has an unknown member "x"'));
+    expect(message(['generation', 'tag', 'mac'])).toBe('');
+  });
+});
+
+describe('checkSeal: only the newest generation carries the vault MAC (spec/seal.md §5.1)', () => {
+  const mac = (byte: number): JsonNode => ({
+    kind: 'string',
+    value: Buffer.alloc(32, byte).toString('base64'),
+  });
+  const gen = (n: number): JsonNode => ({ kind: 'number', raw: String(n) });
+  const setMember = (entries: [string, JsonNode][], key: string, value: JsonNode): void => {
+    entries[entries.findIndex(([k]) => k === key)] = [key, value];
+  };
+  const lineEntries = (node: JsonNode): [string, JsonNode][] => {
+    if (node.kind !== 'object') throw new Error('not a line');
+    return node.entries;
+  };
+
+  it('an older head or an older line is not a carrier: one wrong carrier is a mismatch', () => {
+    const key = newKey();
+    // A line newer than the head: the head's MAC is not a carrier.
+    const doc = sealedVault(key, [['a', '1']]);
+    const raw = rawSeal(doc);
+    setMember(lineEntries(raw.lines[0]![1]), 'generation', gen(2));
+    setMember(lineEntries(raw.lines[0]![1]), 'mac', mac(1));
+    putRawSeal(doc, raw);
+    expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!)).toEqual({
+      ok: false,
+      generation: 2,
+      reason: 'mismatch',
+    });
+    // A head newer than the lines: the lines' MACs are not carriers.
+    const two = sealedVault(key, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const raw2 = rawSeal(two);
+    setMember(raw2.head, 'generation', gen(2));
+    setMember(lineEntries(raw2.lines[0]![1]), 'mac', mac(2));
+    setMember(lineEntries(raw2.lines[1]![1]), 'mac', mac(3));
+    putRawSeal(two, raw2);
+    expect(checkSeal(key.seal, two, readSeal(two, 'v.json')!)).toEqual({
+      ok: false,
+      generation: 2,
+      reason: 'mismatch',
+    });
   });
 });

@@ -326,3 +326,21 @@ describe('re-sealing after a textual merge (spec/seal.md §7.2)', () => {
     expect(readFileSync(path)).toEqual(before);
   });
 });
+
+// What the mutation run (npm run mutate, test/README.md) found untested: the singular message.
+describe('after-merge names one unbound secret in the singular', () => {
+  it('a blob copied over one other name', async () => {
+    const path = await sealedFile([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const doc = parseVault(readFileSync(path), 'v');
+    doc.secrets.set('a', doc.secrets.get('b')!);
+    writeFileSync(path, serializeVault(doc));
+    const before = readFileSync(path);
+    expect(await messageOf(openVaultAfterMerge(path, { key: KEY }))).toBe(
+      `${path}: secret "a" is not bound to its name (moved, copied or from another vault); not re-sealed`,
+    );
+    expect(readFileSync(path)).toEqual(before);
+  });
+});
