@@ -600,3 +600,29 @@ describe('checkSeal: only the newest generation carries the vault MAC (spec/seal
     });
   });
 });
+
+describe('resealHead: lines of the new generation or later are written anew (issue 14 item 18)', () => {
+  it('keeps only lines older than the head it writes (spec/seal.md §6.1: untouched lines are below G)', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const seal = readSeal(doc, 'v.json')!;
+    const lines = new Map(seal.lines);
+    lines.set('a', { ...seal.lines.get('a')!, generation: 7 });
+    lines.set('b', { ...seal.lines.get('b')!, generation: 8 });
+    const next = resealHead(key.seal, doc, lines, 7);
+    expect(next.generation).toBe(7);
+    expect(next.mac).not.toBe(seal.mac);
+    for (const name of ['a', 'b']) {
+      expect(next.lines.get(name)).toEqual({
+        generation: 7,
+        tag: seal.lines.get(name)!.tag,
+        mac: next.mac,
+      });
+    }
+    setSeal(doc, next);
+    expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!).ok).toBe(true);
+  });
+});
