@@ -781,7 +781,7 @@ describe('SecretsManager: mutants the mutation run left (issue 14 item 18)', () 
 
   it('exportKey names a path that is not a string, and takes null options as none', async () => {
     const vault = await SecretsManager.create(keyA());
-    expect(() => vault.exportKey(42 as unknown as string)).rejects.toMatchObject({
+    await expect(vault.exportKey(42 as unknown as string)).rejects.toMatchObject({
       code: 'ERR_ARGUMENT',
       message: 'path: expected a file path',
     });
