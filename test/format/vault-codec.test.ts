@@ -13,6 +13,7 @@ import {
   MAX_VAULT_BYTES,
   parseVault,
   parseVaultText,
+  serializeVault,
 } from '../../src/format/vault-codec.js';
 import { nodeFromValue } from '../../src/format/json.js';
 import { SecureStoreError } from '../../src/errors.js';
@@ -533,5 +534,48 @@ describe('the fast reader of secrets agrees with the general one (issue 14 item 
     );
     const doc = parseVaultText(vault('', `,"":{${entry('b', IV)}}`), 'v.json');
     expect(doc.secrets).toEqual(new Map());
+  });
+});
+
+describe('the rest of the vault reader and writer (issue 14 item 18, the second run)', () => {
+  const IV = 'AAAAAAAAAAAAAAAAAAAAAA==';
+  const HMAC = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+  const BLOB = `{"iv":"${IV}","hmac":"${HMAC}","payload":"${IV}"}`;
+  const problem = (t: string): string => {
+    try {
+      parseVaultText(t, 'v.json');
+    } catch (e) {
+      if (e instanceof SecureStoreError) return `${e.code} ${e.message}`;
+      throw e;
+    }
+    return 'no error';
+  };
+
+  it('names a missing ":" after a secret name, another version, and a top-level iv that is wrong', () => {
+    expect(problem(`{"version":3,"iv":"${IV}","secrets":{"a" ${BLOB}}}`)).toBe(
+      'ERR_VAULT_FORMAT v.json is not valid JSON: expected ":" at line 1, column 61',
+    );
+    expect(problem(`{"version":2,"iv":"${IV}","secrets":{}}`)).toBe(
+      'ERR_VAULT_VERSION v.json has version 2; only SecureStore version 3 (the number 3) is supported',
+    );
+    expect(problem(`{"version":3,"iv":"AAAA","secrets":{}}`)).toBe(
+      'ERR_VAULT_FORMAT v.json: "iv" is 3 bytes, expected 16',
+    );
+    expect(problem(`{"version":3,"iv":5,"secrets":{}}`)).toBe(
+      'ERR_VAULT_FORMAT v.json: "iv" is not a string',
+    );
+  });
+
+  it('reads the sentinel, and writes a vault without one without the member', () => {
+    const withSentinel = parseVaultText(
+      `{"version":3,"iv":"${IV}","sentinel":${BLOB},"secrets":{}}`,
+      'v.json',
+    );
+    expect(withSentinel.sentinel).toEqual({ iv: IV, hmac: HMAC, payload: IV });
+    const without = parseVaultText(`{"version":3,"iv":"${IV}","secrets":{}}`, 'v.json');
+    expect(without.sentinel).toBeNull();
+    expect(serializeVault(without)).toBe(
+      `{\n  "version": 3,\n  "iv": "${IV}",\n  "secrets": {}\n}`,
+    );
   });
 });
