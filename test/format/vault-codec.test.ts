@@ -13,6 +13,7 @@ import {
   MAX_VAULT_BYTES,
   parseVault,
   parseVaultText,
+  serializeVault,
 } from '../../src/format/vault-codec.js';
 import { nodeFromValue } from '../../src/format/json.js';
 import { SecureStoreError } from '../../src/errors.js';
@@ -485,5 +486,96 @@ describe('the vault reader names what is wrong (spec/format.md §7)', () => {
       [['a', blob]],
       [['x', { kind: 'number', raw: '1' }]],
     ]);
+  });
+});
+
+describe('the fast reader of secrets agrees with the general one (issue 14 item 18)', () => {
+  const IV = 'AAAAAAAAAAAAAAAAAAAAAA==';
+  const HMAC = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+  const vault = (secrets: string, rest = ''): string =>
+    `{"version":3,"iv":"${IV}","secrets":{${secrets}}${rest}}`;
+  const entry = (name: string, payload: string): string =>
+    `"${name}":{"iv":"${IV}","hmac":"${HMAC}","payload":"${payload}"}`;
+  const problem = (t: string): string => {
+    try {
+      parseVaultText(t, 'v.json');
+    } catch (e) {
+      if (e instanceof SecureStoreError) return `${e.code} ${e.message}`;
+      throw e;
+    }
+    return 'no error';
+  };
+
+  it('refuses, in the usual layout, a payload with padding bits set or not of whole blocks', () => {
+    // The same entries through the general path (fields in another order) say the same.
+    const swapped = (payload: string): string =>
+      `"a":{"payload":"${payload}","iv":"${IV}","hmac":"${HMAC}"}`;
+    for (const make of [(p: string) => entry('a', p), swapped]) {
+      expect(problem(vault(make('AAAAAAAAAAAAAAAAAAAAAB==')))).toBe(
+        'ERR_VAULT_FORMAT v.json: secret "a" payload is not canonical padded base64',
+      );
+      expect(problem(vault(make('AAAAAAAAAAAAAAAAAAAA')))).toBe(
+        'ERR_VAULT_FORMAT v.json: secret "a" payload is 15 bytes, not a whole number of 16-byte blocks',
+      );
+    }
+  });
+
+  it('reads a name with an escape, which the fast pattern does not match, by the general path', () => {
+    const doc = parseVaultText(vault(`${entry('\\u0061', IV)},${entry('b', IV)}`), 'v.json');
+    expect([...doc.secrets]).toEqual([
+      ['a', { iv: IV, hmac: HMAC, payload: IV }],
+      ['b', { iv: IV, hmac: HMAC, payload: IV }],
+    ]);
+  });
+
+  it('reports a bad secret before a syntax error later in the file, and reads "" as a member', () => {
+    expect(problem(vault('"a":1', ',"x":'))).toBe(
+      'ERR_VAULT_FORMAT v.json: secret "a" is not an object',
+    );
+    const doc = parseVaultText(vault('', `,"":{${entry('b', IV)}}`), 'v.json');
+    expect(doc.secrets).toEqual(new Map());
+  });
+});
+
+describe('the rest of the vault reader and writer (issue 14 item 18, the second run)', () => {
+  const IV = 'AAAAAAAAAAAAAAAAAAAAAA==';
+  const HMAC = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+  const BLOB = `{"iv":"${IV}","hmac":"${HMAC}","payload":"${IV}"}`;
+  const problem = (t: string): string => {
+    try {
+      parseVaultText(t, 'v.json');
+    } catch (e) {
+      if (e instanceof SecureStoreError) return `${e.code} ${e.message}`;
+      throw e;
+    }
+    return 'no error';
+  };
+
+  it('names a missing ":" after a secret name, another version, and a top-level iv that is wrong', () => {
+    expect(problem(`{"version":3,"iv":"${IV}","secrets":{"a" ${BLOB}}}`)).toBe(
+      'ERR_VAULT_FORMAT v.json is not valid JSON: expected ":" at line 1, column 61',
+    );
+    expect(problem(`{"version":2,"iv":"${IV}","secrets":{}}`)).toBe(
+      'ERR_VAULT_VERSION v.json has version 2; only SecureStore version 3 (the number 3) is supported',
+    );
+    expect(problem(`{"version":3,"iv":"AAAA","secrets":{}}`)).toBe(
+      'ERR_VAULT_FORMAT v.json: "iv" is 3 bytes, expected 16',
+    );
+    expect(problem(`{"version":3,"iv":5,"secrets":{}}`)).toBe(
+      'ERR_VAULT_FORMAT v.json: "iv" is not a string',
+    );
+  });
+
+  it('reads the sentinel, and writes a vault without one without the member', () => {
+    const withSentinel = parseVaultText(
+      `{"version":3,"iv":"${IV}","sentinel":${BLOB},"secrets":{}}`,
+      'v.json',
+    );
+    expect(withSentinel.sentinel).toEqual({ iv: IV, hmac: HMAC, payload: IV });
+    const without = parseVaultText(`{"version":3,"iv":"${IV}","secrets":{}}`, 'v.json');
+    expect(without.sentinel).toBeNull();
+    expect(serializeVault(without)).toBe(
+      `{\n  "version": 3,\n  "iv": "${IV}",\n  "secrets": {}\n}`,
+    );
   });
 });

@@ -13,6 +13,7 @@ import {
   hasSeal,
   namesFailingTags,
   readSeal,
+  resealAfterWrite,
   resealHead,
   sealFailureMessage,
   sealAll,
@@ -598,5 +599,54 @@ describe('checkSeal: only the newest generation carries the vault MAC (spec/seal
       generation: 2,
       reason: 'mismatch',
     });
+  });
+});
+
+describe('resealHead: lines of the new generation or later are written anew (issue 14 item 18)', () => {
+  it('keeps only lines older than the head it writes (spec/seal.md §6.1: untouched lines are below G)', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const seal = readSeal(doc, 'v.json')!;
+    const lines = new Map(seal.lines);
+    lines.set('a', { ...seal.lines.get('a')!, generation: 7 });
+    lines.set('b', { ...seal.lines.get('b')!, generation: 8 });
+    const next = resealHead(key.seal, doc, lines, 7);
+    expect(next.generation).toBe(7);
+    expect(next.mac).not.toBe(seal.mac);
+    for (const name of ['a', 'b']) {
+      expect(next.lines.get(name)).toEqual({
+        generation: 7,
+        tag: seal.lines.get(name)!.tag,
+        mac: next.mac,
+      });
+    }
+    setSeal(doc, next);
+    expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!).ok).toBe(true);
+  });
+});
+
+describe('resealAfterWrite: a secret without a line gets one (issue 14 item 18)', () => {
+  it('writes the missing line at G + 1 even when the name is not among the changed', () => {
+    const key = newKey();
+    const doc = sealedVault(key, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const seal = readSeal(doc, 'v.json')!;
+    const lines = new Map(seal.lines);
+    lines.delete('b');
+    const next = resealAfterWrite(key.seal, doc, { ...seal, lines }, new Set());
+    expect(next.lines.get('a')).toEqual(seal.lines.get('a'));
+    expect(next.lines.get('b')).toEqual({
+      generation: 2,
+      tag: computeTag(key.seal, doc.iv, 'b', doc.secrets.get('b')!),
+      mac: next.lines.get('b')!.mac,
+    });
+    expect(next.generation).toBe(1); // the head is kept: a line carries generation 2
+    setSeal(doc, next);
+    expect(checkSeal(key.seal, doc, readSeal(doc, 'v.json')!).ok).toBe(true);
   });
 });

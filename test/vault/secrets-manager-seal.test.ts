@@ -344,3 +344,53 @@ describe('after-merge names one unbound secret in the singular', () => {
     expect(readFileSync(path)).toEqual(before);
   });
 });
+
+// A survivor of the mutation run (issue 14 item 18): the code of the after-merge refusal.
+describe('after-merge refuses an unbound secret with ERR_SEAL', () => {
+  it('a blob copied over one other name', async () => {
+    const path = await sealedFile([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    const doc = parseVault(readFileSync(path), 'v');
+    doc.secrets.set('a', doc.secrets.get('b')!);
+    writeFileSync(path, serializeVault(doc));
+    expect(await codeOf(openVaultAfterMerge(path, { key: KEY }))).toBe('ERR_SEAL');
+  });
+});
+
+// A survivor of the mutation run (issue 14 item 18): a change made after an after-merge open.
+describe('after-merge, a secret set before the save: the head carries the new generation', () => {
+  it('the head is written at max + 1 with the changed line, not kept from before', async () => {
+    const base = await sealedFile([
+      ['a', '1'],
+      ['m', '2'],
+    ]);
+    const side = async (name: string): Promise<ReturnType<typeof parseVault>> => {
+      const path = fresh();
+      copyFileSync(base, path);
+      await SecretsManager.update(path, { key: KEY }, (v) => v.set(name, name));
+      return parseVault(readFileSync(path), 'v');
+    };
+    const [x, y] = [await side('b'), await side('z')];
+    const merged = cloneDoc(x);
+    putSecret(merged, 'z', y.secrets.get('z'), lineOf(y, 'z'));
+    const path = fresh();
+    writeFileSync(path, serializeVault(merged));
+    const vault = await openVaultAfterMerge(path, { key: KEY });
+    vault.set('a', 'changed');
+    await vault.save();
+    vault.close();
+    const seal = readSeal(parseVault(readFileSync(path), 'v'), 'v')!;
+    expect(seal.generation).toBe(3);
+    expect([...seal.lines].map(([n, l]) => [n, l.generation])).toEqual([
+      ['a', 3],
+      ['b', 2],
+      ['m', 1],
+      ['z', 2],
+    ]);
+    const again = await SecretsManager.fromFile(path, { key: KEY }, { requireSeal: true });
+    expect(again.get('a')).toBe('changed');
+    again.close();
+  });
+});

@@ -5,7 +5,7 @@
  * the file's mode is kept; nothing but the vault is left in its directory.
  */
 import { spawnSync } from 'node:child_process';
-import { createDecipheriv, createHash } from 'node:crypto';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   lstatSync,
@@ -29,6 +29,8 @@ import { KeySource, SecretsManager } from '../../src/index.js';
 import { UMASK_SETTABLE } from '../helpers/files.js';
 import { NEGATIVE, tempDir } from '../helpers/vaults.js';
 import { codeOf } from '../helpers/errors.js';
+import { registerKeyFileFormat } from '../../src/keys/key-file-formats.js';
+import { openVaultAfterMerge } from '../../src/vault/secrets-manager.js';
 
 const tmp = tempDir('ssclient-manager-');
 afterAll(() => tmp.cleanup());
@@ -737,5 +739,200 @@ describe('SecretsManager argument messages', () => {
       message: 'this vault was not opened from a file; use saveAs(path)',
     });
     vault.close();
+  });
+});
+
+describe('SecretsManager: mutants the mutation run left (issue 14 item 18)', () => {
+  /** A sealed vault's text without its sentinel (the seal then fails: spec/seal.md §3). */
+  async function sealedWithoutSentinel(secrets: Record<string, string>): Promise<string> {
+    const vault = await SecretsManager.create(keyA());
+    for (const [name, value] of Object.entries(secrets)) vault.set(name, value);
+    const doc = JSON.parse(vault.toJSON()) as Record<string, unknown>;
+    vault.close();
+    expect(doc).toHaveProperty('seal');
+    delete doc.sentinel;
+    return JSON.stringify(doc, null, 2);
+  }
+
+  it('saveAs onto the file it was opened from replaces it even when it changed on disk', async () => {
+    const path = await sentinelLessVault(freshDir(), {});
+    const vault = await SecretsManager.fromFile(path, keyA());
+    vault.set('a', '1');
+    writeFileSync(path, '{}');
+    await vault.saveAs(path); // saveAs checks no conflict (save does)
+    vault.close();
+    const again = await SecretsManager.fromFile(path, keyA());
+    expect(again.getAll()).toEqual(new Map([['a', '1']]));
+    again.close();
+  });
+
+  it('save refuses, with the size, a file that grew over 256 MiB on disk since it was read', async () => {
+    const path = await sentinelLessVault(freshDir(), {});
+    const vault = await SecretsManager.fromFile(path, keyA());
+    vault.set('a', '1');
+    truncateSync(path, 256 * 1024 * 1024 + 1);
+    await expect(vault.save()).rejects.toMatchObject({
+      code: 'ERR_CONFLICT',
+      message: `${path} is too large to be this vault (268435457 bytes; the limit is 268435456)`,
+    });
+    expect(statSync(path).size).toBe(256 * 1024 * 1024 + 1);
+    vault.close();
+  });
+
+  it('exportKey names a path that is not a string, and takes null options as none', async () => {
+    const vault = await SecretsManager.create(keyA());
+    await expect(vault.exportKey(42 as unknown as string)).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT',
+      message: 'path: expected a file path',
+    });
+    const path = join(freshDir(), 'k.key');
+    await vault.exportKey(path, null as unknown as { overwrite?: boolean });
+    expect(readFileSync(path, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    vault.close();
+  });
+
+  it('close() twice is harmless; a closed vault and a bad name say what is wrong', async () => {
+    const vault = await SecretsManager.create(keyA());
+    expect(() => vault.set(42 as unknown as string, 'x')).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT', message: 'name: expected a string' }),
+    );
+    expect(() => vault.set('\ud800', 'x')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ARGUMENT',
+        message: 'name: the string is not well-formed Unicode',
+      }),
+    );
+    vault.close();
+    expect(() => vault.close()).not.toThrow();
+    expect(() => vault.keys()).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT', message: 'this vault has been closed' }),
+    );
+  });
+
+  it('a wrong key on a vault without a sentinel: the read and the addSentinel messages', async () => {
+    const path = await sentinelLessVault(freshDir(), { a: '1', b: '2' });
+    const text = readFileSync(path, 'utf8');
+    const vault = await SecretsManager.fromJSON(text, keyB());
+    expect(() => vault.get('a')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WRONG_KEY',
+        message: 'wrong password or key for the vault: its secrets do not decrypt with it',
+      }),
+    );
+    expect(() => vault.addSentinel()).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WRONG_KEY',
+        message:
+          'wrong password or key for the vault: its secrets do not decrypt with it, so nothing was changed',
+      }),
+    );
+    expect(vault.toJSON()).toBe(text);
+    vault.close();
+  });
+
+  it('seal() with a wrong key on a vault without a sentinel: the key is wrong, not the secrets', async () => {
+    const path = await sentinelLessVault(freshDir(), { a: '1', b: '2' });
+    const vault = await SecretsManager.fromFile(path, keyB());
+    expect(() => vault.seal()).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WRONG_KEY',
+        message: `wrong password or key for ${path}: its secrets do not decrypt with it`,
+      }),
+    );
+    vault.close();
+  });
+
+  it('an empty vault without a sentinel: getAll is empty, and update with addSentinel writes one', async () => {
+    const path = await sentinelLessVault(freshDir(), {});
+    const vault = await SecretsManager.fromFile(path, keyB());
+    expect(vault.getAll()).toEqual(new Map());
+    expect(vault.getAllBytes()).toEqual(new Map());
+    vault.close();
+    expect(await SecretsManager.update(path, keyA(), (v) => v.addSentinel())).toBe(true);
+    expect(parseVault(readFileSync(path), path).sentinel).not.toBeNull();
+  });
+
+  it('a created vault, saved, is sealed (its first save writes the seal)', async () => {
+    const vault = await SecretsManager.create(keyA());
+    const path = join(freshDir(), 'v.json');
+    await vault.saveAs(path);
+    vault.close();
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toHaveProperty('seal');
+    const again = await SecretsManager.fromFile(path, keyA(), { requireSeal: true });
+    again.close();
+  });
+
+  it('a failing seal on a vault without a sentinel: ERR_SEAL when empty, ERR_WRONG_KEY for a wrong key', async () => {
+    const empty = await sealedWithoutSentinel({});
+    await expect(SecretsManager.fromJSON(empty, keyB())).rejects.toMatchObject({
+      code: 'ERR_SEAL',
+    });
+    const full = await sealedWithoutSentinel({ a: '1' });
+    await expect(SecretsManager.fromJSON(full, keyB())).rejects.toMatchObject({
+      code: 'ERR_WRONG_KEY',
+      message: 'wrong password or key for the vault: its secrets do not decrypt with it',
+    });
+    await expect(SecretsManager.fromJSON(full, keyA())).rejects.toMatchObject({
+      code: 'ERR_SEAL',
+    });
+  });
+
+  it('after a merge, an empty vault without a sentinel whose seal fails opens, to be re-sealed', async () => {
+    const path = join(freshDir(), 'v.json');
+    writeFileSync(path, await sealedWithoutSentinel({}));
+    const vault = await openVaultAfterMerge(path, keyB());
+    expect(vault.dirty).toBe(true);
+    vault.close();
+  });
+
+  it('a string value is zeroed once encrypted (its UTF-8 bytes, in Buffer pool memory)', async () => {
+    const vault = await SecretsManager.create(keyA());
+    const value = `probe-${randomBytes(12).toString('hex')}`; // in no memory before
+    // A fresh pool: the value's bytes land after `probe` in the same ArrayBuffer, which Node
+    // does not clear (cleared here, so that only this set's bytes can be found).
+    let probe = Buffer.from('p');
+    while (probe.byteOffset !== 0) probe = Buffer.from('p');
+    const pool = Buffer.from(probe.buffer); // a view, not a copy
+    pool.fill(0, probe.length);
+    vault.set('a', value);
+    const needle = Buffer.alloc(value.length); // outside the pool
+    needle.write(value, 'latin1');
+    expect(pool.includes(needle)).toBe(false);
+    expect(vault.get('a')).toBe(value);
+    vault.close();
+  });
+
+  it('a key source made from auth options is disposed: by close, by update, after create', async () => {
+    let released = 0;
+    const magic = 'TEST-DISPOSE-KEY\n';
+    registerKeyFileFormat({
+      type: 'key',
+      description: 'test key file',
+      detect: (bytes) => Buffer.from(bytes.subarray(0, magic.length)).toString() === magic,
+      load: () =>
+        Promise.resolve({
+          maxBytes: 1024,
+          readError: { code: 'ERR_KEY_FILE', what: 'a test key file' },
+          open: () =>
+            Promise.resolve({ key: new Uint8Array(KEY_A), release: () => void released++ }),
+        }),
+    });
+    const dir = freshDir();
+    const keyFile = join(dir, 'test.key');
+    writeFileSync(keyFile, magic);
+
+    const created = await SecretsManager.create({ keyFile });
+    expect(released).toBe(0);
+    created.close();
+    expect(released).toBe(1);
+
+    const path = await sentinelLessVault(dir, { a: '1' });
+    const opened = await SecretsManager.fromFile(path, { keyFile });
+    expect(opened.get('a')).toBe('1');
+    opened.close();
+    expect(released).toBe(2);
+
+    await SecretsManager.update(path, { keyFile }, (v) => v.get('a'));
+    expect(released).toBe(3);
   });
 });
