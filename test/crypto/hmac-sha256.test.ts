@@ -1,6 +1,11 @@
 // spec/seal.md §2, §4: HKDF-SHA256 and HMAC-SHA256 against their RFCs' published test vectors.
 import { describe, expect, it } from 'vitest';
-import { hkdfSha256, hmacSha256, SHA256_BYTES } from '../../src/crypto/hmac-sha256.js';
+import {
+  hkdfSha256,
+  hmacSha256,
+  SHA256_BYTES,
+  startHmacSha256,
+} from '../../src/crypto/hmac-sha256.js';
 import { importKey } from '../../src/crypto/primitives.js';
 
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -48,5 +53,19 @@ describe('hmacSha256', () => {
       new TextEncoder().encode('what do ya want for nothing?'),
     );
     expect(toHex(mac)).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+});
+
+describe('startHmacSha256', () => {
+  it('gives the MAC of its pieces joined, as hmacSha256 does, and another for other pieces', () => {
+    const key = new Uint8Array(32).fill(0x0b);
+    const mac = startHmacSha256(key);
+    mac.update(Buffer.from('Hi '));
+    mac.update(Buffer.from('There'));
+    const joined = hmacSha256(key, Buffer.from('Hi There'));
+    expect(Buffer.from(mac.digest())).toEqual(Buffer.from(joined));
+    const empty = startHmacSha256(importKey(key)).digest();
+    expect(Buffer.from(empty)).not.toEqual(Buffer.from(joined));
+    expect(Buffer.from(empty)).toEqual(Buffer.from(hmacSha256(key, new Uint8Array(0))));
   });
 });

@@ -3,7 +3,14 @@
  * zeroize overwrites in place, and constantTimeEqual refuses unequal lengths without throwing.
  */
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, zeroize } from '../../src/crypto/primitives.js';
+import {
+  aesCbcDecrypt,
+  aesCbcDecryptChain,
+  aesCbcEncrypt,
+  constantTimeEqual,
+  importKey,
+  zeroize,
+} from '../../src/crypto/primitives.js';
 
 describe('zeroize', () => {
   it('overwrites every byte in place, views included, and accepts nothing to zero', () => {
@@ -28,5 +35,24 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual(a, Uint8Array.from([0, 2, 3, 4]))).toBe(false);
     expect(constantTimeEqual(a, Uint8Array.from([1, 2, 3, 5]))).toBe(false);
     expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+  });
+});
+
+describe('AES-128-CBC helpers', () => {
+  const key = importKey(new Uint8Array(16).fill(7));
+  const iv = new Uint8Array(16).fill(1);
+  const plain = Buffer.from('seventeen bytes!!');
+
+  it('aesCbcDecrypt reverses aesCbcEncrypt (padding removed), to the exact bytes', () => {
+    const sealed = aesCbcEncrypt(key, iv, plain);
+    expect(sealed.length).toBe(32);
+    expect(aesCbcDecrypt(key, iv, sealed)).toEqual(plain);
+  });
+
+  it('aesCbcDecryptChain refuses a partial block by name', () => {
+    const chain = aesCbcDecryptChain(key);
+    expect(() => chain(new Uint8Array(17))).toThrow(
+      new RangeError('aesCbcDecryptChain: partial block'),
+    );
   });
 });

@@ -150,3 +150,39 @@ describe('the seal member: the fast path reads what the general reader reads', (
     expect(members[2]![2]).toEqual(['mac', { kind: 'string', value: 'M2' }]);
   });
 });
+
+describe('the seal member: names out of order or given twice, in the layout we write', () => {
+  /** The seal's lines of a vault with secrets a, b and c, in the layout our writer uses. */
+  const LINES = ['a', 'b', 'c'].map(
+    (n) =>
+      `      "${n}": {\n        "generation": 1,\n        "tag": "T${n}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",\n        "mac": "MAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="\n      }`,
+  );
+  const vaultWith = (lines: string[]): string =>
+    `${HEAD},\n  "seal": {\n    "format": 1,\n    "generation": 1,\n    "mac": "MAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",\n    "names": {\n${lines.join(',\n')}\n    }\n  }\n}\n`;
+  const [a, b, c] = LINES as [string, string, string];
+  const renamed = (line: string, name: string): string =>
+    line.replace(/^ {6}"[a-c]"/, `      "${name}"`);
+
+  it.each([
+    ['in order', [a, b, c], null],
+    ['out of order, all distinct', [c, a, b], null],
+    ['out of order, then in order', [b, a, c], null],
+    ['a name twice in a row', [a, renamed(b, 'a'), c], 'twice'],
+    ['a name twice, the second after a name out of order', [c, a, renamed(b, 'c')], 'twice'],
+    ['a name twice, apart, after a name out of order', [b, a, renamed(c, 'b')], 'twice'],
+  ] as const)('%s: the fast path gives what the general reader gives', (_, lines, error) => {
+    const text = vaultWith([...lines]);
+    const general = viaGeneralReader(text);
+    expect(viaCodec(text)).toEqual(general);
+    if (error === null) {
+      expect(general).toMatchObject({ kind: 'object' });
+      const names = (general as Extract<JsonNode, { kind: 'object' }>).entries.find(
+        ([k]) => k === 'names',
+      )?.[1] as Extract<JsonNode, { kind: 'object' }>;
+      expect(names.entries.map(([k]) => k)).toEqual(lines.map((l) => /^ {6}"([a-c])"/.exec(l)![1]));
+    } else {
+      expect(typeof general).toBe('string');
+      expect(general).toMatch(/duplicate|twice/i);
+    }
+  });
+});
