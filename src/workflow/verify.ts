@@ -20,9 +20,13 @@ import { checkSeal, readSeal, sealFailureMessage, sealGeneration } from '../vaul
 
 /** Reads and parses a vault file strictly. `display` names it in messages. */
 export async function readVaultDocument(path: string, display: string): Promise<VaultDocument> {
-  let bytes: Uint8Array;
+  return parseVault(await readVaultBytes(path, display), display);
+}
+
+/** A vault file's bytes, capped; a missing file is ERR_NOT_FOUND naming it as `display`. */
+async function readVaultBytes(path: string, display: string): Promise<Uint8Array> {
   try {
-    bytes = await readFileCapped(path, MAX_VAULT_BYTES, {
+    return await readFileCapped(path, MAX_VAULT_BYTES, {
       code: 'ERR_VAULT_FORMAT',
       what: 'a vault',
     });
@@ -32,7 +36,6 @@ export async function readVaultDocument(path: string, display: string): Promise<
     }
     throw err;
   }
-  return parseVault(bytes, display);
 }
 
 /** What `verify` found of the seal (spec/seal.md): `checked` is false without a key. */
@@ -64,15 +67,11 @@ export async function verifyVault(
 ): Promise<VerifyResult> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFileCapped(path, MAX_VAULT_BYTES, {
-      code: 'ERR_VAULT_FORMAT',
-      what: 'a vault',
-    });
+    bytes = await readVaultBytes(path, display);
   } catch (err) {
-    if (err instanceof SecureStoreError && err.code === 'ERR_NOT_FOUND') {
-      fail('ERR_NOT_FOUND', `${display} does not exist`, err);
+    if (err instanceof SecureStoreError && err.code !== 'ERR_NOT_FOUND') {
+      return { problems: [err.message], notes: [], secrets: 0 };
     }
-    if (err instanceof SecureStoreError) return { problems: [err.message], notes: [], secrets: 0 };
     throw err;
   }
   return verifyVaultBytes(bytes, display, source, options);
