@@ -142,15 +142,7 @@ export async function addWrapping(
   checkRoomFor(file, options.keyId);
   const context = wrappingContext(options.context);
   const wrapping = await withKmsSession(options, async (session) => {
-    const current = await unwrapInSession(file, 'the wrapped key file', session);
-    const same = constantTimeEqual(current, key);
-    zeroize(current);
-    if (!same) {
-      fail(
-        'ERR_WRONG_KEY',
-        'key: not the key this wrapped key file wraps (its wrappings unwrap to another key); nothing was added',
-      );
-    }
+    requireSameKey(await unwrapInSession(file, 'the wrapped key file', session), key);
     return wrapOne(key, options.keyId, context, session);
   });
   return withWrapping(file, wrapping);
@@ -166,7 +158,14 @@ async function proveFileKey(
   key: Uint8Array,
   options: WrappedKeyOptions,
 ): Promise<void> {
-  const current = await unwrapWrappedKey(file, 'the wrapped key file', options);
+  requireSameKey(await unwrapWrappedKey(file, 'the wrapped key file', options), key);
+}
+
+/**
+ * Zeroes `current` (the key a wrapping unwrapped to), having compared it with `key`.
+ * @throws SecureStoreError ERR_WRONG_KEY when they differ
+ */
+function requireSameKey(current: Uint8Array, key: Uint8Array): void {
   const same = constantTimeEqual(current, key);
   zeroize(current);
   if (!same) {
