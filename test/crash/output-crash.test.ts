@@ -50,10 +50,22 @@ beforeAll(async () => {
   await vault.saveAs(join(tmp.dir, 'vault.json'));
   await vault.exportKey(join(tmp.dir, 'vault.key'));
   vault.close();
+  // Measured as the lanes run: LANES exports at once, each in its own directory.
   const started = Date.now();
-  const first = await exportTo(tmp.dir, null);
+  const firsts = await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      const dir = join(tmp.dir, `measure-${lane}`);
+      mkdirSync(dir);
+      copyFileSync(join(tmp.dir, 'vault.json'), join(dir, 'vault.json'));
+      copyFileSync(join(tmp.dir, 'vault.key'), join(dir, 'vault.key'));
+      const r = await exportTo(dir, null);
+      if (lane === 0) copyFileSync(join(dir, 'out.env'), join(tmp.dir, 'out.env'));
+      rmSync(dir, { recursive: true, force: true });
+      return r;
+    }),
+  );
   fullRunMs = Date.now() - started;
-  expect(first).toEqual({ code: 0, signal: null });
+  for (const first of firsts) expect(first).toEqual({ code: 0, signal: null });
   complete = readFileSync(join(tmp.dir, 'out.env'), 'utf8');
   expect(complete.split('\n')).toHaveLength(SECRETS + 1);
   rmSync(join(tmp.dir, 'out.env'));
@@ -150,6 +162,12 @@ describe('get --output under signals', () => {
           complete: 0,
         };
         const runs = (PER_SIGNAL * SIGNALS.length) / LANES;
+        // The runs signalled "anywhere" get their moments spread evenly over 0 to 1.5 times a
+        // whole run (one random moment in each slice), so that some land before the write,
+        // some during it and some after the export completed, in every run of the suite.
+        const anywhere = Array.from({ length: runs }, (_, i) => i).filter(
+          (i) => Math.floor(i / SIGNALS.length) % 2 === 0,
+        );
         for (let i = 0; i < runs; i++) {
           const signal = SIGNALS[(i + lane) % SIGNALS.length]!;
           const path = join(dir, 'out.env');
@@ -163,7 +181,7 @@ describe('get --output under signals', () => {
             ? Math.random() < 0.5
               ? 0
               : Math.random() * 2
-            : Math.random() * fullRunMs * 1.1;
+            : ((anywhere.indexOf(i) + Math.random()) / anywhere.length) * fullRunMs * 1.5;
           const r = await exportTo(dir, signal, delay, atWrite);
           const when = atWrite ? 'after the write began' : 'after the start';
           const label = `lane ${lane} run ${i}: ${signal} ${delay.toFixed(1)} ms ${when}`;
@@ -225,7 +243,8 @@ describe('get --output under signals', () => {
     const sum = (k: keyof (typeof outcomes)[number]): number =>
       outcomes.reduce((a, c) => a + c[k], 0);
     expect(sum('killed')).toBeGreaterThan(PER_SIGNAL);
-    expect(sum('midWrite')).toBeGreaterThanOrEqual(20);
+    // Half the runs are signalled at the write; at least half of those must land inside it.
+    expect(sum('midWrite')).toBeGreaterThanOrEqual(Math.ceil(total / 4));
     expect(sum('old') + sum('absent')).toBeGreaterThan(0);
     expect(sum('complete')).toBeGreaterThan(0);
   }, 300_000);
