@@ -61,6 +61,7 @@ async function settle() {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'ssclient.js');
+const FLOOR = join(ROOT, 'bench', 'floor-get.js');
 const SELF = fileURLToPath(import.meta.url);
 const OURS = '../dist/index.js';
 const PEER = '@neosmart/securestore';
@@ -631,6 +632,16 @@ function cliTable(cfg, vaults, keyFile, probe, dir, prev, passwordVault) {
   for (const n of cfg.cliSizes) {
     cmds.push({ key: `get ${n}`, label: '-k KEY get NAME', ref: `get ${n}`, n, fn: getOf(BIN, n) });
   }
+  // The least any Node program does for that get (bench/floor-get.js): what start-up can fall to.
+  cmds.push({
+    key: `floor get ${small}`,
+    label: 'bench/floor-get.js: the least a Node program does for `get NAME`',
+    n: small,
+    fn: node(
+      [FLOOR, vaults.get(small).path, keyFile, secretName(probe(small))],
+      (out) => out === `${secretValue(probe(small))}\n`,
+    ),
+  });
   // The same get through the full command parser: `--format json` (the default, and meaningless
   // without --all) is an option the fast path leaves to main.
   cmds.push({
@@ -974,7 +985,8 @@ function goalsTable(cfg, each, cli, cliMem, vaults, withPrevious) {
     GOAL.cliGetVsNode,
     true,
     prevOf(`get ${small}`) && prevOf(`get ${small}`).ms / cli.node.ms,
-    `${fmtMs(cli[`get ${small}`].ms)} / ${fmtMs(cli.node.ms)} ms`,
+    `${fmtMs(cli[`get ${small}`].ms)} / ${fmtMs(cli.node.ms)} ms; the least a Node program does ` +
+      `for it (bench/floor-get.js): ${fmtRatio(cli[`floor get ${small}`].ms / cli.node.ms)}`,
   );
   add(
     'lib-get-each-vs-peer',

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
 import { fastPathArgs, usesWrappedKey } from '../../src/cli/entry.js';
@@ -14,6 +15,8 @@ import { KeySource, SecretsManager } from '../../src/index.js';
 import { BIN, runCli, runProcess } from '../helpers/cli.js';
 import { PtySession } from '../helpers/pty.js';
 import { copyVectors, KEY_ONLY, tempDir } from '../helpers/vaults.js';
+
+const TRACE = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.url));
 
 describe('fastPathArgs: which arguments take the fast path', () => {
   const yes: [string[], Record<string, string | boolean>, string][] = [
@@ -303,19 +306,14 @@ describe('the fast path does exactly what main does', () => {
     expect(damaged.stderr).toMatch(/^error: .*"plain".*integrity/);
   });
 
-  // A resolve hook that makes packages unimportable: a command that still works never loaded them.
-  const blocking = (packages: string[]): string[] => {
-    const hooks = `export async function resolve(s, c, next) {
-      if (${JSON.stringify(packages)}.some((p) => s === p || s.startsWith(p + '/'))) throw new Error('blocked ' + s);
-      return next(s, c);
-    }`;
-    const register = `import { register } from 'node:module'; register(${JSON.stringify(
-      `data:text/javascript,${encodeURIComponent(hooks)}`,
-    )});`;
-    return ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
-  };
+  // Packages made unloadable, by `import` or `require` (test/helpers/trace-loads.mjs): a command
+  // that still works never loaded them.
   const runBlocked = (packages: string[], argv: string[], env: Record<string, string> = {}) =>
-    runProcess(argv, { cwd: dir, env: { ...env, NODE_OPTIONS: blocking(packages).join(' ') } });
+    runProcess(argv, {
+      cwd: dir,
+      env: { ...env, BLOCK_PACKAGES: packages.join(',') },
+      nodeArgs: ['--import', pathToFileURL(TRACE).href],
+    });
 
   it('the fast path (get, get --all, set) never loads commander, nor when it fails; a busy vault goes through main, which does', () => {
     const ok = runBlocked(['commander'], ['-k', 'vault.key', 'get', 'plain']);

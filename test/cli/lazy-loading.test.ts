@@ -2,15 +2,18 @@
  * Commands load only what they run: the bodies of the git, rekey and KMS commands (and the
  * modules behind them) are imported when one of those commands runs, never by `create`, `list`,
  * `delete`, `set` from stdin or `--help`, which go through the full command parser. Each command
- * runs as a real process under a resolve hook that lists every module it loads.
+ * runs as a real process under a resolve hook that lists every module it loads, from the separate
+ * modules of dist/ (MODULAR_BIN): bin/ssclient.js runs the same modules bundled into one file,
+ * whose `import()`s stay lazy (scripts/bundle-cli.js), and which loads the KMS and age libraries
+ * as lazily (the last test).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySource, SecretsManager } from '../../src/index.js';
-import { runProcess } from '../helpers/cli.js';
+import { BIN, MODULAR_BIN, runProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/vaults.js';
 
 const TRACE = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.url));
@@ -44,9 +47,15 @@ describe('which modules a command loads', () => {
   afterAll(() => cleanup());
 
   /** Runs ssclient with `argv`; its exit code, output, and the dist/ modules it loaded. */
-  const traced = (argv: string[], input = '', env: Record<string, string> = {}) => {
+  const traced = (
+    argv: string[],
+    input = '',
+    env: Record<string, string> = {},
+    bin = MODULAR_BIN,
+  ) => {
     const trace = join(dir, `trace-${++runs}.txt`);
     const result = runProcess(argv, {
+      bin,
       cwd: dir,
       input,
       env: {
@@ -157,5 +166,23 @@ describe('which modules a command loads', () => {
       out: 'one',
       libraries: ['age-encryption'],
     });
+
+    // bin/ssclient.js, the one-file bundle: the light commands load no library, not even
+    // commander on the fast path; a wrapped key file loads age-encryption when it is used.
+    const bundled = (argv: string[], input = '', env: Record<string, string> = {}) =>
+      traced(argv, input, env, BIN);
+    for (const argv of [
+      ['-k', 'secrets.key', 'get', 'a'],
+      ['-k', 'secrets.key', 'list'],
+      ['--help'],
+    ]) {
+      const res = bundled(argv);
+      expect(res, argv.join(' ')).toMatchObject({ code: 0, stderr: '', libraries: [] });
+      // Nothing of dist/ but the bundle.
+      expect(res.loaded, argv.join(' ')).toEqual(['cli/ssclient.cjs']);
+    }
+    writeFileSync(join(dir, 'alice.txt'), `${identity}\n`);
+    const byAge = bundled(['-k', 'age.kms.json', '-i', 'alice.txt', 'get', 'a']);
+    expect(byAge).toMatchObject({ code: 0, stdout: 'one\n', libraries: ['age-encryption'] });
   });
 });

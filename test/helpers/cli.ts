@@ -16,6 +16,11 @@ import type { CliIo } from '../../src/cli/terminal.js';
 import { main } from '../../src/cli/main.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/ssclient.js', import.meta.url));
+/**
+ * Runs the CLI from the separate modules tsc built in dist/cli, not from the one-file bundle
+ * bin/ssclient.js loads: for tests of which modules a command loads (test/cli/lazy-loading.test.ts).
+ */
+export const MODULAR_BIN = fileURLToPath(new URL('./modular-bin.mjs', import.meta.url));
 
 export interface CliResult {
   code: number;
@@ -89,6 +94,8 @@ export interface ProcessOptions {
   timeoutMs?: number;
   /** Arguments for node itself, before the script (e.g. `--import`). */
   nodeArgs?: readonly string[];
+  /** The script to run instead of bin/ssclient.js (e.g. {@link MODULAR_BIN}). */
+  bin?: string;
 }
 
 /** What a real process did: {@link CliResult} plus the signal that ended it, if any. */
@@ -106,7 +113,8 @@ function cleanEnv(env: Record<string, string | undefined> | undefined): NodeJS.P
 
 /** Runs the real `ssclient` as a child process, synchronously (stdin is a pipe, never a terminal). */
 export function runProcess(argv: readonly string[], options: ProcessOptions): CliResult {
-  const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], {
+  const bin = options.bin ?? BIN;
+  const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), bin, ...argv], {
     cwd: options.cwd,
     input: options.input ?? '',
     env: cleanEnv(options.env),
@@ -134,7 +142,8 @@ export function spawnProcess(
   argv: readonly string[],
   options: ProcessOptions,
 ): Promise<ProcessResult> {
-  return spawnCommand(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], options);
+  const bin = options.bin ?? BIN;
+  return spawnCommand(process.execPath, [...(options.nodeArgs ?? []), bin, ...argv], options);
 }
 
 /**
