@@ -636,6 +636,7 @@ function cliTable(cfg, vaults, keyFile, probe, dir, prev, passwordVault) {
   cmds.push({
     key: `floor get ${small}`,
     label: 'bench/floor-get.js: the least a Node program does for `get NAME`',
+    plain: true,
     n: small,
     fn: node(
       [FLOOR, vaults.get(small).path, keyFile, secretName(probe(small))],
@@ -739,7 +740,8 @@ function cliTable(cfg, vaults, keyFile, probe, dir, prev, passwordVault) {
       const own = c.key.slice('previous '.length);
       if (REFERENCE_MS[own] !== undefined) refMs = REFERENCE_MS[own];
     }
-    const who = c.n === null ? c.label : `${c.prev ? 'previous ' : ''}ssclient ${c.label}`;
+    const who =
+      c.n === null || c.plain ? c.label : `${c.prev ? 'previous ' : ''}ssclient ${c.label}`;
     return [
       who,
       c.n === null ? '—' : fmtInt(c.n),
