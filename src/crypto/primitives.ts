@@ -114,6 +114,36 @@ export function hmacSha1Base64(key: CryptoKey, data: Uint8Array): string {
   return createHmac('sha1', key).update(data).digest('base64');
 }
 
+/**
+ * Where {@link constantTimeEqualText} writes the two strings (UTF-16 code units, so every string
+ * is written exactly), with views of its two halves for the last length compared: one `get` of a
+ * secret compares one MAC, and a fresh Buffer per side cost more than the comparison.
+ */
+let textScratch = Buffer.alloc(128);
+let textViewUnits = -1;
+let textViewA = new Uint8Array(0);
+let textViewB = new Uint8Array(0);
+
+/**
+ * Constant-time equality of two strings (false when lengths differ): the time depends on the
+ * length only, never on where they differ. For a MAC kept as the canonical base64 a vault stores
+ * (equal text is equal bytes), compared without decoding the stored one.
+ */
+export function constantTimeEqualText(a: string, b: string): boolean {
+  const units = a.length;
+  if (b.length !== units) return false;
+  const bytes = 2 * units;
+  if (textViewUnits !== units) {
+    if (2 * bytes > textScratch.length) textScratch = Buffer.alloc(2 * bytes);
+    textViewA = new Uint8Array(textScratch.buffer, textScratch.byteOffset, bytes);
+    textViewB = new Uint8Array(textScratch.buffer, textScratch.byteOffset + bytes, bytes);
+    textViewUnits = units;
+  }
+  textScratch.write(a, 0, bytes, 'utf16le');
+  textScratch.write(b, bytes, bytes, 'utf16le');
+  return timingSafeEqual(textViewA, textViewB);
+}
+
 /** Constant-time equality of two byte strings (false when lengths differ). */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);

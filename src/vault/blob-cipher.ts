@@ -10,6 +10,7 @@ import {
   aesCbcDecryptRaw,
   aesCbcEncrypt,
   constantTimeEqual,
+  constantTimeEqualText,
   type CryptoKey,
   hmacSha1,
   hmacSha1Base64,
@@ -80,7 +81,9 @@ export function blobDecryptor(keys: VaultKeys): (blob: Blob) => Uint8Array | nul
     const message = Buffer.allocUnsafe(IV_BYTES + length);
     message.write(blob.iv, 0, IV_BYTES, 'base64');
     message.write(blob.payload, IV_BYTES, length, 'base64');
-    if (!constantTimeEqual(hmacSha1(keys.hmac, message), decodeBase64(blob.hmac))) return null;
+    // The MAC compared as the canonical base64 the vault stores (equal text is equal bytes): a
+    // digest as a string and no decoding of the stored one, instead of two Buffers per call.
+    if (!constantTimeEqualText(hmacSha1Base64(keys.hmac, message), blob.hmac)) return null;
     const plain = decrypt(message);
     const end = unpaddedLength(plain, IV_BYTES, plain.length);
     if (end < 0) {
