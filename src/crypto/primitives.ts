@@ -60,17 +60,49 @@ export function aesCbcEncrypt(key: CryptoKey, iv: Uint8Array, plaintext: Uint8Ar
   return Buffer.concat([cipher.update(plaintext), cipher.final()]);
 }
 
-/** AES-128-CBC decryption; throws (an OpenSSL error) on bad padding. */
+/**
+ * AES-128-CBC decryption; throws (an OpenSSL error) on bad padding. The pieces OpenSSL returned
+ * are zeroed once joined: only the returned plaintext is left for the caller to zero.
+ */
 export function aesCbcDecrypt(key: CryptoKey, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
   const decipher = createDecipheriv('aes-128-cbc', key, iv);
-  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  const head = decipher.update(ciphertext);
+  let tail: Buffer;
+  try {
+    tail = decipher.final();
+  } catch (err) {
+    head.fill(0);
+    throw err;
+  }
+  return joinZeroing(head, tail);
 }
 
-/** AES-128-CBC decryption of whole blocks without removing padding. */
+/**
+ * AES-128-CBC decryption of whole blocks without removing padding. Whole blocks leave `final()`
+ * nothing to return, so the plaintext is `update`'s own buffer: no copy of a whole vault's
+ * secrets (`getAll`) left behind unzeroed, and none made.
+ */
 export function aesCbcDecryptRaw(key: CryptoKey, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
   const decipher = createDecipheriv('aes-128-cbc', key, iv);
   decipher.setAutoPadding(false);
-  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  const head = decipher.update(ciphertext);
+  let tail: Buffer;
+  try {
+    tail = decipher.final(); // throws on a partial block
+  } catch (err) {
+    head.fill(0);
+    throw err;
+  }
+  return joinZeroing(head, tail);
+}
+
+/** `head ‖ tail`, zeroing both pieces when they had to be copied into a new buffer. */
+function joinZeroing(head: Buffer, tail: Buffer): Buffer {
+  if (tail.length === 0) return head;
+  const joined = Buffer.concat([head, tail]);
+  head.fill(0);
+  tail.fill(0);
+  return joined;
 }
 
 /** AES's block, and so the size of a CBC iv. */
