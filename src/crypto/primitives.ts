@@ -158,7 +158,7 @@ let textViewB = new Uint8Array(0);
 
 /**
  * Constant-time equality of two strings (false when lengths differ): the time depends on the
- * length only, never on where they differ. For a MAC kept as the canonical base64 a vault stores
+ * length only, never on where they differ, and the scratch is zeroed before it returns. For a MAC kept as the canonical base64 a vault stores
  * (equal text is equal bytes), compared without decoding the stored one.
  */
 export function constantTimeEqualText(a: string, b: string): boolean {
@@ -173,7 +173,11 @@ export function constantTimeEqualText(a: string, b: string): boolean {
   }
   textScratch.write(a, 0, bytes, 'utf16le');
   textScratch.write(b, bytes, bytes, 'utf16le');
-  return timingSafeEqual(textViewA, textViewB);
+  const equal = timingSafeEqual(textViewA, textViewB);
+  // Nothing compared stays behind for the next caller to find (the typed array's own fill).
+  textViewA.fill(0);
+  textViewB.fill(0);
+  return equal;
 }
 
 /** Constant-time equality of two byte strings (false when lengths differ). */
