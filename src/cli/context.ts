@@ -10,7 +10,11 @@ import type { LockOptions } from '../io/lock.js';
 import { KeySource } from '../auth.js';
 import { pendingKeyPath } from '../keys/pending-key.js';
 import type { WrappedKeyOptions } from '../kms/options.js';
-import { SecretsManager } from '../vault/secrets-manager.js';
+import {
+  type OneSecretVault,
+  openVaultForOneSecret,
+  SecretsManager,
+} from '../vault/secrets-manager.js';
 import {
   findProjectConfig,
   type ProjectConfig,
@@ -446,6 +450,19 @@ export class Context {
     await this.requireStore(store);
     const source = await this.keySource(opts, extra);
     return SecretsManager.fromFile(this.path(store), source, {
+      requireSeal: this.requireSeal(opts),
+    });
+  }
+
+  /**
+   * Opens the store as {@link open} does, to read the secret `name` only (`get NAME`): a large
+   * vault in the usual layout is then not held in memory as text and blobs.
+   */
+  async openForOneSecret(opts: GlobalOptions, name: string): Promise<OneSecretVault> {
+    const store = this.storePath(opts);
+    await this.requireStore(store);
+    const source = await this.keySource(opts);
+    return openVaultForOneSecret(this.path(store), source, name, {
       requireSeal: this.requireSeal(opts),
     });
   }

@@ -207,9 +207,16 @@ async function fastGet(
   ctx: Context,
   fast: Extract<FastCommand, { command: 'get' | 'get-all' }>,
 ): Promise<string> {
-  const vault = await ctx.open(fast.opts);
+  if (fast.command === 'get-all') {
+    const vault = await ctx.open(fast.opts);
+    try {
+      return formatAllSecrets(vault, fast.format);
+    } finally {
+      vault.close();
+    }
+  }
+  const vault = await ctx.openForOneSecret(fast.opts, fast.name);
   try {
-    if (fast.command === 'get-all') return formatAllSecrets(vault, fast.format);
     // A name with glob characters that is not a secret is a wildcard: main's `get` selects.
     if (hasGlob(fast.name) && !vault.has(fast.name)) throw new FallBack();
     return formatSecret(vault, fast.name, ctx.storePath(fast.opts));

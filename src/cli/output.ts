@@ -88,7 +88,11 @@ export function noSecretNamed(name: string, store: string): CliError {
  * What `get NAME` prints: the value of `name` in `vault`.
  * @throws CliError (exit 1) when there is no such secret; `store` names the vault in the message
  */
-export function formatSecret(vault: SecretsManager, name: string, store: string): string {
+export function formatSecret(
+  vault: Pick<SecretsManager, 'getBytes'>,
+  name: string,
+  store: string,
+): string {
   const bytes = vault.getBytes(name);
   if (bytes === null) throw noSecretNamed(name, store);
   return formatValue(toSecretValue(name, bytes));

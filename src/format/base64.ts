@@ -54,3 +54,35 @@ export function decodeBase64(text: string): Buffer {
 export function encodeBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
+
+/**
+ * Where the base64 text starting at `bytes[start]` ends: the index of the first byte that is
+ * neither an alphabet character nor one of at most two `=` after them. For readers that scan
+ * bytes without making strings of them (format/vault-index.ts).
+ */
+export function base64EndAt(bytes: Uint8Array, start: number): number {
+  const n = bytes.length;
+  let i = start;
+  while (i < n) {
+    const c = bytes[i]!;
+    if (c > 127 || VALUE[c] === 0) break;
+    i++;
+  }
+  if (bytes[i] === 0x3d) i += bytes[i + 1] === 0x3d ? 2 : 1;
+  return i;
+}
+
+/**
+ * {@link isCanonicalBase64} of `bytes[start..end)` read as ASCII, for text that
+ * {@link base64EndAt} measured (alphabet characters, then at most two `=`), without making a
+ * string of it. Returns the number of bytes it decodes to, or -1 when it is not canonical.
+ */
+export function canonicalBase64LengthAt(bytes: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n % 4 !== 0) return -1;
+  if (n === 0 || bytes[end - 1] !== 0x3d) return (n / 4) * 3;
+  const twoPads = bytes[end - 2] === 0x3d;
+  const last = VALUE[bytes[twoPads ? end - 3 : end - 2]!]! - 1;
+  if ((last & (twoPads ? 0x0f : 0x03)) !== 0) return -1;
+  return (n / 4) * 3 - (twoPads ? 2 : 1);
+}

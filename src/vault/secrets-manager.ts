@@ -27,6 +27,7 @@ import {
   serializeVault,
   type VaultDocument,
 } from '../format/vault-codec.js';
+import { readVaultForOneSecret } from '../format/vault-index.js';
 import { readFileCapped, sizeOfExisting, writeFileAtomic } from '../io/files.js';
 import { type LockOptions, withLock } from '../io/lock.js';
 import { type AuthOptions, resolveOwnedAuth } from '../keys/auth-options.js';
@@ -86,6 +87,34 @@ type SealMode =
   | 'all'
   /** Re-sealed after a textual merge: the head carries the next generation (§7.2). */
   | 'head';
+
+/** What {@link openVaultForOneSecret} gives: reads only, of the one secret it was opened for. */
+export type OneSecretVault = Pick<SecretsManager, 'has' | 'get' | 'getBytes' | 'close'>;
+
+/** Opens a vault to read one secret, for `ssclient get NAME`; set in the static block. */
+let openForOneSecret: (
+  path: string,
+  auth: AuthOptions,
+  name: string,
+  options: OpenOptions,
+) => Promise<OneSecretVault>;
+
+/**
+ * Opens the vault at `path` to read the secret `name` only, for `ssclient get NAME`: a vault in
+ * the layout we write (format/vault-index.ts) is checked whole, as {@link SecretsManager.fromFile}
+ * checks it, but none of its other secrets is kept in memory; any other vault is opened by
+ * `fromFile`'s reader. Either way the same key check, seal check and errors as `fromFile`.
+ * Internal: not exported from the package.
+ * @throws everything {@link SecretsManager.fromFile} throws.
+ */
+export function openVaultForOneSecret(
+  path: string,
+  auth: AuthOptions,
+  name: string,
+  options: OpenOptions = {},
+): Promise<OneSecretVault> {
+  return openForOneSecret(path, auth, name, options);
+}
 
 /** Opens a vault whose seal fails, for `ssclient seal --after-merge`; set in the static block. */
 let openAfterMerge: (path: string, auth: AuthOptions) => Promise<SecretsManager>;
@@ -153,6 +182,10 @@ export class SecretsManager {
   static {
     openAfterMerge = (path, auth) =>
       withAuth(auth, (source, owned) => SecretsManager.#fromFile(path, source, owned, {}, true));
+    openForOneSecret = (path, auth, name, options) =>
+      withAuth(auth, (source, owned) =>
+        SecretsManager.#fromFile(path, source, owned, options, false, name),
+      );
   }
 
   #doc: VaultDocument;
@@ -227,11 +260,18 @@ export class SecretsManager {
     owned: boolean,
     options: OpenOptions,
     afterMerge: boolean,
+    onlySecret?: string,
   ): Promise<SecretsManager> {
     let bytes: Buffer | null = await readFileCapped(path, MAX_VAULT_BYTES, {
       code: 'ERR_VAULT_FORMAT',
       what: 'a vault',
     });
+    // openVaultForOneSecret: the document holds that secret only, so it is never written.
+    const one = onlySecret === undefined ? null : readVaultForOneSecret(bytes, onlySecret);
+    if (one !== null) {
+      const file = { path, digest: null };
+      return SecretsManager.#open(one, source, owned, file, path, options, afterMerge);
+    }
     const text = decodeVaultBytes(bytes, path);
     // The file's bytes are not needed past this point: let them go before the parse allocates
     // the blobs, so a large vault's peak memory holds the text and the blobs but not the bytes.

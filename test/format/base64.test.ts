@@ -6,6 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  base64EndAt,
+  canonicalBase64LengthAt,
   decodeBase64,
   decodedLength,
   encodeBase64,
@@ -126,5 +128,52 @@ describe('isCanonicalBase64: the character before one "="', () => {
       expect([text, isCanonicalBase64(text)]).toEqual([text, false]);
     }
     expect(isCanonicalBase64('AAE=')).toBe(true);
+  });
+});
+
+describe('base64EndAt and canonicalBase64LengthAt (the byte scan of format/vault-index.ts)', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  /** Text around the field: a quote or any other byte after it, anything before it. */
+  const field = fc.tuple(
+    fc.string({
+      unit: fc.constantFrom(...ALPHABET, '=', '"', '-', '_', ' ', '\u00e9'),
+      maxLength: 40,
+    }),
+    fc.uint8Array({ maxLength: 3 }),
+  );
+
+  it('measure and judge a field at any offset as isCanonicalBase64 and decodedLength do', () => {
+    fc.assert(
+      fc.property(field, fc.uint8Array({ maxLength: 4 }), ([text, after], before) => {
+        const bytes = Buffer.concat([Buffer.from(before), Buffer.from(text, 'utf8'), after]);
+        const start = before.length;
+        const end = base64EndAt(bytes, start);
+        // The end: past alphabet characters and at most two "=", no further.
+        const measured = /^[A-Za-z0-9+/]*={0,2}/.exec(bytes.subarray(start).toString('latin1'))![0];
+        expect(end - start).toBe(measured.length);
+        expect(canonicalBase64LengthAt(bytes, start, end)).toBe(
+          isCanonicalBase64(measured) ? decodedLength(measured) : -1,
+        );
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it.each([
+    ['AAAAAAAAAAAAAAAAAAAAAA=="', 24, 16],
+    ['AAAAAAAAAAAAAAAAAAAAAAAAAAA=', 28, 20],
+    ['AB=="', 4, -1],
+    ['AE=="', 4, -1],
+    ['AQ=="', 4, 1],
+    ['AAF="', 4, -1],
+    ['A==="', 3, -1],
+    ['AAAA', 4, 3],
+    ['"', 0, 0],
+    ['', 0, 0],
+    ['AA\u00e9=', 2, -1],
+  ])('%j: ends at %i, decodes to %i bytes (-1: not canonical)', (text, end, length) => {
+    const bytes = Buffer.from(text, 'utf8');
+    expect(base64EndAt(bytes, 0)).toBe(end);
+    expect(canonicalBase64LengthAt(bytes, 0, end)).toBe(length);
   });
 });

@@ -138,3 +138,97 @@ export const hostileText = fc
     maxLength: 12,
   })
   .map((parts) => parts.join('').replaceAll('\0', ''));
+
+/**
+ * Small hostile changes to a vault's bytes in the layout we write (spec/format.md §5): a byte
+ * replaced, inserted or deleted; a truncation; whole entries swapped or given twice; a byte at
+ * the start of a name; text before or after the document.
+ */
+export type VaultEdit =
+  | { kind: 'replace' | 'insert'; at: number; byte: number }
+  | { kind: 'delete' | 'truncate'; at: number }
+  | { kind: 'swap' | 'repeat'; at: number }
+  | { kind: 'name'; at: number; byte: number }
+  | { kind: 'prefix' | 'suffix'; text: string };
+
+const INTERESTING = [...'"\\{}[],: \n\r\t=AQw_-+/0e'].map((c) => c.charCodeAt(0));
+export const vaultEditArb: fc.Arbitrary<VaultEdit> = fc.oneof(
+  fc.record({
+    kind: fc.constantFrom('replace' as const, 'insert' as const),
+    at: fc.nat(),
+    byte: fc.oneof(fc.constantFrom(...INTERESTING, 0x00, 0x1f, 0x7f, 0x80, 0xc3, 0xed, 0xff)),
+  }),
+  fc.record({ kind: fc.constantFrom('delete' as const, 'truncate' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constantFrom('swap' as const, 'repeat' as const), at: fc.nat() }),
+  fc.record({
+    kind: fc.constant('name' as const),
+    at: fc.nat(),
+    byte: fc.constantFrom(0x00, 0x09, 0x0a, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xc3, 0xed, 0xff, 0x61),
+  }),
+  fc.record({
+    kind: fc.constantFrom('prefix' as const, 'suffix' as const),
+    text: fc.constantFrom('\uFEFF', ' ', '\n', '\r\n', '\t', 'x', '}', '\u00a0'),
+  }),
+);
+
+/** The lines of one secret's entry (6 lines in the layout we write) start at these offsets. */
+function entryStarts(text: string): number[] {
+  const starts: number[] = [];
+  const re = /\n {4}"/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) starts.push(m.index);
+  return starts;
+}
+
+export function applyVaultEdit(bytes: Buffer, edit: VaultEdit): Buffer {
+  const at = (n: number): number => (bytes.length === 0 ? 0 : n % (bytes.length + 1));
+  switch (edit.kind) {
+    case 'replace': {
+      const copy = Buffer.from(bytes);
+      if (copy.length > 0) copy[at(edit.at) % copy.length] = edit.byte;
+      return copy;
+    }
+    case 'insert':
+      return Buffer.concat([
+        bytes.subarray(0, at(edit.at)),
+        Buffer.of(edit.byte),
+        bytes.subarray(at(edit.at)),
+      ]);
+    case 'delete':
+      return Buffer.concat([bytes.subarray(0, at(edit.at)), bytes.subarray(at(edit.at) + 1)]);
+    case 'truncate':
+      return bytes.subarray(0, at(edit.at));
+    case 'prefix':
+      return Buffer.concat([Buffer.from(edit.text), bytes]);
+    case 'suffix':
+      return Buffer.concat([bytes, Buffer.from(edit.text)]);
+    case 'name': {
+      // A byte put at the start of a secret's name (a control character, a quote, a backslash,
+      // a byte that is not UTF-8 there).
+      const starts = entryStarts(bytes.toString('latin1'));
+      if (starts.length === 0) return bytes;
+      const at = starts[edit.at % starts.length]! + 6;
+      return Buffer.concat([bytes.subarray(0, at), Buffer.of(edit.byte), bytes.subarray(at)]);
+    }
+    case 'swap':
+    case 'repeat': {
+      // Whole entries: `"a": {…},` moved after the next, or given twice (a duplicate name).
+      const text = bytes.toString('latin1');
+      const starts = entryStarts(text);
+      if (starts.length === 0) return bytes;
+      const i = edit.at % starts.length;
+      const end = i + 1 < starts.length ? starts[i + 1]! : text.indexOf('\n  }', starts[i]!);
+      const entry = text.slice(starts[i]!, end);
+      const withComma = entry.endsWith(',') ? entry : `${entry},`;
+      const out =
+        edit.kind === 'repeat'
+          ? text.slice(0, starts[i]!) + withComma + text.slice(starts[i]!)
+          : i + 1 < starts.length
+            ? text.slice(0, starts[i]!) +
+              text.slice(end, starts[i + 2] ?? text.indexOf('\n  }', end)).replace(/,?$/, ',') +
+              entry.replace(/,$/, '') +
+              text.slice(starts[i + 2] ?? text.indexOf('\n  }', end))
+            : text;
+      return Buffer.from(out, 'latin1');
+    }
+  }
+}
