@@ -24,22 +24,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setImmediate } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
-
-if (typeof globalThis.gc !== 'function') {
-  v8.setFlagsFromString('--expose-gc');
-  globalThis.gc = vm.runInNewContext('gc');
-}
-/** Full GCs with a turn of the event loop between them, as bench/run.js does before each run. */
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    if (i > 0) await setImmediate();
-    globalThis.gc();
-  }
-}
+import { settle } from './settle.js';
 
 const valueOf = (flag) => {
   const at = process.argv.indexOf(flag);

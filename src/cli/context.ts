@@ -446,12 +446,8 @@ export class Context {
 
   /** Opens the store for reading. A missing store is a usage error (exit 2), as in the reference. */
   async open(opts: GlobalOptions, extra: { stdinTaken?: boolean } = {}): Promise<SecretsManager> {
-    const store = this.storePath(opts);
-    await this.requireStore(store);
-    const source = await this.keySource(opts, extra);
-    return SecretsManager.fromFile(this.path(store), source, {
-      requireSeal: this.requireSeal(opts),
-    });
+    const { path, source, options } = await this.#toOpen(opts, extra);
+    return SecretsManager.fromFile(path, source, options);
   }
 
   /**
@@ -459,12 +455,16 @@ export class Context {
    * vault in the usual layout is then not held in memory as text and blobs.
    */
   async openForOneSecret(opts: GlobalOptions, name: string): Promise<OneSecretVault> {
+    const { path, source, options } = await this.#toOpen(opts, {});
+    return openVaultForOneSecret(path, source, name, options);
+  }
+
+  /** What {@link open} and {@link openForOneSecret} open: the store's path, key and options. */
+  async #toOpen(opts: GlobalOptions, extra: { stdinTaken?: boolean }) {
     const store = this.storePath(opts);
     await this.requireStore(store);
-    const source = await this.keySource(opts);
-    return openVaultForOneSecret(this.path(store), source, name, {
-      requireSeal: this.requireSeal(opts),
-    });
+    const source = await this.keySource(opts, extra);
+    return { path: this.path(store), source, options: { requireSeal: this.requireSeal(opts) } };
   }
 
   /**
