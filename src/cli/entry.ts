@@ -210,7 +210,7 @@ async function fastGet(
   if (fast.command === 'get-all') {
     const vault = await ctx.open(fast.opts);
     try {
-      return formatAllSecrets(vault, fast.format);
+      return formatAllSecrets(vault, fast.format, ctx.io.stdout.isTTY === true);
     } finally {
       vault.close();
     }

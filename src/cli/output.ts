@@ -38,8 +38,9 @@ const TERMINAL_CONTROLS = new RegExp(`[${TERMINAL_CONTROL_CHARS}]`, 'g');
 /**
  * A secret name as a person may safely see it on a terminal: as it is, unless it holds a
  * character a terminal would act on; then as a JSON string with those characters as `\uXXXX`
- * escapes, as error messages quote names. `list` prints names so; `--format json`, the export
- * formats and `get --all --format text` (the reference's bytes) stay exact.
+ * escapes, as error messages quote names. `list` prints names so, and `get --all --format text`
+ * on a terminal; `--format json`, the export formats and `--format text` into a pipe or a file
+ * (the reference's bytes) stay exact.
  */
 export function nameForTerminal(name: string): string {
   return TERMINAL_CONTROL.test(name) ? escapeForTerminal(JSON.stringify(name)) : name;
@@ -57,11 +58,15 @@ export function escapeForTerminal(text: string): string {
 }
 
 /**
- * `get --all --format text`: `name: value` lines, no escaping: the reference's bytes, which
- * scripts read (its values are printed as they are anyway); `list` escapes names.
+ * `get --all --format text`: `name: value` lines. Into a pipe or a file they are the reference's
+ * bytes, which scripts read. On a terminal (`terminal`) each name is shown as `list` shows it:
+ * a name is not authenticated in a vault without a seal, so anyone who can write the file could
+ * otherwise send the terminal control sequences. Values are printed as they are either way: only
+ * the key's holder can write them.
  */
-export function formatText(values: readonly SecretValue[]): string {
-  return values.map((v) => `${v.name}: ${formatValue(v)}`).join('');
+export function formatText(values: readonly SecretValue[], terminal: boolean): string {
+  const shown = terminal ? nameForTerminal : (name: string): string => name;
+  return values.map((v) => `${shown(v.name)}: ${formatValue(v)}`).join('');
 }
 
 /** `get --all --format json`: serde_json's pretty array of `{ "key", "value" }`, newline-terminated. */
@@ -99,10 +104,10 @@ export function formatSecret(
 }
 
 /**
- * What `get --all` prints: `text` lines, else the JSON array. Every secret is decrypted before
- * anything is formatted, so a damaged secret prints nothing at all.
+ * What `get --all` prints: `text` lines (names escaped when `terminal`), else the JSON array.
+ * Every secret is decrypted before anything is formatted, so a damaged secret prints nothing.
  */
-export function formatAllSecrets(vault: SecretsManager, format: string): string {
+export function formatAllSecrets(vault: SecretsManager, format: string, terminal: boolean): string {
   const values = [...vault.getAllBytes()].map(([n, bytes]) => toSecretValue(n, bytes));
-  return format === 'text' ? formatText(values) : formatJson(values);
+  return format === 'text' ? formatText(values, terminal) : formatJson(values);
 }

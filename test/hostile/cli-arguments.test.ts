@@ -3,8 +3,9 @@
  * Hostile command lines and names, as real processes: a value or password that looks like an
  * option never appears in a message (commander quoted it: `unknown option '-SUPERSECRET6'`), and
  * `--` is suggested; names with ESC sequences, NUL, newlines, C1 controls or bidi overrides are
- * escaped where a person sees them (`list`, error messages) while `--format json` (and
- * `get --all --format text`, the reference's bytes) stays exact. Each case has its exit code, and no file changes.
+ * escaped where a person sees them (`list`, error messages, `get --all --format text` on a
+ * terminal: test/pty/names.test.ts) while `--format json` and text into a pipe (the reference's
+ * bytes) stay exact. Each case has its exit code, and no file changes.
  */
 import {
   copyFileSync,
@@ -111,6 +112,13 @@ const CASES: Case[] = [
     argv: ['-s', 'names.json', '-k', 'hostile.key', 'list', '--format', 'json'],
     code: 0,
     stdout: `${JSON.stringify(sorted, null, 2)}\n`,
+    stderr: '',
+  },
+  {
+    label: 'get --all --format text into a pipe keeps the reference bytes',
+    argv: ['-s', 'names.json', '-k', 'hostile.key', 'get', '--all', '--format', 'text'],
+    code: 0,
+    stdout: sorted.map((n) => `${n}: v${NAMES.indexOf(n)}\n`).join(''),
     stderr: '',
   },
   {

@@ -76,7 +76,9 @@ export async function getAction(
       });
     } else {
       const values = secrets.map((s) => toSecretValue(s.name, s.bytes));
-      out = opts.format === 'text' ? formatText(values) : formatJson(values);
+      // Names escaped only when printed on a terminal (not with --output).
+      const terminal = opts.output === undefined && ctx.io.stdout.isTTY === true;
+      out = opts.format === 'text' ? formatText(values, terminal) : formatJson(values);
     }
   } finally {
     vault.close();

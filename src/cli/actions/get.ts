@@ -32,7 +32,7 @@ export async function getCommand(
     ctx.io.stdout.write(
       name !== undefined
         ? formatSecret(vault, name, ctx.storePath(opts))
-        : formatAllSecrets(vault, opts.format),
+        : formatAllSecrets(vault, opts.format, ctx.io.stdout.isTTY === true),
     );
   } finally {
     vault.close();
