@@ -173,7 +173,14 @@ export function parseDotenv(text: string, label: string): [string, string][] {
     while (pos < text.length && NAME_CHAR.test(text[pos]!)) pos++;
     const name = text.slice(start, pos);
     while (isBlank(text[pos])) pos++;
-    if (text[pos] !== '=') fail('ERR_IMPORT', `${at()}: expected = after ${name}`);
+    // The word is not quoted back: a line without `=` is as likely a value (a password pasted
+    // alone on a line, the next line of an unquoted PEM) as a name.
+    if (text[pos] !== '=') {
+      fail(
+        'ERR_IMPORT',
+        `${at()}: expected NAME=value, found no = after the first word (not shown: it may be a value)`,
+      );
+    }
     pos++;
     while (isBlank(text[pos])) pos++;
 

@@ -100,7 +100,9 @@ describe('ssclient edit with vi at a terminal', () => {
     appendLine(s, 'not a line');
     ex(s, 'wq');
     await s.waitFor('Re-open the editor? (Y/n)');
-    expect(s.screen()).toContain('error: the edited dotenv file line 5: expected = after not\n');
+    expect(s.screen()).toContain(
+      'error: the edited dotenv file line 5: expected NAME=value, found no = after the first word (not shown: it may be a value)\n',
+    );
     s.keys('Enter');
     await s.waitFor('not a line');
     ex(s, '$d');

@@ -207,7 +207,17 @@ describe('bad input: one line naming the file and line, never a value', () => {
   it.each([
     ['dotenv', "A=1\nB='secret-value\n", "in.txt line 2: the value of B has no closing '"],
     ['dotenv', 'A=1\n  = secret-value\n', 'in.txt line 2: expected NAME=value'],
-    ['dotenv', 'A secret-value\n', 'in.txt line 1: expected = after A'],
+    [
+      'dotenv',
+      'A secret-value\n',
+      'in.txt line 1: expected NAME=value, found no = after the first word (not shown: it may be a value)',
+    ],
+    // A value alone on a line (a password pasted there, a PEM's next line) is not a name to show.
+    [
+      'dotenv',
+      'A=1\nsecret-value\n',
+      'in.txt line 2: expected NAME=value, found no = after the first word (not shown: it may be a value)',
+    ],
     ['dotenv', "A='x' secret-value\n", 'in.txt line 1: unexpected text after the value of A'],
     ['dotenv', 'A=1\nA=2\n', 'in.txt sets "A" more than once'],
     [
