@@ -52,11 +52,21 @@ export function subcommandHelpArgs(
   args: readonly string[],
   takesValue: ReadonlySet<string>,
 ): string[] | null {
+  const topic = subcommandHelpTopic(args, takesValue);
+  if (topic === null) return null;
+  return [...args.slice(0, args.length - topic.length - 1), ...topic, '--help'];
+}
+
+/** The words after `help` when there are two or more (`help git install`: git, install), or null. */
+export function subcommandHelpTopic(
+  args: readonly string[],
+  takesValue: ReadonlySet<string>,
+): string[] | null {
   const at = commandWordIndex(args, takesValue);
   if (at < 0 || args[at] !== 'help') return null;
   const topic = args.slice(at + 1);
   if (topic.length < 2 || topic.some((w) => w.startsWith('-'))) return null;
-  return [...args.slice(0, at), ...topic, '--help'];
+  return topic;
 }
 
 /** The index of the first word that is no option nor an option's value, or -1. */

@@ -25,7 +25,12 @@ import { registerSet } from './commands/set.js';
 import { registerVerify } from './commands/verify.js';
 import { Context } from './context.js';
 import { EXIT, exitCodeFor, QuietExit } from './exit-codes.js';
-import { runDashDashSuggestion, subcommandHelpArgs, topLevelHelpText } from './help.js';
+import {
+  runDashDashSuggestion,
+  subcommandHelpArgs,
+  subcommandHelpTopic,
+  topLevelHelpText,
+} from './help.js';
 import { reportError } from './report.js';
 import type { CliIo } from './terminal.js';
 import { VERSION } from '../version.js';
@@ -59,6 +64,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   // `help git install`: commander's help command takes one word.
   const helpArgs = subcommandHelpArgs(args, valueOptions(program));
+  const topic = subcommandHelpTopic(args, valueOptions(program));
+  if (topic !== null) {
+    // `help git nosuch` would be `git nosuch --help`, which commander answers with git's help
+    // and exit 0; like `help UNKNOWN`, it is a usage error (docs/cli.md, Output and messages).
+    const known = helpTopicCommand(program, topic);
+    if (known.unknown) {
+      known.command.outputHelp({ error: true });
+      io.stderr.write(`error: unknown command '${topic.join(' ')}'\n`);
+      return EXIT.USAGE;
+    }
+  }
   try {
     await program.parseAsync(splitCombinedFlags(helpArgs ?? args, program), { from: 'user' });
     return EXIT.OK;
@@ -162,6 +178,20 @@ export function hideArgumentWords(message: string): string {
   return m[1] === 'option'
     ? `error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)${suggestion}\n`
     : `error: unknown command (not shown: it may be a secret); see ssclient --help${suggestion}\n`;
+}
+
+/** The deepest command that the words of `help A B …` name, and whether a word named none. */
+function helpTopicCommand(
+  program: Command,
+  topic: readonly string[],
+): { command: Command; unknown: boolean } {
+  let command = program;
+  for (const word of topic) {
+    const sub = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) return { command, unknown: true };
+    command = sub;
+  }
+  return { command, unknown: false };
 }
 
 /** The word after `help` (for the error message of `help UNKNOWN`). */

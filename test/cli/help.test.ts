@@ -70,6 +70,21 @@ Documentation: ${DOCS}/cli.md (every command, option and exit code);
     );
   });
 
+  it('help with a subcommand that does not exist is a usage error, as help UNKNOWN is', async () => {
+    // docs/cli.md: `help UNKNOWN` is a usage error; `help git nosuch` printed git's help and
+    // `help get extra` get's, both on stdout with exit 0.
+    for (const [argv, known, topic] of [
+      [['help', 'git', 'nosuch'], ['git'], 'git nosuch'],
+      [['help', 'get', 'extra'], ['get'], 'get extra'],
+      [['-s', 'x.json', 'help', 'kms', 'rewrap', 'more'], ['kms', 'rewrap'], 'kms rewrap more'],
+    ] as const) {
+      const r = runProcess([...argv], { cwd });
+      const help = runProcess([...known, '--help'], { cwd }).stdout;
+      expect([r.code, r.stdout], argv.join(' ')).toEqual([2, '']);
+      expect(r.stderr, argv.join(' ')).toBe(`${help}error: unknown command '${topic}'\n`);
+    }
+  });
+
   it('run PROGRAM -x suggests putting -- before the program', async () => {
     const r = runProcess(['run', 'ls', '-la'], { cwd });
     expect(r.code).toBe(2);
