@@ -241,9 +241,13 @@ describe('the merge driver (spec/seal.md §9.3)', () => {
     const merge = repo.git(['merge', '--no-edit', 'pr'], { allowFailure: true });
     expect(merge.code, merge.stderr).toBe(0);
     expect(merge.stderr + merge.stdout).toContain(
-      'secrets.json was merged without its key, so the result is not sealed: run `ssclient seal` before committing',
+      'secrets.json was merged without its key, so the result is not sealed: run `ssclient seal`, then commit it (git commits a merge without conflicts at once: seal it in a new commit)',
     );
     expect(repo.read('secrets.json').toString()).not.toContain('"seal"');
+    // git has committed the merge already (no conflict), so the seal goes in a new commit.
+    expect(
+      repo.git(['rev-list', '--parents', '-n', '1', 'HEAD']).stdout.trim().split(' '),
+    ).toHaveLength(3);
     // A required seal fails until someone seals it; sealing continues the generation.
     expect(repo.ss([...K, '--require-seal', 'get', 'FROM_PR']).code).toBe(1);
     expect(ok([...K, 'seal'])).toBe('secrets.json: sealed (generation 7)\n');

@@ -334,7 +334,7 @@ export async function mergeDriver(
   } else if (wasSealed) {
     dropSeal(outcome.doc);
     ctx.note(
-      `${name} was merged without its key, so the result is not sealed: run \`ssclient seal\` before committing`,
+      `${name} was merged without its key, so the result is not sealed: run \`ssclient seal\`, then commit it (git commits a merge without conflicts at once: seal it in a new commit)`,
     );
   }
   await writeFileAtomic(ctx.path(oursPath), serializeVault(outcome.doc));
