@@ -44,6 +44,20 @@ function generationOf(doc: VaultDocument, display: string): number | null {
 }
 
 /**
+ * Whether carriers of the newest generation hold different MACs (spec/seal.md §5.1, §7.1): the
+ * mark of two sealed writes merged as text, which needs no key to see.
+ */
+function mergedAsText(doc: VaultDocument, display: string): boolean {
+  const seal = readSeal(doc, display);
+  if (seal === null) return false;
+  const generation = sealGeneration(seal);
+  const macs = new Set<string>();
+  if (seal.generation === generation) macs.add(seal.mac);
+  for (const line of seal.lines.values()) if (line.generation === generation) macs.add(line.mac);
+  return macs.size > 1;
+}
+
+/**
  * Compares the working vault `now` (already read and parsed) with the vault at `rev` in git.
  * Checks that need no key: the seal kept, and the generation grown when anything changed. (The
  * seal's MAC, which does need the key, is checked by `verify` itself.)
@@ -71,8 +85,13 @@ export async function compareSince(
     );
   } else if (generationThen !== null && generationNow !== null && anyChange) {
     if (generationNow <= generationThen) {
+      // A merge as text (§7.1) is told apart: it is what a platform's merge button leaves, and
+      // its remedy is not a revert but `seal --after-merge`.
+      const why = mergedAsText(now, display)
+        ? `two sealed versions were merged as text (two seals of generation ${generationNow} disagree); with the key, check it and run \`ssclient seal --after-merge\` if you trust the merge`
+        : 'an older sealed file was put back, or a seal was copied from another version';
       problems.push(
-        `${display}: its secrets changed since ${rev} but its generation did not grow (${generationThen} at ${rev}, ${generationNow} now): an older sealed file was put back, or a seal was copied from another version`,
+        `${display}: its secrets changed since ${rev} but its generation did not grow (${generationThen} at ${rev}, ${generationNow} now): ${why}`,
       );
     }
   } else if (generationThen !== null && generationNow !== null && generationNow < generationThen) {

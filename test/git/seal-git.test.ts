@@ -277,7 +277,7 @@ describe('a merge as text, with no driver installed (spec/seal.md §7)', () => {
       code: 1,
       stdout:
         'added: "B_FROM_PR"\n' +
-        'secrets.json: its secrets changed since HEAD~1 but its generation did not grow (6 at HEAD~1, 6 now): an older sealed file was put back, or a seal was copied from another version\n',
+        'secrets.json: its secrets changed since HEAD~1 but its generation did not grow (6 at HEAD~1, 6 now): two sealed versions were merged as text (two seals of generation 6 disagree); with the key, check it and run `ssclient seal --after-merge` if you trust the merge\n',
     });
     // What the user then runs, with the key: re-seal (every blob and tag checked), commit.
     expect(ok([...K, 'seal', '--after-merge'])).toBe('secrets.json: sealed (generation 7)\n');
