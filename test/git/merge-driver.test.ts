@@ -251,7 +251,7 @@ describe('git install / uninstall', () => {
       'ssclient',
     ]);
     expect(r.stderr).toBe(
-      'warning: git runs the drivers with "ssclient", but ssclient (on PATH) was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")\n' +
+      'warning: git runs the drivers with "ssclient", but ssclient (on PATH) was not found; run install again with --command saying how to start ssclient (for example --command "npx --no-install ssclient")\n' +
         'Added "config dir/my vault.json" to .gitattributes and set the securestore merge and diff drivers in .git/config; commit .gitattributes.\n',
     );
     expect(repo.read('.gitattributes').toString()).toBe(

@@ -67,7 +67,7 @@ export async function installAction(ctx: Context, opts: InstallOptions): Promise
   const program = opts.command === undefined ? null : await findProgram(ctx, command);
   if (program !== null) {
     ctx.note(
-      `warning: git runs the drivers with "${command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
+      `warning: git runs the drivers with "${command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx --no-install ssclient")`,
     );
   }
   ctx.note(
@@ -111,7 +111,7 @@ async function installHook(ctx: Context, opts: InstallOptions): Promise<void> {
   const program = opts.command === undefined ? null : await findProgram(ctx, command);
   if (program !== null) {
     ctx.note(
-      `warning: the hook runs "${command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx ssclient")`,
+      `warning: the hook runs "${command}", but ${program} was not found; run install again with --command saying how to start ssclient (for example --command "npx --no-install ssclient")`,
     );
   }
   const report = await installPreCommitHook(top, command);
