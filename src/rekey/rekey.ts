@@ -150,8 +150,9 @@ interface Opened {
  * every secret decrypted in one batch. `name` names the vault in a wrong-key message.
  */
 async function decryptAll(input: VaultInput, source: KeySource, name: string): Promise<Opened> {
-  // As SecretsManager names it: a file by its path, bytes already read as "the vault".
-  const display = input instanceof Uint8Array ? 'the vault' : input.file;
+  // A file by its path; bytes already read by `name` (the vault's path, for the CLI), so that
+  // messages such as the seal's `git log -p FILE` name a real file.
+  const display = input instanceof Uint8Array ? name : input.file;
   const bytes =
     input instanceof Uint8Array
       ? input

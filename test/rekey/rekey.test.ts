@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isSecureStoreError } from '../../src/errors.js';
-import { parseVault } from '../../src/format/vault-codec.js';
+import { parseVault, serializeVault } from '../../src/format/vault-codec.js';
 import { KeySource } from '../../src/auth.js';
 import { rekeyVault } from '../../src/rekey/rekey.js';
 import { SecretsManager } from '../../src/vault/secrets-manager.js';
@@ -222,6 +222,27 @@ describe('rekey', () => {
     });
     expect(readFileSync(path('secrets.json')).equals(vault)).toBe(true);
     expect(await open({ keyFile: 'k.key' })).toEqual(expected);
+  });
+
+  it('a sealed vault changed without its key is refused naming its file, changing nothing', async () => {
+    await make({ keyFile: 'k.key' });
+    const doc = parseVault(readFileSync(path('secrets.json')), 'v');
+    const [alpha, beta] = [doc.secrets.get('alpha')!, doc.secrets.get('beta')!];
+    doc.secrets.set('alpha', beta);
+    doc.secrets.set('beta', alpha);
+    writeFileSync(path('secrets.json'), serializeVault(doc));
+    const before = readFileSync(path('secrets.json'));
+    const r = run(['-k', 'k.key', 'rekey', '--new-key', 'new.key']);
+    // It said "the vault was changed …; see what changed with `git log -p the vault`".
+    const file = path('secrets.json');
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      1,
+      '',
+      `error: ${file} was changed without its key (names, values or their order no longer match its seal); see what changed with \`git log -p ${file}\`, and run \`ssclient seal --after-merge\` only if you trust the change\n`,
+    ]);
+    expect(readFileSync(path('secrets.json'))).toEqual(before);
+    expect(existsSync(path('new.key'))).toBe(false);
+    expect(existsSync(path('new.key.new'))).toBe(false);
   });
 
   it('keeps binary values byte for byte and unknown top-level fields (library)', async () => {
