@@ -8,12 +8,16 @@ import { decodeBase64 } from '../format/base64.js';
 import type { Blob } from '../format/blob.js';
 import type { VaultDocument } from '../format/vault-codec.js';
 import type { KeySource } from '../keys/key-source.js';
+import { isSecureStoreError } from '../errors.js';
 import { decryptBlob, splitKey, type VaultKeys } from '../vault/blob-cipher.js';
 import { isVaultKeyLength, keyOpens } from '../vault/opener.js';
+import { deriveSealKeys, namesFailingTags, readSeal, type SealKeys } from '../vault/seal.js';
 
 export class VersionDecryptor {
   readonly #source: KeySource;
   readonly #keys = new Map<string, VaultKeys | null>();
+  readonly #sealKeys = new Map<string, SealKeys>();
+  readonly #unbound = new WeakMap<VaultDocument, ReadonlySet<string> | 'all'>();
 
   constructor(source: KeySource) {
     this.#source = source;
@@ -29,6 +33,7 @@ export class VersionDecryptor {
     if (keys === undefined) {
       const bytes = await this.#source.keyFor(decodeBase64(doc.iv));
       keys = isVaultKeyLength(bytes) ? splitKey(bytes) : null;
+      if (keys !== null) this.#sealKeys.set(doc.iv, deriveSealKeys(bytes));
       zeroize(bytes);
       this.#keys.set(doc.iv, keys);
     }
@@ -37,5 +42,34 @@ export class VersionDecryptor {
     if (keyOpens(doc, keys) === false) return null;
     const k = keys;
     return (blob) => decryptBlob(k, blob);
+  }
+
+  /**
+   * Whether the value of `name` in `doc` may be shown as that name's: always in a vault without a
+   * seal (nothing binds names there); in a sealed one only when the name's line has a tag that
+   * binds the blob to it (spec/seal.md §4.2), which a swap, copy or rename breaks and a merge as
+   * text keeps. A malformed seal binds nothing. For a version {@link opener} opened.
+   */
+  bound(doc: VaultDocument, name: string): boolean {
+    let unbound = this.#unbound.get(doc);
+    if (unbound === undefined) {
+      unbound = this.#unboundNames(doc);
+      this.#unbound.set(doc, unbound);
+    }
+    return unbound !== 'all' && !unbound.has(name);
+  }
+
+  #unboundNames(doc: VaultDocument): ReadonlySet<string> | 'all' {
+    const keys = this.#sealKeys.get(doc.iv);
+    let seal;
+    try {
+      seal = readSeal(doc, 'the vault');
+    } catch (err) {
+      if (isSecureStoreError(err, 'ERR_SEAL')) return 'all';
+      throw err;
+    }
+    if (seal === null) return new Set();
+    if (keys === undefined) return 'all';
+    return new Set(namesFailingTags(keys, doc, seal));
   }
 }

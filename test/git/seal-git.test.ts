@@ -305,3 +305,60 @@ describe('a merge as text, with no driver installed (spec/seal.md §7)', () => {
     expect(repo.read('secrets.json')).toEqual(before);
   });
 });
+
+describe('--reveal shows a value only under the name the seal binds it to (spec/seal.md §1.1, §4.2)', () => {
+  /** The value lines (indented) of `history NAME --reveal`, newest first. */
+  const revealed = (name: string): string[] =>
+    ok([...K, 'history', name, '--reveal'])
+      .split('\n')
+      .filter((l) => l.startsWith('    '));
+
+  it('history and diff-text hide the values of a version whose blobs were swapped', () => {
+    const d = doc();
+    const [a, b] = [d.secrets.get('API_KEY')!, d.secrets.get('DB_PASSWORD')!];
+    d.secrets.set('API_KEY', b);
+    d.secrets.set('DB_PASSWORD', a);
+    writeDoc(d);
+    commit('swap');
+    // Before: the swap commit showed "db-1" as API_KEY's value and "api-2" as DB_PASSWORD's.
+    const hidden =
+      '    (not shown: the seal does not bind this value to the name; changed without its key)';
+    expect(revealed('API_KEY')).toEqual([hidden, '    "api-2"', '    "api-1"']);
+    expect(revealed('DB_PASSWORD')).toEqual([hidden, '    "db-1"']);
+    const text = ok([...K, 'git', 'diff-text', '--reveal', 'secrets.json']);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(
+      '# the seal does not bind some values to their names (changed without its key): fingerprints only for those',
+    );
+    expect(lines.slice(2)).toEqual([
+      expect.stringMatching(/^API_KEY = hmac:[0-9a-f]{12}$/),
+      expect.stringMatching(/^DB_PASSWORD = hmac:[0-9a-f]{12}$/),
+      'TOKEN = "token-1"',
+      '',
+    ]);
+    expect(text).not.toContain('api-2');
+    expect(text).not.toContain('db-1');
+  });
+
+  it('a merge as text keeps every value bound to its name, so all are shown', () => {
+    ok([...K, 'set', 'B_FROM_PR', 'pr']);
+    commit('pr adds a secret');
+    repo.git(['checkout', '-q', 'main']);
+    ok([...K, 'set', 'ZZ_FROM_MAIN', 'main']);
+    commit('main adds a secret');
+    expect(repo.git(['merge', '--no-edit', 'pr']).code).toBe(0);
+    expect(revealed('B_FROM_PR')).toEqual(['    "pr"']);
+    expect(
+      ok([...K, 'git', 'diff-text', '--reveal', 'secrets.json'])
+        .split('\n')
+        .slice(1),
+    ).toEqual([
+      'API_KEY = "api-2"',
+      'B_FROM_PR = "pr"',
+      'DB_PASSWORD = "db-1"',
+      'TOKEN = "token-1"',
+      'ZZ_FROM_MAIN = "main"',
+      '',
+    ]);
+  });
+});

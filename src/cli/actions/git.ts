@@ -390,10 +390,15 @@ export async function printDiffText(
     );
     return;
   }
+  // A value is shown only under the name the seal binds it to (spec/seal.md §1.1).
+  const unbound = [...doc.secrets.keys()].some((name) => !decryptor.bound(doc, name));
   ctx.io.stdout.write(
-    vaultDiffText(doc, (name) => {
-      const blob = doc.secrets.get(name);
-      return blob === undefined ? null : open(blob);
-    }),
+    (unbound
+      ? '# the seal does not bind some values to their names (changed without its key): fingerprints only for those\n'
+      : '') +
+      vaultDiffText(doc, (name) => {
+        const blob = doc.secrets.get(name);
+        return blob === undefined || !decryptor.bound(doc, name) ? null : open(blob);
+      }),
   );
 }

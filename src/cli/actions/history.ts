@@ -53,6 +53,11 @@ export async function printHistory(ctx: Context, opts: RevealOptions, name: stri
       continue;
     }
     const open = await decryptor.opener(e.doc);
+    if (open !== null && !decryptor.bound(e.doc, name)) {
+      out +=
+        '    (not shown: the seal does not bind this value to the name; changed without its key)\n';
+      continue;
+    }
     const value = open?.(e.blob) ?? null;
     out +=
       value === null
