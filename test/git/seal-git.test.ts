@@ -362,3 +362,24 @@ describe('--reveal shows a value only under the name the seal binds it to (spec/
     ]);
   });
 });
+
+describe('get --rev on a version changed without its key', () => {
+  it('names the file and revision, and a git log command that runs', () => {
+    const d = doc();
+    const [a, b] = [d.secrets.get('API_KEY')!, d.secrets.get('DB_PASSWORD')!];
+    d.secrets.set('API_KEY', b);
+    d.secrets.set('DB_PASSWORD', a);
+    writeDoc(d);
+    commit('swap');
+    repo.git(['checkout', '-q', 'main']);
+    // It said "the vault was changed …; see what changed with `git log -p the vault`".
+    const r = repo.ss([...K, 'get', 'API_KEY', '--rev', 'pr']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      1,
+      '',
+      'error: secrets.json at pr was changed without its key (names, values or their order no longer match its seal); see what changed with `git log -p pr -- secrets.json`, and run `ssclient seal --after-merge` only if you trust the change\n',
+    ]);
+    expect(repo.git(['log', '-p', 'pr', '--', 'secrets.json']).code).toBe(0);
+    expect(ok([...K, 'get', 'API_KEY', '--rev', 'main'])).toBe('api-2\n');
+  });
+});

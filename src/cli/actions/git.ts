@@ -238,6 +238,14 @@ export async function openAtRevision(
         { cause: err },
       );
     }
+    if (isSecureStoreError(err, 'ERR_SEAL') && err.message.startsWith('the vault')) {
+      // The library names bytes "the vault"; name the file and revision, and a git log that runs.
+      const message = `${store} at ${rev}${err.message.slice('the vault'.length)}`.replaceAll(
+        '`git log -p the vault`',
+        `\`git log -p ${rev} -- ${store}\``,
+      );
+      throw new SecureStoreError('ERR_SEAL', message, { cause: err });
+    }
     throw err;
   }
 }
