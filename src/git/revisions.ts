@@ -10,6 +10,19 @@ import { gitOutput, locateInRepo, type RepoPath, runGit } from './run-git.js';
  * @throws SecureStoreError ERR_GIT for an unknown revision or a file not in it.
  */
 export async function readAtRevision(file: string, rev: string): Promise<Buffer> {
+  const bytes = await readAtRevisionIfThere(file, rev);
+  if (bytes === null) {
+    const where = await locateInRepo(file);
+    fail('ERR_GIT', `${where.path} does not exist at revision ${rev}`);
+  }
+  return bytes;
+}
+
+/**
+ * As {@link readAtRevision}, but null when the revision exists and the file is not in it.
+ * @throws SecureStoreError ERR_GIT for an unknown revision.
+ */
+export async function readAtRevisionIfThere(file: string, rev: string): Promise<Buffer | null> {
   const where = await locateInRepo(file);
   checkRev(rev);
   const commit = await runGit(
@@ -21,10 +34,7 @@ export async function readAtRevision(file: string, rev: string): Promise<Buffer>
   if (commit.code !== 0) fail('ERR_GIT', `unknown revision "${rev}" in ${where.top}`);
   const id = commit.stdout.toString('utf8').trim();
   const [bytes] = await readBlobs(where, [id]);
-  if (bytes === undefined || bytes === null) {
-    fail('ERR_GIT', `${where.path} does not exist at revision ${rev}`);
-  }
-  return bytes;
+  return bytes ?? null;
 }
 
 function checkRev(rev: string): void {

@@ -7,7 +7,7 @@ import type { VaultDocument } from '../format/vault-codec.js';
 import { parseVault } from '../format/vault-codec.js';
 import { readSeal, sealGeneration } from '../vault/seal.js';
 import { sameBlob } from './merge.js';
-import { readAtRevision } from './revisions.js';
+import { readAtRevisionIfThere } from './revisions.js';
 
 export interface SinceReport {
   readonly added: string[];
@@ -61,7 +61,8 @@ function mergedAsText(doc: VaultDocument, display: string): boolean {
  * Compares the working vault `now` (already read and parsed) with the vault at `rev` in git.
  * Checks that need no key: the seal kept, and the generation grown when anything changed. (The
  * seal's MAC, which does need the key, is checked by `verify` itself.)
- * @throws SecureStoreError ERR_GIT for an unknown revision or a vault not in it, ERR_SEAL for a
+ * A vault not in `rev` counts as empty there: every name is added.
+ * @throws SecureStoreError ERR_GIT for an unknown revision, ERR_SEAL for a
  *   malformed seal in either version, ERR_VAULT_FORMAT when the old version is not a vault.
  */
 export async function compareSince(
@@ -70,7 +71,20 @@ export async function compareSince(
   rev: string,
   now: VaultDocument,
 ): Promise<SinceReport> {
-  const then = parseVault(await readAtRevision(file, rev), `${display} at ${rev}`);
+  const before = await readAtRevisionIfThere(file, rev);
+  if (before === null) {
+    // No vault at REV (a branch that adds it): everything is added, and there is no earlier seal
+    // to have dropped or rolled back.
+    return {
+      added: [...now.secrets.keys()],
+      changed: [],
+      removed: [],
+      generationThen: null,
+      generationNow: generationOf(now, display),
+      problems: [],
+    };
+  }
+  const then = parseVault(before, `${display} at ${rev}`);
   const names = compareNames(then, now);
   const generationThen = generationOf(then, `${display} at ${rev}`);
   const generationNow = generationOf(now, display);

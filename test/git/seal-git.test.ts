@@ -74,6 +74,30 @@ describe('verify --since (spec/seal.md §9.1)', () => {
     );
   });
 
+  it('a branch that adds the vault (none at REV) passes, every name added; an unknown REV fails', () => {
+    repo.git(['checkout', '-qb', 'no-vault', 'main']);
+    repo.git(['rm', '-q', 'secrets.json']);
+    commit('no vault yet');
+    repo.git(['checkout', '-q', 'pr']);
+    // It failed with "error: secrets.json does not exist at revision no-vault", so the first pull
+    // request that adds a vault could never pass a CI step running verify --since origin/main.
+    const added = 'added: "API_KEY"\nadded: "DB_PASSWORD"\nadded: "TOKEN"\n';
+    expect(ok([...K, 'verify', '--since', 'no-vault'])).toBe(
+      added +
+        'secrets.json: ok (3 secrets; the key opens it and every value decrypts; sealed, generation 5, verified; since no-vault: 3 added, 0 changed, 0 removed)\n',
+    );
+    expect(ok(['verify', '--since', 'no-vault'])).toBe(
+      added +
+        'secrets.json: ok (3 secrets; structure only: no key given; sealed, not checked; since no-vault: 3 added, 0 changed, 0 removed)\n',
+    );
+    const unknown = repo.ss(['verify', '--since', 'no-such-rev']);
+    expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([
+      1,
+      '',
+      `error: unknown revision "no-such-rev" in ${repo.dir}\n`,
+    ]);
+  });
+
   it('a branch that swaps two blobs fails, with one clear line', () => {
     const d = doc();
     const [a, b] = [d.secrets.get('API_KEY')!, d.secrets.get('TOKEN')!];
