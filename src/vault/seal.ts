@@ -204,7 +204,9 @@ export function readSeal(doc: VaultDocument, source: string): Seal | null {
   const bad = (what: string): never =>
     fail(
       'ERR_SEAL',
-      `${source}: the seal is malformed (${what}); the vault was changed without its key`,
+      // What to do, as for every seal failure (spec/seal.md §5.2): neither `seal` nor `seal
+      // --after-merge` reads a malformed seal, so the way back is to drop it and seal again.
+      `${source}: the seal is malformed (${what}); the vault was changed without its key: see what changed with \`git log -p\` on it, and if you trust it, remove its "seal" member and run \`ssclient seal\``,
     );
   const fields = objectFields(node, 'the seal', HEAD_FIELDS, bad);
   const format = fields.get('format')!;

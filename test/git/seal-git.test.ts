@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encryptBlob, splitKey } from '../../src/vault/blob-cipher.js';
 import { randomBytes } from '../../src/crypto/primitives.js';
+import type { JsonNode } from '../../src/format/json.js';
 import { parseVault, serializeVault, type VaultDocument } from '../../src/format/vault-codec.js';
 import { makeRepo, type Repo, SSCLIENT_COMMAND } from '../helpers/git-repo.js';
 
@@ -405,5 +406,33 @@ describe('get --rev on a version changed without its key', () => {
     ]);
     expect(repo.git(['log', '-p', 'pr', '--', 'secrets.json']).code).toBe(0);
     expect(ok([...K, 'get', 'API_KEY', '--rev', 'main'])).toBe('api-2\n');
+  });
+});
+
+describe('a malformed seal (a secret added by a tool that keeps the seal as it was)', () => {
+  it('says what to do, and doing it gets the vault back', () => {
+    // An older ssclient or another library that keeps unknown members adds a secret: its seal
+    // now lacks that line. Neither `seal` nor `seal --after-merge` reads such a seal.
+    const dropSeal = (d: VaultDocument): [string, JsonNode] => {
+      const at = d.extras.findIndex(([field]) => field === 'seal');
+      return d.extras.splice(at, 1)[0]!;
+    };
+    const plain = doc();
+    const seal = dropSeal(plain);
+    writeDoc(plain);
+    ok([...K, 'set', 'ADDED', 'x']); // an unsealed vault stays unsealed
+    const d = doc();
+    d.extras.push(seal);
+    writeDoc(d);
+    const message = `${vault()}: the seal is malformed (secret "ADDED" has no line); the vault was changed without its key: see what changed with \`git log -p\` on it, and if you trust it, remove its "seal" member and run \`ssclient seal\``;
+    for (const args of [['get', 'API_KEY'], ['seal'], ['seal', '--after-merge']]) {
+      const r = repo.ss([...K, ...args]);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([1, `error: ${message}\n`]);
+    }
+    const fixed = doc();
+    dropSeal(fixed);
+    writeDoc(fixed);
+    expect(ok([...K, 'seal'])).toBe('secrets.json: sealed (generation 6)\n');
+    expect(ok([...K, '--require-seal', 'get', 'ADDED'])).toBe('x\n');
   });
 });

@@ -217,52 +217,52 @@ describe('reading (spec/seal.md §3, §5)', () => {
     [
       'format as text',
       setHead('format', { kind: 'string', value: '1' }),
-      'v: the seal is malformed ("format" is not a number); the vault was changed without its key',
+      'v: the seal is malformed ("format" is not a number); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'generation 0',
       setHead('generation', num('0')),
-      'v: the seal is malformed (the seal has a generation that is not a positive whole number); the vault was changed without its key',
+      'v: the seal is malformed (the seal has a generation that is not a positive whole number); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'generation 01',
       setHead('generation', num('01')),
-      'v: the seal is malformed (the seal has a generation that is not a positive whole number); the vault was changed without its key',
+      'v: the seal is malformed (the seal has a generation that is not a positive whole number); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'generation 1.0',
       setHead('generation', num('1.0')),
-      'v: the seal is malformed (the seal has a generation that is not a positive whole number); the vault was changed without its key',
+      'v: the seal is malformed (the seal has a generation that is not a positive whole number); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'generation 2^53',
       setHead('generation', num('9007199254740992')),
-      'v: the seal is malformed (the seal has a generation above 2^53 - 1); the vault was changed without its key',
+      'v: the seal is malformed (the seal has a generation above 2^53 - 1); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'a short mac',
       setHead('mac', { kind: 'string', value: 'AAAA' }),
-      'v: the seal is malformed (the seal "mac" is not 32 bytes of canonical base64); the vault was changed without its key',
+      'v: the seal is malformed (the seal "mac" is not 32 bytes of canonical base64); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'an unknown member',
       (raw: ReturnType<typeof rawSeal>) => raw.head.push(['extra', num('1')]),
-      'v: the seal is malformed (the seal has an unknown member "extra"); the vault was changed without its key',
+      'v: the seal is malformed (the seal has an unknown member "extra"); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'no generation',
       (raw: ReturnType<typeof rawSeal>) => raw.head.splice(1, 1),
-      'v: the seal is malformed (the seal has no "generation"); the vault was changed without its key',
+      'v: the seal is malformed (the seal has no "generation"); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'a line without a secret',
       (raw: ReturnType<typeof rawSeal>) => raw.lines.push(['c', raw.lines[0]![1]]),
-      'v: the seal is malformed (a line names "c", which is no secret); the vault was changed without its key',
+      'v: the seal is malformed (a line names "c", which is no secret); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
     [
       'a secret without a line',
       (raw: ReturnType<typeof rawSeal>) => raw.lines.pop(),
-      'v: the seal is malformed (secret "b" has no line); the vault was changed without its key',
+      'v: the seal is malformed (secret "b" has no line); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     ],
   ])('%s is ERR_SEAL with one clear line', (_, change, message) => {
     const doc = edit(change);
@@ -274,7 +274,7 @@ describe('reading (spec/seal.md §3, §5)', () => {
     const doc = cloneDoc(base);
     doc.extras[0] = ['seal', { kind: 'literal', value: null }];
     expect(messageOf(() => readSeal(doc, 'v'))).toBe(
-      'v: the seal is malformed (the seal is not an object); the vault was changed without its key',
+      'v: the seal is malformed (the seal is not an object); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     );
   });
 
@@ -407,7 +407,7 @@ describe('hasSeal and setSeal: the seal member found, replaced in place, removed
 
 describe('readSeal: the message for each malformed line (spec/seal.md §5)', () => {
   const malformed = (what: string): string =>
-    `v.json: the seal is malformed (${what}); the vault was changed without its key`;
+    `v.json: the seal is malformed (${what}); the vault was changed without its key: see what changed with \`git log -p\` on it, and if you trust it, remove its "seal" member and run \`ssclient seal\``;
   const num = (raw: string): JsonNode => ({ kind: 'number', raw });
   const str = (value: string): JsonNode => ({ kind: 'string', value });
 
@@ -488,7 +488,7 @@ describe('readSeal: a seal of a newer format, and a line that is not an object',
     lines.lines[0] = ['a', { kind: 'number', raw: '1' }];
     putRawSeal(other, lines);
     expect(messageOf(() => readSeal(other, 'v.json'))).toBe(
-      'v.json: the seal is malformed (the line of "a" is not an object); the vault was changed without its key',
+      'v.json: the seal is malformed (the line of "a" is not an object); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`',
     );
   });
 });
@@ -548,7 +548,7 @@ describe('readSeal: a line of three members that are not generation, tag and mac
       return messageOf(() => readSeal(doc, 'v.json'));
     };
     const malformed = (what: string): string =>
-      `v.json: the seal is malformed (the line of "a" ${what}); the vault was changed without its key`;
+      `v.json: the seal is malformed (the line of "a" ${what}); the vault was changed without its key: see what changed with \`git log -p\` on it, and if you trust it, remove its "seal" member and run \`ssclient seal\``;
     expect(message(['generation', 'generation', 'mac'])).toBe(malformed('has no "tag"'));
     expect(message(['tag', 'tag', 'mac'])).toBe(malformed('has no "generation"'));
     expect(message(['generation', 'tag', 'tag'])).toBe(malformed('has no "mac"'));
