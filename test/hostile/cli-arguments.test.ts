@@ -122,6 +122,13 @@ const CASES: Case[] = [
     stderr: '',
   },
   {
+    label: 'import --dry-run escapes the names it lists',
+    argv: ['-s', 'names.json', '-k', 'hostile.key', 'import', '--dry-run', 'hostile.json'],
+    code: 0,
+    stdout: NAMES.map((n) => `unchanged ${shownOf(n)}\n`).join(''),
+    stderr: `0 added, 0 changed, ${NAMES.length} unchanged, 0 skipped (dry run: nothing was written to names.json)\n`,
+  },
+  {
     label: 'a missing name with a C1 control in an error message',
     argv: ['-s', 'names.json', '-k', 'hostile.key', 'get', 'missing\u009b2J'],
     code: 1,
@@ -160,6 +167,10 @@ beforeAll(async () => {
     NAMES.forEach((n, i) => names.set(n, `v${i}`));
     await names.saveAs(join(dir, 'names.json'));
     names.close();
+    writeFileSync(
+      join(dir, 'hostile.json'),
+      JSON.stringify(Object.fromEntries(NAMES.map((n, i) => [n, `v${i}`]))),
+    );
   };
   const runs = await mapLimit(CASES, 4, async (c, i) => {
     const dir = join(tmp.dir, String(i));
