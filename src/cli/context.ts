@@ -25,7 +25,7 @@ import {
 import { CliError, EXIT, usage } from './exit-codes.js';
 import { ignoreKeyFile } from './gitignore.js';
 import { kmsRetryOptionsFromEnv } from './kms-retry-env.js';
-import { escapeForTerminal } from './output.js';
+import { escapeForTerminal } from '../workflow/terminal-text.js';
 import type { CliIo } from './terminal.js';
 
 /** The global options, as commander hands them over (merged with the command's own). */

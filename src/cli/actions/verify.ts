@@ -8,7 +8,7 @@ import { checkKeyFiles, verifyVault } from '../../workflow/verify.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { EXIT, QuietExit } from '../exit-codes.js';
 import { isSecureStoreError } from '../../errors.js';
-import { escapeForTerminal } from '../output.js';
+import { escapeForTerminal } from '../../workflow/terminal-text.js';
 
 /** `verify [--strict]`. */
 export async function verifyAction(
