@@ -143,6 +143,22 @@ describe('readVaultForOneSecret on fixed cases', () => {
         ]);
       },
     ],
+    // Survivors of the mutation run (issue 14 item 18): a literal or field of the layout that is
+    // missing must not let the scan go on from another place of the file.
+    ['the head cut to "{"', (t) => t.replace('{\n  "version": 3,\n  "iv": "', '{')],
+    ['"{" and the vault iv cut', (t) => `{${t.slice(t.indexOf('",\n  "sentinel"'))}`],
+    [
+      'no head, 21 base64 characters and "==" for it',
+      (t) => `AAAAAAAAAAAAAAAAAAAAA==${t.slice(t.indexOf('",\n  "sentinel"'))}`,
+    ],
+    ['a secret indented otherwise', (t) => t.replace('\n    "middle"', '\n     "middle"')],
+    [
+      'a last name of one byte that is not UTF-8',
+      (t) => {
+        const [head, tail] = t.split('"ünï 😀"') as [string, string];
+        return Buffer.concat([Buffer.from(`${head}"`), Buffer.of(0xff), Buffer.from(`"${tail}`)]);
+      },
+    ],
   ];
   it.each(refused)('leaves %s to the general reader', (_what, edit) => {
     const changed = edit(text);
@@ -153,5 +169,29 @@ describe('readVaultForOneSecret on fixed cases', () => {
   it('a name asked for with a lone surrogate is left to the general reader', () => {
     expect(read(text, '\uD800')).toBeNull();
     expect(read(text, 'a\uDC00')).toBeNull();
+  });
+});
+
+// Survivors of the mutation run (issue 14 item 18): the byte order of names where one is a
+// prefix of the next, and the byte after the shorter is below '"' (a space, '!').
+describe('readVaultForOneSecret: names that are prefixes of others', () => {
+  it('reads each of "a", "a b", "a!" (in byte order) as the general reader does', () => {
+    const text = vault(['a', 'a b', 'a!']);
+    for (const name of ['a', 'a b', 'a!']) {
+      const general = parseVault(Buffer.from(text), 'v');
+      expect(read(text, name)).toEqual({
+        ...general,
+        secrets: new Map([[name, general.secrets.get(name)]]),
+      });
+    }
+  });
+
+  it('leaves "a " before "a", and "a!" before "a b", to the general reader', () => {
+    for (const names of [
+      ['a ', 'a'],
+      ['a!', 'a b'],
+    ]) {
+      expect(read(vault(names), 'a')).toBeNull();
+    }
   });
 });
