@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Blob } from '../../src/format/blob.js';
-import { parseVault, serializeVault } from '../../src/format/vault-codec.js';
+import { MAX_VAULT_BYTES, parseVault, serializeVault } from '../../src/format/vault-codec.js';
 import { readVaultForOneSecret } from '../../src/format/vault-index.js';
 
 const IV = 'AAAAAAAAAAAAAAAAAAAAAA==';
@@ -193,5 +193,47 @@ describe('readVaultForOneSecret: names that are prefixes of others', () => {
     ]) {
       expect(read(vault(names), 'a')).toBeNull();
     }
+  });
+});
+
+// Survivors of the mutation run (issue 14 item 18), each checked by hand.
+describe('readVaultForOneSecret: the first name, a broken secret, the size cap', () => {
+  it('an empty name first is read, and so is the name after it', () => {
+    const text = vault(['', 'a']);
+    const general = parseVault(Buffer.from(text), 'v');
+    for (const name of ['', 'a']) {
+      expect(read(text, name)).toEqual({
+        ...general,
+        secrets: new Map([[name, general.secrets.get(name)]]),
+      });
+    }
+  });
+
+  it('the secret asked for cut short, with a later name not UTF-8: null, never a throw', () => {
+    const text = vault(['first', 'last', 'middle', 'x']);
+    // first's iv of 15 bytes: the scan of that secret stops there; "x" becomes the byte FF.
+    const [head, tail] = text
+      .replace(
+        `"first": {\n      "iv": "${B.a!.iv}"`,
+        '"first": {\n      "iv": "QUFBQUFBQUFBQUFBQUFB"',
+      )
+      .split('"x"') as [string, string];
+    const bytes = Buffer.concat([
+      Buffer.from(`${head}"`),
+      Buffer.of(0xff),
+      Buffer.from(`"${tail}`),
+    ]);
+    expect(readVaultForOneSecret(bytes, 'first')).toBeNull();
+    expect(readVaultForOneSecret(bytes, 'last')).toBeNull();
+  });
+
+  it('a file of exactly MAX_VAULT_BYTES is read (spaces after the document), one more is not', () => {
+    const text = vault(['first']);
+    const bytes = Buffer.alloc(MAX_VAULT_BYTES + 1, 0x20);
+    bytes.write(text, 0, 'utf8');
+    expect(readVaultForOneSecret(bytes.subarray(0, MAX_VAULT_BYTES), 'first')?.secrets).toEqual(
+      new Map([['first', B.a]]),
+    );
+    expect(readVaultForOneSecret(bytes, 'first')).toBeNull();
   });
 });
