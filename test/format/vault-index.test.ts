@@ -227,13 +227,18 @@ describe('readVaultForOneSecret: the first name, a broken secret, the size cap',
     expect(readVaultForOneSecret(bytes, 'last')).toBeNull();
   });
 
-  it('a file of exactly MAX_VAULT_BYTES is read (spaces after the document), one more is not', () => {
-    const text = vault(['first']);
-    const bytes = Buffer.alloc(MAX_VAULT_BYTES + 1, 0x20);
-    bytes.write(text, 0, 'utf8');
-    expect(readVaultForOneSecret(bytes.subarray(0, MAX_VAULT_BYTES), 'first')?.secrets).toEqual(
-      new Map([['first', B.a]]),
-    );
-    expect(readVaultForOneSecret(bytes, 'first')).toBeNull();
-  });
+  // A 256 MiB scan: half a second here, over the 60 s limit under Stryker's instrumentation, so
+  // the mutation run leaves it out (vitest.mutate.config.ts).
+  it.skipIf(process.env.SECURESTORE_MUTATION_RUN === '1')(
+    'a file of exactly MAX_VAULT_BYTES is read (spaces after the document), one more is not',
+    () => {
+      const text = vault(['first']);
+      const bytes = Buffer.alloc(MAX_VAULT_BYTES + 1, 0x20);
+      bytes.write(text, 0, 'utf8');
+      expect(readVaultForOneSecret(bytes.subarray(0, MAX_VAULT_BYTES), 'first')?.secrets).toEqual(
+        new Map([['first', B.a]]),
+      );
+      expect(readVaultForOneSecret(bytes, 'first')).toBeNull();
+    },
+  );
 });
