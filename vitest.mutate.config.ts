@@ -29,6 +29,8 @@ export default defineConfig({
             'test/vault/fuzz.property.test.ts',
             'test/vault/arbitrary-input.property.test.ts',
             'test/vault/round-trip.property.test.ts',
+            // format/vault-index.ts through its one user, openVaultForOneSecret, against fromFile.
+            'test/vault/secrets-manager-one-secret.property.test.ts',
           ]
         : [
             'test/crypto/**/*.test.ts',
@@ -42,6 +44,9 @@ export default defineConfig({
         ? ['**/node_modules/**', 'test/vectors/cli-output.test.ts']
         : ['**/node_modules/**'],
     setupFiles: ['test/helpers/pbkdf2-cache-mutate.ts'],
+    // Read by the few tests too slow under Stryker's instrumentation to run for each mutant (a
+    // 256 MiB scan); `npm test` runs them (test/README.md, "Mutation testing").
+    env: { SECURESTORE_MUTATION_RUN: '1' },
     // Each test file loads the vault code once per worker, not once per file: Stryker reruns a
     // mutant's covering files, and re-importing the code for each of them was half of a run.
     // The mutant switch is read at run time, so it needs no fresh module.

@@ -25,6 +25,7 @@ import {
 import { CliError, EXIT, usage } from './exit-codes.js';
 import { ignoreKeyFile } from './gitignore.js';
 import { kmsRetryOptionsFromEnv } from './kms-retry-env.js';
+import { escapeForTerminal } from '../workflow/terminal-text.js';
 import type { CliIo } from './terminal.js';
 
 /** The global options, as commander hands them over (merged with the command's own). */
@@ -115,9 +116,12 @@ export class Context {
     this.note(message);
   }
 
-  /** Informational message on stderr (never data). */
+  /**
+   * Informational message on stderr (never data). Its lines are kept, but any other character a
+   * terminal would act on (a name or path from a file someone else wrote) is shown escaped.
+   */
   note(message: string): void {
-    this.io.stderr.write(`${message}\n`);
+    this.io.stderr.write(`${message.split('\n').map(escapeForTerminal).join('\n')}\n`);
   }
 
   #warnedArguments = false;

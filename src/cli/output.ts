@@ -5,6 +5,7 @@
  * through {@link formatSecret} and {@link formatAllSecrets}.
  */
 import type { SecretsManager } from '../vault/secrets-manager.js';
+import { escapeForTerminal, hasTerminalControl } from '../workflow/terminal-text.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -26,16 +27,6 @@ export function formatValue(value: SecretValue): string {
 }
 
 /**
- * Characters a terminal acts on instead of showing: C0 controls (ESC, NUL, newline…), DEL, C1
- * controls (U+009B is a one-character CSI), the line and paragraph separators, and the
- * directional marks, embeddings, overrides and isolates that reorder what is shown.
- */
-const TERMINAL_CONTROL_CHARS =
-  '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
-const TERMINAL_CONTROL = new RegExp(`[${TERMINAL_CONTROL_CHARS}]`);
-const TERMINAL_CONTROLS = new RegExp(`[${TERMINAL_CONTROL_CHARS}]`, 'g');
-
-/**
  * A secret name as a person may safely see it on a terminal: as it is, unless it holds a
  * character a terminal would act on; then as a JSON string with those characters as `\uXXXX`
  * escapes, as error messages quote names. `list` prints names so, and `get --all --format text`
@@ -43,18 +34,7 @@ const TERMINAL_CONTROLS = new RegExp(`[${TERMINAL_CONTROL_CHARS}]`, 'g');
  * (the reference's bytes) stay exact.
  */
 export function nameForTerminal(name: string): string {
-  return TERMINAL_CONTROL.test(name) ? escapeForTerminal(JSON.stringify(name)) : name;
-}
-
-/**
- * `text` with every terminal control character written `\uXXXX`: for text already JSON-quoted,
- * those JSON.stringify leaves as they are (DEL, C1, bidi marks); for a whole message, any.
- */
-export function escapeForTerminal(text: string): string {
-  return text.replace(
-    TERMINAL_CONTROLS,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return hasTerminalControl(name) ? escapeForTerminal(JSON.stringify(name)) : name;
 }
 
 /**

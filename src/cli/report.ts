@@ -5,7 +5,7 @@
  */
 import { SecureStoreError } from '../errors.js';
 import { CliError } from './exit-codes.js';
-import { escapeForTerminal } from './output.js';
+import { escapeForTerminal } from '../workflow/terminal-text.js';
 import type { CliIo } from './terminal.js';
 
 export function reportError(io: Pick<CliIo, 'stderr' | 'env'>, err: unknown, debug: boolean): void {

@@ -6,6 +6,7 @@
  */
 import type { Blob } from '../format/blob.js';
 import { decodeBase64 } from '../format/base64.js';
+import { escapeForTerminal, hasTerminalControl } from '../workflow/terminal-text.js';
 
 /** Bytes of the HMAC shown: 48 bits, enough that two writes never show the same fingerprint. */
 export const FINGERPRINT_BYTES = 6;
@@ -19,10 +20,17 @@ const PLAIN = /^[^\x00-\x1f\x7f"\\]+$/;
 
 /**
  * A secret name as one line of text: as it is when that is unambiguous, else as a JSON string
- * (control characters, quotes, backslashes, " = ", or leading/trailing spaces).
+ * (control characters, quotes, backslashes, " = ", or leading/trailing spaces), with the
+ * characters a terminal would act on that JSON leaves as they are (C1, bidi marks) escaped too.
  */
 export function displayName(name: string): string {
-  if (PLAIN.test(name) && name.trim() === name && !name.includes(' = ') && !name.startsWith('#'))
+  if (
+    PLAIN.test(name) &&
+    !hasTerminalControl(name) &&
+    name.trim() === name &&
+    !name.includes(' = ') &&
+    !name.startsWith('#')
+  )
     return name;
-  return JSON.stringify(name);
+  return escapeForTerminal(JSON.stringify(name));
 }

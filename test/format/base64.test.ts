@@ -177,3 +177,15 @@ describe('base64EndAt and canonicalBase64LengthAt (the byte scan of format/vault
     expect(canonicalBase64LengthAt(bytes, 0, end)).toBe(length);
   });
 });
+
+// A survivor of the mutation run over base64EndAt/canonicalBase64LengthAt (issue 14 item 18).
+describe('canonicalBase64LengthAt of an empty field', () => {
+  it('is 0 bytes whatever comes before the field, an "=" included', () => {
+    for (const text of ['A="', 'AA=="', '="', '"']) {
+      const bytes = Buffer.from(text, 'latin1');
+      const start = text.length - 1;
+      expect(base64EndAt(bytes, start)).toBe(start);
+      expect(canonicalBase64LengthAt(bytes, start, start)).toBe(0);
+    }
+  });
+});

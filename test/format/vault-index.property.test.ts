@@ -128,6 +128,7 @@ describe('readVaultForOneSecret: the document the general reader gives, or null'
   });
 
   it('on hostile changes it never accepts what the general reader refuses or reads otherwise', () => {
+    let runs = 0;
     let read = 0;
     fc.assert(
       fc.property(
@@ -141,6 +142,7 @@ describe('readVaultForOneSecret: the document the general reader gives, or null'
         ([vault, name, edits]) => {
           const bytes = edits.reduce(applyVaultEdit, Buffer.from(vault.text, 'utf8'));
           const one = readVaultForOneSecret(bytes, name);
+          runs++;
           if (one === null) return;
           read++;
           expect(viaGeneralReader(bytes, name)).toEqual(one);
@@ -149,8 +151,10 @@ describe('readVaultForOneSecret: the document the general reader gives, or null'
       { numRuns: 5000 },
     );
     // Not vacuous: many of the changed vaults are still read here (whitespace after the end, a
-    // byte changed inside a base64 field that stays canonical, an unchanged vault).
-    expect(read).toBeGreaterThan(100);
+    // byte changed inside a base64 field that stays canonical, an unchanged vault). Counted over
+    // the 5 000 runs of `npm test`: the mutation run caps every property at 20 runs
+    // (test/helpers/fast-check-mutate.ts), where none being read is a likely draw, not a fault.
+    if (runs === 5000) expect(read).toBeGreaterThan(100);
   });
 
   it('refuses, for the general reader, exactly the layouts it does not know', () => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Blob } from '../../src/format/blob.js';
-import { parseVault, serializeVault } from '../../src/format/vault-codec.js';
+import { MAX_VAULT_BYTES, parseVault, serializeVault } from '../../src/format/vault-codec.js';
 import { readVaultForOneSecret } from '../../src/format/vault-index.js';
 
 const IV = 'AAAAAAAAAAAAAAAAAAAAAA==';
@@ -143,6 +143,22 @@ describe('readVaultForOneSecret on fixed cases', () => {
         ]);
       },
     ],
+    // Survivors of the mutation run (issue 14 item 18): a literal or field of the layout that is
+    // missing must not let the scan go on from another place of the file.
+    ['the head cut to "{"', (t) => t.replace('{\n  "version": 3,\n  "iv": "', '{')],
+    ['"{" and the vault iv cut', (t) => `{${t.slice(t.indexOf('",\n  "sentinel"'))}`],
+    [
+      'no head, 21 base64 characters and "==" for it',
+      (t) => `AAAAAAAAAAAAAAAAAAAAA==${t.slice(t.indexOf('",\n  "sentinel"'))}`,
+    ],
+    ['a secret indented otherwise', (t) => t.replace('\n    "middle"', '\n     "middle"')],
+    [
+      'a last name of one byte that is not UTF-8',
+      (t) => {
+        const [head, tail] = t.split('"ünï 😀"') as [string, string];
+        return Buffer.concat([Buffer.from(`${head}"`), Buffer.of(0xff), Buffer.from(`"${tail}`)]);
+      },
+    ],
   ];
   it.each(refused)('leaves %s to the general reader', (_what, edit) => {
     const changed = edit(text);
@@ -154,4 +170,75 @@ describe('readVaultForOneSecret on fixed cases', () => {
     expect(read(text, '\uD800')).toBeNull();
     expect(read(text, 'a\uDC00')).toBeNull();
   });
+});
+
+// Survivors of the mutation run (issue 14 item 18): the byte order of names where one is a
+// prefix of the next, and the byte after the shorter is below '"' (a space, '!').
+describe('readVaultForOneSecret: names that are prefixes of others', () => {
+  it('reads each of "a", "a b", "a!" (in byte order) as the general reader does', () => {
+    const text = vault(['a', 'a b', 'a!']);
+    for (const name of ['a', 'a b', 'a!']) {
+      const general = parseVault(Buffer.from(text), 'v');
+      expect(read(text, name)).toEqual({
+        ...general,
+        secrets: new Map([[name, general.secrets.get(name)]]),
+      });
+    }
+  });
+
+  it('leaves "a " before "a", and "a!" before "a b", to the general reader', () => {
+    for (const names of [
+      ['a ', 'a'],
+      ['a!', 'a b'],
+    ]) {
+      expect(read(vault(names), 'a')).toBeNull();
+    }
+  });
+});
+
+// Survivors of the mutation run (issue 14 item 18), each checked by hand.
+describe('readVaultForOneSecret: the first name, a broken secret, the size cap', () => {
+  it('an empty name first is read, and so is the name after it', () => {
+    const text = vault(['', 'a']);
+    const general = parseVault(Buffer.from(text), 'v');
+    for (const name of ['', 'a']) {
+      expect(read(text, name)).toEqual({
+        ...general,
+        secrets: new Map([[name, general.secrets.get(name)]]),
+      });
+    }
+  });
+
+  it('the secret asked for cut short, with a later name not UTF-8: null, never a throw', () => {
+    const text = vault(['first', 'last', 'middle', 'x']);
+    // first's iv of 15 bytes: the scan of that secret stops there; "x" becomes the byte FF.
+    const [head, tail] = text
+      .replace(
+        `"first": {\n      "iv": "${B.a!.iv}"`,
+        '"first": {\n      "iv": "QUFBQUFBQUFBQUFBQUFB"',
+      )
+      .split('"x"') as [string, string];
+    const bytes = Buffer.concat([
+      Buffer.from(`${head}"`),
+      Buffer.of(0xff),
+      Buffer.from(`"${tail}`),
+    ]);
+    expect(readVaultForOneSecret(bytes, 'first')).toBeNull();
+    expect(readVaultForOneSecret(bytes, 'last')).toBeNull();
+  });
+
+  // A 256 MiB scan: half a second here, over the 60 s limit under Stryker's instrumentation, so
+  // the mutation run leaves it out (vitest.mutate.config.ts).
+  it.skipIf(process.env.SECURESTORE_MUTATION_RUN === '1')(
+    'a file of exactly MAX_VAULT_BYTES is read (spaces after the document), one more is not',
+    () => {
+      const text = vault(['first']);
+      const bytes = Buffer.alloc(MAX_VAULT_BYTES + 1, 0x20);
+      bytes.write(text, 0, 'utf8');
+      expect(readVaultForOneSecret(bytes.subarray(0, MAX_VAULT_BYTES), 'first')?.secrets).toEqual(
+        new Map([['first', B.a]]),
+      );
+      expect(readVaultForOneSecret(bytes, 'first')).toBeNull();
+    },
+  );
 });

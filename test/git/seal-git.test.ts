@@ -125,6 +125,36 @@ describe('verify --since (spec/seal.md §9.1)', () => {
     ]);
   });
 
+  it('a name holding terminal controls is listed escaped, not sent to the terminal', () => {
+    // A blob copied under a name with a C1 CSI and a bidi override, which JSON quoting leaves
+    // as they are, by a tool that does not seal: the list shows them as \u escapes.
+    const d = doc();
+    d.secrets.set('x\u009b2J\u202eyz', d.secrets.get('API_KEY')!);
+    d.extras.length = 0;
+    writeDoc(d);
+    commit('copy under a hostile name');
+    const r = repo.ss([...K, 'verify', '--since', 'main']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      1,
+      'added: "x\\u009b2J\\u202eyz"\n' +
+        'secrets.json: it was sealed at main (generation 5) and is not sealed now: a tool that does not seal wrote it, or its seal was removed\n',
+      '',
+    ]);
+  });
+
+  it('a seal that lacks a secret is one problem, said once, with the name escaped', () => {
+    const d = doc();
+    d.secrets.set('x\u009b2J', d.secrets.get('API_KEY')!);
+    writeDoc(d);
+    commit('copy under a name the seal does not know');
+    const r = repo.ss([...K, 'verify', '--since', 'main']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      1,
+      'secrets.json: the seal is malformed (secret "x\\u009b2J" has no line); the vault was changed without its key\n',
+      '',
+    ]);
+  });
+
   it('a branch that rolls the file back to an older commit fails (the old seal is genuine)', () => {
     repo.git(['checkout', 'main~1', '--', 'secrets.json']);
     commit('roll back');

@@ -48,6 +48,13 @@ describe('diff text', () => {
     expect(displayName('')).toBe('""');
   });
 
+  it('escapes what JSON quoting leaves for the terminal to act on (C1, DEL, bidi marks)', () => {
+    expect(displayName('c1\u009b31m')).toBe('"c1\\u009b31m"');
+    expect(displayName('bidi\u202etxt.exe')).toBe('"bidi\\u202etxt.exe"');
+    expect(displayName('del\x7f')).toBe('"del\\u007f"');
+    expect(displayName('esc\x1b[2J')).toBe('"esc\\u001b[2J"');
+  });
+
   it('shows revealed values as JSON strings, or base64 when not UTF-8', () => {
     expect(formatRevealed(Buffer.from('a\tb'))).toBe('"a\\tb"');
     expect(formatRevealed(Uint8Array.of(0xff, 0x00))).toBe('base64:/wA=');

@@ -23,6 +23,7 @@ import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/vaults.js';
 import { mapLimit, type ProcessResult, spawnProcess as runSsclient } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/vaults.js';
+import { HOSTILE_NAMES, HOSTILE_NAMES_SORTED, shownOf } from '../helpers/hostile-names.js';
 
 const HOSTILE = join(FIXTURES, 'hostile');
 const tmp = tempDir('ssclient-hostile-args-');
@@ -34,25 +35,8 @@ const HIDDEN_OPTION =
 const HIDDEN_COMMAND =
   'error: unknown command (not shown: it may be a secret); see ssclient --help\n';
 
-/** Names a terminal would act on; each is stored with the value `v<i>`. */
-const NAMES = [
-  'plain',
-  'esc\x1b[2J\x1b[31mred',
-  'nul\x00byte',
-  'new\nline',
-  'c1\u009b31m',
-  'bidi\u202etxt.exe',
-  'del\x7f',
-];
-const SHOWN = [
-  'plain',
-  '"esc\\u001b[2J\\u001b[31mred"',
-  '"nul\\u0000byte"',
-  '"new\\nline"',
-  '"c1\\u009b31m"',
-  '"bidi\\u202etxt.exe"',
-  '"del\\u007f"',
-];
+/** Each name is stored with the value `v<i>`. */
+const NAMES = HOSTILE_NAMES;
 
 interface Case {
   label: string;
@@ -64,8 +48,7 @@ interface Case {
   secret?: string[];
 }
 
-const sorted = [...NAMES].sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1));
-const shownOf = (name: string): string => SHOWN[NAMES.indexOf(name)]!;
+const sorted = HOSTILE_NAMES_SORTED;
 
 const CASES: Case[] = [
   {
@@ -122,6 +105,13 @@ const CASES: Case[] = [
     stderr: '',
   },
   {
+    label: 'import --dry-run escapes the names it lists',
+    argv: ['-s', 'names.json', '-k', 'hostile.key', 'import', '--dry-run', 'hostile.json'],
+    code: 0,
+    stdout: NAMES.map((n) => `unchanged ${shownOf(n)}\n`).join(''),
+    stderr: `0 added, 0 changed, ${NAMES.length} unchanged, 0 skipped (dry run: nothing was written to names.json)\n`,
+  },
+  {
     label: 'a missing name with a C1 control in an error message',
     argv: ['-s', 'names.json', '-k', 'hostile.key', 'get', 'missing\u009b2J'],
     code: 1,
@@ -160,6 +150,10 @@ beforeAll(async () => {
     NAMES.forEach((n, i) => names.set(n, `v${i}`));
     await names.saveAs(join(dir, 'names.json'));
     names.close();
+    writeFileSync(
+      join(dir, 'hostile.json'),
+      JSON.stringify(Object.fromEntries(NAMES.map((n, i) => [n, `v${i}`]))),
+    );
   };
   const runs = await mapLimit(CASES, 4, async (c, i) => {
     const dir = join(tmp.dir, String(i));

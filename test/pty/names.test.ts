@@ -1,7 +1,7 @@
 // docs/cli.md (`get`: names escaped on a terminal); src/cli/output.ts formatText.
 /**
  * `get --all --format text` on a real terminal (tmux): a name holding terminal controls (ESC
- * sequences, a C1 CSI, NUL, a newline, a bidi override) is shown as `list` shows it, so a vault
+ * sequences, a C1 CSI, NUL, a newline, a bidi override, DEL) is shown as `list` shows it, so a vault
  * written by someone without the key cannot clear the screen, recolour it or forge lines. Into a
  * pipe the same command keeps the reference's bytes (test/hostile/cli-arguments.test.ts).
  */
@@ -11,29 +11,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManager } from '../../src/index.js';
 import { PtySession } from '../helpers/pty.js';
 import { tempDir } from '../helpers/vaults.js';
+import { HOSTILE_NAMES, HOSTILE_NAMES_SORTED, shownOf } from '../helpers/hostile-names.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-/** Each name is stored with the value `v<i>`; UTF-8 byte order is the order printed. */
-const NAMES = [
-  'plain',
-  'esc\x1b[2J\x1b[31mred',
-  'nul\x00byte',
-  'new\nline',
-  'c1\u009b31m',
-  'bidi\u202etxt.exe',
-];
-const SHOWN = [
-  'plain',
-  '"esc\\u001b[2J\\u001b[31mred"',
-  '"nul\\u0000byte"',
-  '"new\\nline"',
-  '"c1\\u009b31m"',
-  '"bidi\\u202etxt.exe"',
-];
+/** Each name is stored with the value `v<i>`. */
+const NAMES = HOSTILE_NAMES;
 
 async function vaultWithHostileNames(): Promise<string> {
   const t = tempDir('ssclient-names-pty-');
@@ -46,11 +32,7 @@ async function vaultWithHostileNames(): Promise<string> {
   return t.dir;
 }
 
-const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-const EXPECTED = [...NAMES]
-  .sort(byBytes)
-  .map((n) => `${SHOWN[NAMES.indexOf(n)]!}: v${NAMES.indexOf(n)}`)
-  .join('\n');
+const EXPECTED = HOSTILE_NAMES_SORTED.map((n) => `${shownOf(n)}: v${NAMES.indexOf(n)}`).join('\n');
 
 describe('get --all --format text on a terminal', () => {
   it.each([

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseVault, serializeVault } from '../../src/format/vault-codec.js';
 import { KeySource, SecretsManager, SecureStoreError } from '../../src/index.js';
-import { openVaultAfterMerge } from '../../src/vault/secrets-manager.js';
+import { openVaultAfterMerge, openVaultForOneSecret } from '../../src/vault/secrets-manager.js';
 import { readSeal, sealGeneration } from '../../src/vault/seal.js';
 import { verifyVault } from '../../src/workflow/verify.js';
 import { tempDir } from '../helpers/vaults.js';
@@ -392,5 +392,34 @@ describe('after-merge, a secret set before the save: the head carries the new ge
     const again = await SecretsManager.fromFile(path, { key: KEY }, { requireSeal: true });
     expect(again.get('a')).toBe('changed');
     again.close();
+  });
+});
+
+// A survivor of the mutation run (issue 14 item 18): `get NAME`'s opener is never after-merge.
+describe('openVaultForOneSecret refuses a merged seal as fromFile does', () => {
+  it("two carriers of one generation: ERR_SEAL with fromFile's message, never opened", async () => {
+    const base = await sealedFile([
+      ['a', '1'],
+      ['m', '2'],
+    ]);
+    const side = async (name: string): Promise<ReturnType<typeof parseVault>> => {
+      const path = fresh();
+      copyFileSync(base, path);
+      await SecretsManager.update(path, { key: KEY }, (v) => v.set(name, name));
+      return parseVault(readFileSync(path), 'v');
+    };
+    const [x, y] = [await side('b'), await side('z')];
+    const merged = cloneDoc(x);
+    putSecret(merged, 'z', y.secrets.get('z'), lineOf(y, 'z'));
+    const path = fresh();
+    writeFileSync(path, serializeVault(merged));
+    const message = await messageOf(SecretsManager.fromFile(path, { key: KEY }));
+    expect(message).toContain(
+      'two seals of generation 2 disagree, as after a merge of the file as text',
+    );
+    for (const name of ['a', 'z']) {
+      expect(await codeOf(openVaultForOneSecret(path, { key: KEY }, name))).toBe('ERR_SEAL');
+      expect(await messageOf(openVaultForOneSecret(path, { key: KEY }, name))).toBe(message);
+    }
   });
 });

@@ -39,7 +39,8 @@ import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import { SecretsManager } from '../../vault/secrets-manager.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { CliError, EXIT, QuietExit } from '../exit-codes.js';
-import { escapeForTerminal, nameForTerminal } from '../output.js';
+import { escapeForTerminal } from '../../workflow/terminal-text.js';
+import { nameForTerminal } from '../output.js';
 
 export interface InstallOptions extends GlobalOptions {
   command?: string;

@@ -17,6 +17,7 @@ import {
   parseImport,
 } from '../../workflow/import-formats.js';
 import type { Context, GlobalOptions } from '../context.js';
+import { nameForTerminal } from '../output.js';
 import { CliError, EXIT, usage } from '../exit-codes.js';
 import { type Progress, SILENT_PROGRESS, startProgress } from '../progress.js';
 
@@ -74,7 +75,9 @@ export async function importAction(ctx: Context, file: string, opts: ImportOptio
       for (const key of ['added', 'changed', 'unchanged', 'skipped'] as const) {
         for (const name of plan[key]) status.set(name, key);
       }
-      ctx.io.stdout.write(secrets.map((s) => `${status.get(s.name)} ${s.name}\n`).join(''));
+      ctx.io.stdout.write(
+        secrets.map((s) => `${status.get(s.name)} ${nameForTerminal(s.name)}\n`).join(''),
+      );
       const refusal = rule === 'refuse' ? refusalOf(plan, store) : null;
       if (refusal !== null) throw new CliError(EXIT.REFUSED, refusal);
       ctx.note(`${summary(plan)} (dry run: nothing was written to ${store})`);

@@ -8,6 +8,7 @@ import { checkKeyFiles, verifyVault } from '../../workflow/verify.js';
 import type { Context, GlobalOptions } from '../context.js';
 import { EXIT, QuietExit } from '../exit-codes.js';
 import { isSecureStoreError } from '../../errors.js';
+import { escapeForTerminal } from '../../workflow/terminal-text.js';
 
 /** `verify [--strict]`. */
 export async function verifyAction(
@@ -36,13 +37,15 @@ export async function verifyAction(
       report = await compareSince(ctx.path(store), store, opts.since, result.doc);
     } catch (err) {
       if (!isSecureStoreError(err) || err.code === 'ERR_GIT') throw err;
-      problems.push(err.message);
+      // The working file's own fault (a malformed seal) is already among the problems.
+      if (!problems.includes(err.message)) problems.push(err.message);
     }
     if (report !== undefined) {
       const lines = [
-        ...report.added.map((n) => `added: ${JSON.stringify(n)}`),
-        ...report.changed.map((n) => `changed: ${JSON.stringify(n)}`),
-        ...report.removed.map((n) => `removed: ${JSON.stringify(n)}`),
+        // JSON-quoted as before; characters JSON leaves as they are (C1, DEL, bidi) escaped too.
+        ...report.added.map((n) => `added: ${escapeForTerminal(JSON.stringify(n))}`),
+        ...report.changed.map((n) => `changed: ${escapeForTerminal(JSON.stringify(n))}`),
+        ...report.removed.map((n) => `removed: ${escapeForTerminal(JSON.stringify(n))}`),
       ];
       ctx.io.stdout.write(lines.map((l) => `${l}\n`).join(''));
       problems.push(...report.problems);
@@ -57,7 +60,7 @@ export async function verifyAction(
   }
   for (const note of result.notes) ctx.note(`note: ${note}`);
   if (problems.length > 0) {
-    ctx.io.stdout.write(problems.map((p) => `${p}\n`).join(''));
+    ctx.io.stdout.write(problems.map((p) => `${escapeForTerminal(p)}\n`).join(''));
     throw new QuietExit(EXIT.FAILURE);
   }
   const n = `${result.secrets} ${result.secrets === 1 ? 'secret' : 'secrets'}`;
