@@ -150,7 +150,7 @@ describe('verify --since (spec/seal.md §9.1)', () => {
     const r = repo.ss([...K, 'verify', '--since', 'main']);
     expect([r.code, r.stdout, r.stderr]).toEqual([
       1,
-      'secrets.json: the seal is malformed (secret "x\\u009b2J" has no line); the vault was changed without its key\n',
+      'secrets.json: the seal is malformed (secret "x\\u009b2J" has no line); the vault was changed without its key: see what changed with `git log -p` on it, and if you trust it, remove its "seal" member and run `ssclient seal`\n',
       '',
     ]);
   });
