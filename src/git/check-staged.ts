@@ -7,11 +7,14 @@
  *   committed and passes;
  * - a file holding the plaintext of a current secret (an export written by mistake), when a key
  *   is given: values are compared in memory and never shown (see {@link secretNeedles});
- * - a vault that fails `verify` (its seal too, where the seal is required).
+ * - a vault that fails `verify` (its seal too, where the seal is required), or that `verify
+ *   --since HEAD` would fail: a seal dropped or a generation that did not grow since the last
+ *   commit (checks that need no key, spec/seal.md §9.1).
  *
  * The pieces that look at bytes are pure and exported for tests; {@link checkStaged} puts them
  * together over a repository.
  */
+import { join } from 'node:path';
 import { zeroize } from '../crypto/primitives.js';
 import { SecureStoreError } from '../errors.js';
 import type { Blob } from '../format/blob.js';
@@ -26,6 +29,7 @@ import { secretsAcceptKey, sentinelOpens, vaultKeysFor } from '../vault/opener.j
 import { verifyVaultBytes } from '../workflow/verify.js';
 import { displayName } from './fingerprint.js';
 import { gitOutput } from './run-git.js';
+import { compareSince } from './since.js';
 
 /** A secret value shorter than this (whitespace at either end not counted) is not looked for. */
 export const MIN_VALUE_BYTES = 8;
@@ -407,7 +411,11 @@ async function checkWith(options: CheckStagedOptions): Promise<Finding[]> {
       const result = await verifyVaultBytes(bytes, show(entry.path), source, {
         requireSeal: options.requireSeal,
       });
-      for (const problem of result.problems) {
+      const problems =
+        result.problems.length === 0 && result.doc !== undefined
+          ? await problemsSinceHead(options.top, entry.path, show(entry.path), result.doc)
+          : result.problems;
+      for (const problem of problems) {
         findings.push({ path: entry.path, kind: 'vault', message: problem });
       }
       if (source !== null && result.problems.length === 0 && result.doc !== undefined) {
@@ -436,6 +444,27 @@ async function checkWith(options: CheckStagedOptions): Promise<Finding[]> {
     return findings;
   } finally {
     for (const secret of secrets) for (const needle of secret.needles) needle.fill(0);
+  }
+}
+
+/**
+ * What `verify --since HEAD` finds in a staged vault that verifies (spec/seal.md §9.1): its seal
+ * dropped since the last commit, or its secrets changed while its generation did not grow. Needs
+ * no key, so the hook catches a downgrade or a sealed file put back even where no key is given.
+ * Nothing when there is no commit yet, or the committed version is not a vault we can read: there
+ * is no earlier seal to compare with.
+ */
+async function problemsSinceHead(
+  top: string,
+  path: string,
+  display: string,
+  staged: VaultDocument,
+): Promise<string[]> {
+  try {
+    return (await compareSince(join(top, path), display, 'HEAD', staged)).problems;
+  } catch (err) {
+    if (err instanceof SecureStoreError) return [];
+    throw err;
   }
 }
 

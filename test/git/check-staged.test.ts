@@ -247,6 +247,54 @@ describe('git check-staged in a real repository', () => {
     ).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('without a key: a seal dropped since HEAD, or a sealed file put back, fails (verify --since HEAD)', () => {
+    // Sealed and committed twice (generations 1 and 2), as `ssclient seal` and `set` leave it.
+    expect(repo.ss(['seal'], withKey).code).toBe(0);
+    repo.git(['commit', '-qam', 'seal']);
+    const generation1 = repo.read('secrets.json');
+    expect(repo.ss(['set', 'NEW', 'a new value'], withKey).code).toBe(0);
+    repo.git(['commit', '-qam', 'new']);
+    // An honest sealed change passes without a key.
+    expect(repo.ss(['set', 'NEW', 'another value'], withKey).code).toBe(0);
+    repo.git(['add', 'secrets.json']);
+    expect(repo.ss(['git', 'check-staged'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    repo.git(['commit', '-qm', 'rotate', '--no-verify']);
+    // The generation-1 file put back: each blob and the seal are genuine, but it went backwards.
+    repo.write('secrets.json', generation1);
+    repo.git(['add', 'secrets.json']);
+    let r = repo.ss(['git', 'check-staged']);
+    expect(r).toMatchObject({
+      code: 1,
+      stdout:
+        'secrets.json: its secrets changed since HEAD but its generation did not grow (3 at HEAD, 1 now): an older sealed file was put back, or a seal was copied from another version\n',
+      stderr: ONE_FILE,
+    });
+    // Written by a tool that does not seal (every unknown member dropped).
+    const doc = JSON.parse(repo.read('secrets.json').toString('utf8')) as Record<string, unknown>;
+    delete doc.seal;
+    repo.write('secrets.json', JSON.stringify(doc, null, 2));
+    repo.git(['add', 'secrets.json']);
+    r = repo.ss(['git', 'check-staged']);
+    expect(r).toMatchObject({
+      code: 1,
+      stdout:
+        'secrets.json: it was sealed at HEAD (generation 3) and is not sealed now: a tool that does not seal wrote it, or its seal was removed\n',
+      stderr: ONE_FILE,
+    });
+    expectNoValues(r);
+  });
+
+  it('the first commit of a vault, with no HEAD yet, passes', async () => {
+    const fresh = makeRepo();
+    try {
+      await createVault(fresh, SECRETS);
+      fresh.git(['add', 'secrets.json', '.gitignore']);
+      expect(fresh.ss(['git', 'check-staged'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('a key that does not open the store: one line, exit 1', () => {
     repo.write('other.key', encodeKeyFile(new Uint8Array(32).fill(7)));
     repo.write('notes.md', 'harmless\n');
