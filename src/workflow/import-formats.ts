@@ -27,12 +27,12 @@ export function isImportFormat(format: string): format is ImportFormat {
   return (IMPORT_FORMATS as readonly string[]).includes(format);
 }
 
-/** The format a file name suggests: `.env`, `.env.*`, `*.env`, `*.sh` are dotenv. */
+/** The format a file name suggests: `.env`, `.env.*`, `*.env`, `*.dotenv`, `*.sh` are dotenv. */
 export function guessImportFormat(path: string): ImportFormat | null {
   const base = path.split('/').pop() ?? path;
   const lower = base.toLowerCase();
   if (lower === '.env' || lower.startsWith('.env.') || lower.endsWith('.env')) return 'dotenv';
-  if (lower.endsWith('.sh')) return 'dotenv';
+  if (lower.endsWith('.sh') || lower.endsWith('.dotenv')) return 'dotenv';
   if (lower.endsWith('.json')) return 'json';
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   if (lower.endsWith('.csv')) return 'csv';
@@ -408,6 +408,14 @@ async function parseYamlImport(
 
 // ------------------------------------------------------------------ csv
 
+/** csv-parse's error codes for faults in the text, in words. */
+const CSV_FAULTS: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'a quote inside a quoted field is not doubled',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text follows the closing quote of a field',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a record has another number of fields than the first',
+};
+
 async function parseCsvImport(text: string, label: string): Promise<[string, string][]> {
   // csv-parse, loaded only here: RFC 4180 quoting, CRLF or LF, a BOM.
   const { parse } = await import('csv-parse/sync');
@@ -416,10 +424,13 @@ async function parseCsvImport(text: string, label: string): Promise<[string, str
     const records: unknown = parse(text, { bom: true, relax_column_count: false });
     rows = records as string[][];
   } catch (err) {
+    // csv-parse's own message quotes the text around the fault, which may be a value: only its
+    // code is used, said in words where it is one a hand-edited file meets.
     const e = err as { code?: string; lines?: number };
+    const why = (e.code !== undefined ? CSV_FAULTS[e.code] : undefined) ?? e.code ?? 'parse error';
     fail(
       'ERR_IMPORT',
-      `${label} is not CSV${e.lines !== undefined ? ` (line ${e.lines})` : ''}: ${e.code ?? 'parse error'}`,
+      `${label} is not CSV${e.lines !== undefined ? ` (line ${e.lines})` : ''}: ${why}`,
     );
   }
   const header = rows[0];

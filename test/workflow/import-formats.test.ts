@@ -245,7 +245,21 @@ describe('bad input: one line naming the file and line, never a value', () => {
       'in.txt is not YAML: Map keys must be unique at line 2, column 1',
     ],
     ['yaml', '- secret-value\n', 'in.txt: expected a mapping of names to values'],
-    ['csv', 'name,value\n"a","secret-value\n', 'in.txt is not CSV (line 2): CSV_QUOTE_NOT_CLOSED'],
+    [
+      'csv',
+      'name,value\n"a","secret-value\n',
+      'in.txt is not CSV (line 2): a quoted field is never closed',
+    ],
+    [
+      'csv',
+      'name,value\n"a","secret"-value"\n',
+      'in.txt is not CSV (line 2): a quote inside a quoted field is not doubled',
+    ],
+    [
+      'csv',
+      'name,value\na,secret-value,x\n',
+      'in.txt is not CSV (line 2): a record has another number of fields than the first',
+    ],
     ['csv', 'user,pass\na,secret-value\n', 'in.txt: the first row must be the header name,value'],
   ] as const)('%s: %j', async (format, text, message) => {
     const got = await refusal(format, text);
@@ -267,12 +281,24 @@ describe('bad input: one line naming the file and line, never a value', () => {
         '.env.production',
         'prod.env',
         'vars.sh',
+        'prod.dotenv',
         'a.JSON',
         's.yaml',
         's.yml',
         'x.csv',
         'x.txt',
       ].map(guessImportFormat),
-    ).toEqual(['dotenv', 'dotenv', 'dotenv', 'dotenv', 'json', 'yaml', 'yaml', 'csv', null]);
+    ).toEqual([
+      'dotenv',
+      'dotenv',
+      'dotenv',
+      'dotenv',
+      'dotenv',
+      'json',
+      'yaml',
+      'yaml',
+      'csv',
+      null,
+    ]);
   });
 });
