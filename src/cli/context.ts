@@ -301,7 +301,7 @@ export class Context {
     if (this.io.stdinIsTTY) {
       if (wrapped !== null) {
         this.note(
-          `note: no key given, so a password is asked for; ${wrapped} beside the vault is a KMS-wrapped key file: -k ${wrapped} opens the vault with it`,
+          `note: no key given, so a password is asked for; ${wrapped} beside the vault looks like a wrapped key file (KMS or age): -k ${wrapped} opens the vault with it`,
         );
       }
       const typed = await this.promptPassword(false);
@@ -310,7 +310,7 @@ export class Context {
     }
     throw new CliError(
       EXIT.FAILURE,
-      `no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD${wrapped === null ? '' : ` (${wrapped} beside the vault is a KMS-wrapped key file: -k ${wrapped})`}`,
+      `no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD${wrapped === null ? '' : ` (${wrapped} beside the vault looks like a wrapped key file (KMS or age): -k ${wrapped})`}`,
     );
   }
 
@@ -352,7 +352,7 @@ export class Context {
     if (this.#keyOrigin.startsWith('the prompt')) {
       const beside = await this.wrappedKeyBeside(opts);
       if (beside !== null)
-        wrapped = `; ${beside} beside the vault is a KMS-wrapped key file: -k ${beside}`;
+        wrapped = `; ${beside} beside the vault looks like a wrapped key file (KMS or age): -k ${beside}`;
     }
     return new SecureStoreError(
       'ERR_WRONG_KEY',

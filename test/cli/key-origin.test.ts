@@ -95,13 +95,13 @@ describe('a wrong key or password names its source', () => {
     writeFileSync(join(dir, 'secrets.kms.json'), '{"type": "securestore-kms-wrapped-key"}\n');
     const off = await runCli(['list'], { cwd: dir });
     expect(off.stderr).toBe(
-      'error: no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD (secrets.kms.json beside the vault is a KMS-wrapped key file: -k secrets.kms.json)\n',
+      'error: no password or key given: use -p PASSWORD, --password-file PATH, -k KEYFILE, or set SSCLIENT_PASSWORD (secrets.kms.json beside the vault looks like a wrapped key file (KMS or age): -k secrets.kms.json)\n',
     );
     expect(off.code).toBe(1);
     const on = await runCli(['list'], { cwd: dir, tty: true, secrets: ['wrong'] });
     expect(on.stderr).toBe(
-      'note: no key given, so a password is asked for; secrets.kms.json beside the vault is a KMS-wrapped key file: -k secrets.kms.json opens the vault with it\n' +
-        `${WRONG_PASSWORD}; the password came from the prompt (no key was given); secrets.kms.json beside the vault is a KMS-wrapped key file: -k secrets.kms.json ${CONFIG}\n`,
+      'note: no key given, so a password is asked for; secrets.kms.json beside the vault looks like a wrapped key file (KMS or age): -k secrets.kms.json opens the vault with it\n' +
+        `${WRONG_PASSWORD}; the password came from the prompt (no key was given); secrets.kms.json beside the vault looks like a wrapped key file (KMS or age): -k secrets.kms.json ${CONFIG}\n`,
     );
   });
 });
