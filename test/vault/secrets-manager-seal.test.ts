@@ -271,23 +271,32 @@ describe('unsealed vaults (spec/seal.md §6.2, §8)', () => {
   });
 });
 
+/**
+ * A sealed vault {a, m} changed on two sides (b added on one, z on the other, each sealed at
+ * generation 2) and merged as text: its file, whose two carriers of generation 2 disagree.
+ */
+async function mergedAsText(): Promise<string> {
+  const base = await sealedFile([
+    ['a', '1'],
+    ['m', '2'],
+  ]);
+  const side = async (name: string): Promise<ReturnType<typeof parseVault>> => {
+    const path = fresh();
+    copyFileSync(base, path);
+    await SecretsManager.update(path, { key: KEY }, (v) => v.set(name, name));
+    return parseVault(readFileSync(path), 'v');
+  };
+  const [x, y] = [await side('b'), await side('z')];
+  const merged = cloneDoc(x);
+  putSecret(merged, 'z', y.secrets.get('z'), lineOf(y, 'z'));
+  const path = fresh();
+  writeFileSync(path, serializeVault(merged));
+  return path;
+}
+
 describe('re-sealing after a textual merge (spec/seal.md §7.2)', () => {
   it('two carriers of one generation: refused on open, accepted after-merge, head at max + 1', async () => {
-    const base = await sealedFile([
-      ['a', '1'],
-      ['m', '2'],
-    ]);
-    const side = async (name: string): Promise<ReturnType<typeof parseVault>> => {
-      const path = fresh();
-      copyFileSync(base, path);
-      await SecretsManager.update(path, { key: KEY }, (v) => v.set(name, name));
-      return parseVault(readFileSync(path), 'v');
-    };
-    const [x, y] = [await side('b'), await side('z')];
-    const merged = cloneDoc(x);
-    putSecret(merged, 'z', y.secrets.get('z'), lineOf(y, 'z'));
-    const path = fresh();
-    writeFileSync(path, serializeVault(merged));
+    const path = await mergedAsText();
     expect(await messageOf(SecretsManager.fromFile(path, { key: KEY }))).toContain(
       'two seals of generation 2 disagree, as after a merge of the file as text',
     );
@@ -362,21 +371,7 @@ describe('after-merge refuses an unbound secret with ERR_SEAL', () => {
 // A survivor of the mutation run (issue 14 item 18): a change made after an after-merge open.
 describe('after-merge, a secret set before the save: the head carries the new generation', () => {
   it('the head is written at max + 1 with the changed line, not kept from before', async () => {
-    const base = await sealedFile([
-      ['a', '1'],
-      ['m', '2'],
-    ]);
-    const side = async (name: string): Promise<ReturnType<typeof parseVault>> => {
-      const path = fresh();
-      copyFileSync(base, path);
-      await SecretsManager.update(path, { key: KEY }, (v) => v.set(name, name));
-      return parseVault(readFileSync(path), 'v');
-    };
-    const [x, y] = [await side('b'), await side('z')];
-    const merged = cloneDoc(x);
-    putSecret(merged, 'z', y.secrets.get('z'), lineOf(y, 'z'));
-    const path = fresh();
-    writeFileSync(path, serializeVault(merged));
+    const path = await mergedAsText();
     const vault = await openVaultAfterMerge(path, { key: KEY });
     vault.set('a', 'changed');
     await vault.save();
@@ -398,21 +393,7 @@ describe('after-merge, a secret set before the save: the head carries the new ge
 // A survivor of the mutation run (issue 14 item 18): `get NAME`'s opener is never after-merge.
 describe('openVaultForOneSecret refuses a merged seal as fromFile does', () => {
   it("two carriers of one generation: ERR_SEAL with fromFile's message, never opened", async () => {
-    const base = await sealedFile([
-      ['a', '1'],
-      ['m', '2'],
-    ]);
-    const side = async (name: string): Promise<ReturnType<typeof parseVault>> => {
-      const path = fresh();
-      copyFileSync(base, path);
-      await SecretsManager.update(path, { key: KEY }, (v) => v.set(name, name));
-      return parseVault(readFileSync(path), 'v');
-    };
-    const [x, y] = [await side('b'), await side('z')];
-    const merged = cloneDoc(x);
-    putSecret(merged, 'z', y.secrets.get('z'), lineOf(y, 'z'));
-    const path = fresh();
-    writeFileSync(path, serializeVault(merged));
+    const path = await mergedAsText();
     const message = await messageOf(SecretsManager.fromFile(path, { key: KEY }));
     expect(message).toContain(
       'two seals of generation 2 disagree, as after a merge of the file as text',
