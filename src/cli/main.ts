@@ -176,7 +176,7 @@ export function hideArgumentWords(message: string): string {
   if (m === null) return message;
   const suggestion = m[2] === undefined ? '' : ` ${m[2].trim()}`;
   return m[1] === 'option'
-    ? `error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)${suggestion}\n`
+    ? `error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (for example ssclient set NAME -- VALUE)${suggestion}\n`
     : `error: unknown command (not shown: it may be a secret); see ssclient --help${suggestion}\n`;
 }
 

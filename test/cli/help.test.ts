@@ -101,7 +101,7 @@ Documentation: ${DOCS}/cli.md (every command, option and exit code);
     expect(withOptions.code).toBe(2);
     // Other unknown options are not quoted (issue 14 item 2: the word may be a secret).
     expect((await runCli(['list', '--nope'], { cwd })).stderr).toBe(
-      'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)\n',
+      'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (for example ssclient set NAME -- VALUE)\n',
     );
   });
 

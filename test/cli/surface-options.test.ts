@@ -357,7 +357,7 @@ describe('-V, --version, -h, --help, help [COMMAND]', () => {
       code: 2,
       // Not shown: it might be a value that starts with "-" (issue 14 item 2).
       stderr:
-        'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)\n',
+        'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (for example ssclient set NAME -- VALUE)\n',
     });
     await expectRun(['-k', 'k.key', 'get', 'a', 'b'], {
       code: 2,

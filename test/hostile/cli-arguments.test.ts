@@ -31,7 +31,7 @@ afterAll(() => tmp.cleanup());
 
 const PASSWORD = 'password1';
 const HIDDEN_OPTION =
-  'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (ssclient set NAME -- VALUE)\n';
+  'error: unknown option (not shown: it may be a secret); to give a value that starts with "-", put -- before it (for example ssclient set NAME -- VALUE)\n';
 const HIDDEN_COMMAND =
   'error: unknown command (not shown: it may be a secret); see ssclient --help\n';
 
