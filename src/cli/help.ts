@@ -45,15 +45,10 @@ Documentation: ${DOCS}/cli.md (every command, option and exit code);
 }
 
 /**
- * `help A B …` (commander's `help` takes one word): the arguments for `A B … --help`, or null
- * when `help` is not the command word or is followed by fewer than two words.
+ * `help A B …` (commander's `help` takes one word): the arguments for `A B … --help`, given the
+ * `topic` {@link subcommandHelpTopic} found in `args`.
  */
-export function subcommandHelpArgs(
-  args: readonly string[],
-  takesValue: ReadonlySet<string>,
-): string[] | null {
-  const topic = subcommandHelpTopic(args, takesValue);
-  if (topic === null) return null;
+export function subcommandHelpArgs(args: readonly string[], topic: readonly string[]): string[] {
   return [...args.slice(0, args.length - topic.length - 1), ...topic, '--help'];
 }
 

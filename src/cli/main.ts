@@ -63,8 +63,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.USAGE;
   }
   // `help git install`: commander's help command takes one word.
-  const helpArgs = subcommandHelpArgs(args, valueOptions(program));
   const topic = subcommandHelpTopic(args, valueOptions(program));
+  const helpArgs = topic === null ? null : subcommandHelpArgs(args, topic);
   if (topic !== null) {
     // `help git nosuch` would be `git nosuch --help`, which commander answers with git's help
     // and exit 0; like `help UNKNOWN`, it is a usage error (docs/cli.md, Output and messages).
